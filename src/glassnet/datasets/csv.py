@@ -1,0 +1,127 @@
+"""The digits CSV format of *Make Your Own Neural Network*.
+
+One image per line: the label, then its 784 pixel values (28x28, row by row),
+all integers, comma separated, no header::
+
+    5,0,0,0,...,0
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import DataFormatError, DTypeError, ShapeError
+from ._atomic import atomic_write
+
+__all__ = ["read_digits_csv", "write_digits_csv", "N_PIXELS"]
+
+N_PIXELS = 28 * 28
+
+
+def _parse_line(line: str, where: str) -> NDArray[np.int64]:
+    """The 1 + 784 integers of one line, or a DataFormatError pointing at ``where``."""
+    fields = line.split(",")
+    if len(fields) != 1 + N_PIXELS:
+        raise DataFormatError(
+            f"{where}: expected {1 + N_PIXELS} comma-separated fields (label and {N_PIXELS} "
+            f"pixels), found {len(fields)}"
+        )
+    try:
+        values = np.fromiter(map(int, fields), dtype=np.int64, count=len(fields))
+    except (ValueError, OverflowError):
+        raise _bad_field(fields, where) from None
+    if values[0] < 0:
+        raise DataFormatError(f"{where}: the label is {values[0]}, expected an integer >= 0")
+    pixels = values[1:]
+    bad = np.flatnonzero((pixels < 0) | (pixels > 255))
+    if bad.size:
+        raise DataFormatError(
+            f"{where}: pixel {bad[0]} (field {bad[0] + 2}) is {pixels[bad[0]]}, "
+            "expected a value in 0..255"
+        )
+    return values
+
+
+def _bad_field(fields: list[str], where: str) -> DataFormatError:
+    """The error for the first field that is not an integer (or is far too large)."""
+    for col, field in enumerate(fields, start=1):
+        try:
+            int(field)
+        except ValueError:
+            return DataFormatError(f"{where}: field {col} is {field.strip()!r}, expected an integer")
+    return DataFormatError(f"{where}: a value is too large, expected pixels 0..255 and a label")
+
+
+def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """Read a digits CSV file; blank lines are skipped.
+
+    Parameters
+    ----------
+    path : the CSV file
+
+    Returns
+    -------
+    X : ndarray of shape (n, 784), uint8 pixel values 0-255 as stored
+    y : ndarray of shape (n,), int64 labels
+
+    Raises
+    ------
+    DataFormatError
+        A line with a field count other than 785, a non-integer field, a
+        negative label or a pixel outside 0..255 (the message gives the line
+        number), or a file without any rows.
+    """
+    path = Path(path)
+    rows = []
+    with open(path, encoding="ascii", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if line.strip():
+                rows.append(_parse_line(line, f"{path}, line {number}"))
+    if not rows:
+        raise DataFormatError(f"{path}: expected at least one line of label and pixels, found none")
+    table = np.stack(rows)
+    return table[:, 1:].astype(np.uint8), table[:, 0].copy()
+
+
+def write_digits_csv(path: str | os.PathLike[str], X: ArrayLike, y: ArrayLike) -> None:
+    """Write images and labels as a digits CSV file, atomically.
+
+    Parameters
+    ----------
+    path : destination; written beside it first, then renamed into place
+    X : array-like of shape (n, 784), n >= 1, of integers in 0..255
+    y : array-like of shape (n,) of integers >= 0
+
+    Raises
+    ------
+    DTypeError
+        ``X`` or ``y`` does not hold integers (scaled floats must be turned
+        back into 0-255 integers first).
+    ShapeError
+        Wrong shapes, or ``X`` and ``y`` of different lengths.
+    ValueError
+        A pixel outside 0..255 or a negative label.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    for name, arr in (("X", X), ("y", y)):
+        if arr.dtype.kind not in "iu":
+            raise DTypeError(
+                f"{name} must hold integers, got dtype {arr.dtype}; for pixels scaled to [0, 1] "
+                "write np.rint(X * 255).astype(np.uint8)"
+            )
+    if X.ndim != 2 or X.shape[1] != N_PIXELS or X.shape[0] == 0:
+        raise ShapeError(f"X must have shape (n, {N_PIXELS}) with n >= 1, got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ShapeError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y.shape}")
+    if X.size and (X.min() < 0 or X.max() > 255):
+        raise ValueError(f"X must hold pixel values in 0..255, got {X.min()}..{X.max()}")
+    if y.size and y.min() < 0:
+        raise ValueError(f"y must hold labels >= 0, got {y.min()}")
+    table = np.column_stack([y.astype(np.int64), X.astype(np.int64)])
+    text = "".join(",".join(map(str, row)) + "\n" for row in table.tolist())
+    with atomic_write(path) as f:
+        f.write(text.encode("ascii"))
