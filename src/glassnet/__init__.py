@@ -1,0 +1,65 @@
+"""glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
+
+from . import datasets, functional, initializers, layers, losses, optimizers, training
+from .classic import NeuralNetwork, neuralNetwork
+from .errors import (
+    DataFormatError,
+    DataNotFoundError,
+    DTypeError,
+    GlassnetError,
+    ModelFormatError,
+    NotFittedError,
+    ShapeError,
+)
+from .gradcheck import GradcheckResult, gradcheck, gradcheck_loss, gradcheck_network
+from .layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, SumSquaredError
+from .models import mlp
+from .network import Network
+from .optimizers import SGD, Adam
+from .training import EarlyStopping, History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "BinaryCrossEntropy",
+    "DTypeError",
+    "DataFormatError",
+    "DataNotFoundError",
+    "Dense",
+    "Dropout",
+    "EarlyStopping",
+    "GlassnetError",
+    "GradcheckResult",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "MeanSquaredError",
+    "ModelFormatError",
+    "Network",
+    "NeuralNetwork",
+    "NotFittedError",
+    "ReLU",
+    "ShapeError",
+    "Sigmoid",
+    "Softmax",
+    "SoftmaxCrossEntropy",
+    "SumSquaredError",
+    "Tanh",
+    "__version__",
+    "datasets",
+    "functional",
+    "gradcheck",
+    "gradcheck_loss",
+    "gradcheck_network",
+    "initializers",
+    "layers",
+    "losses",
+    "mlp",
+    "neuralNetwork",
+    "optimizers",
+    "training",
+]

@@ -1,0 +1,110 @@
+"""Input checks done once, at the boundary (constructors, fit, predict, loaders).
+
+The maths inside trusts what passed these checks.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from .errors import DTypeError, ShapeError
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """``value`` as an int >= 1, or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_non_negative(value: object, name: str, *, upper: float | None = None,
+                       strict_upper: bool = False) -> float:
+    """``value`` as a finite float >= 0 (and below ``upper``), or a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    if upper is not None and (value >= upper if strict_upper else value > upper):
+        bound = "<" if strict_upper else "<="
+        raise ValueError(f"{name} must be {bound} {upper}, got {value!r}")
+    return float(value)
+
+
+def check_positive(value: object, name: str) -> float:
+    """``value`` as a finite float > 0, or a ValueError naming ``name``."""
+    v = check_non_negative(value, name)
+    if v == 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return v
+
+
+def check_dtype(dtype: DTypeLike, name: str = "dtype") -> np.dtype:
+    """float32 or float64, or a DTypeError saying which are allowed."""
+    dt = np.dtype(dtype)
+    if dt not in FLOAT_DTYPES:
+        raise DTypeError(f"{name} must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_choice(value: str, choices: object, name: str) -> str:
+    """``value`` if it is one of ``choices``, else a ValueError listing them."""
+    if value not in choices:  # type: ignore[operator]
+        raise ValueError(f"unknown {name} {value!r}; choose one of {sorted(choices)}")  # type: ignore[call-overload]
+    return value
+
+
+def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
+                n_features: int | None = None) -> NDArray:
+    """``X`` as a C-contiguous (n_samples, n_features) array of ``dtype``.
+
+    Copies only when ``X`` is not already of that dtype and layout. Rejects
+    NaN and infinity, and a feature count other than ``n_features``.
+    """
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim == 1 and n_features is not None and arr.shape[0] == n_features:
+        raise ShapeError(
+            f"{name} must have shape (n_samples, {n_features}), got {arr.shape}; "
+            f"for a single sample pass {name}.reshape(1, -1)"
+        )
+    if arr.ndim != 2:
+        raise ShapeError(f"{name} must have shape (n_samples, n_features), got {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ShapeError(f"{name} has no samples (shape {arr.shape})")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ShapeError(
+            f"{name} has {arr.shape[1]} features but the network's first layer expects "
+            f"{n_features}: got shape {arr.shape}, expected (n_samples, {n_features})"
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "
+            "clean or impute the data first"
+        )
+    return arr
+
+
+def check_same_length(X: NDArray, y: NDArray, names: tuple[str, str] = ("X", "y")) -> None:
+    """Raise a ShapeError when X and y disagree on the number of samples."""
+    if X.shape[0] != y.shape[0]:
+        raise ShapeError(
+            f"{names[0]} and {names[1]} must have the same number of samples, "
+            f"got {names[0]}.shape={X.shape} and {names[1]}.shape={y.shape}"
+        )
+
+
+def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """An int seed, a Generator (used as is) or None (fresh entropy) to a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")

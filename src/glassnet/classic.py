@@ -1,0 +1,169 @@
+"""The book's three-layer network, as a thin facade over the engine.
+
+This is the network of Tariq Rashid's *Make Your Own Neural Network*, with
+its names and conventions: column vectors, weight matrices laid out as
+(nodes of the next layer x nodes of this layer), no biases, the sigmoid
+everywhere, and one training example at a time::
+
+    n = neuralNetwork(3, 3, 3, 0.3)
+    n.train([1.0, 0.5, -1.5], [0.99, 0.01, 0.01])
+    n.query([1.0, 0.5, -1.5])        # the output column, shape (3, 1)
+
+Underneath, ``n.network`` is an ordinary ``glassnet.Network``
+``Dense(bias=False) -> Sigmoid -> Dense(bias=False) -> Sigmoid`` in float64,
+and ``wih`` / ``who`` are transposed *views* of its weights, so both
+descriptions always agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import functional as F
+from ._validation import as_rng, check_positive, check_positive_int
+from .errors import ShapeError
+from .layers import Dense, Sigmoid
+from .losses import SumSquaredError
+from .network import Network
+from .optimizers import SGD
+
+__all__ = ["NeuralNetwork", "neuralNetwork"]
+
+
+class NeuralNetwork:
+    """The book's network: input -> hidden -> output, sigmoid activations.
+
+    Parameters
+    ----------
+    input_nodes, hidden_nodes, output_nodes : layer sizes
+    learning_rate : the step size of each ``train`` call, > 0
+    seed : seeds the initial weights (the book leaves them unseeded)
+
+    Attributes
+    ----------
+    wih : ndarray of shape (hidden_nodes, input_nodes), weights input -> hidden
+    who : ndarray of shape (output_nodes, hidden_nodes), weights hidden -> output
+    network : the engine's ``Network`` underneath
+    """
+
+    def __init__(self, input_nodes: int, hidden_nodes: int, output_nodes: int,
+                 learning_rate: float, *, seed: int | np.random.Generator | None = None) -> None:
+        self.inodes = check_positive_int(input_nodes, "input_nodes")
+        self.hnodes = check_positive_int(hidden_nodes, "hidden_nodes")
+        self.onodes = check_positive_int(output_nodes, "output_nodes")
+        self.lr = check_positive(learning_rate, "learning_rate")
+        rng = as_rng(seed)
+        # The book draws weights from N(0, 1/sqrt(nodes feeding in)): "normal_fan_in".
+        self._hidden = Dense(self.inodes, self.hnodes, bias=False, init="normal_fan_in",
+                             rng=rng, dtype=np.float64)
+        self._output = Dense(self.hnodes, self.onodes, bias=False, init="normal_fan_in",
+                             rng=rng, dtype=np.float64)
+        self.network = Network([self._hidden, Sigmoid(), self._output, Sigmoid()],
+                               loss=SumSquaredError(), task="regression")
+        self._sgd = SGD(self.lr)
+
+    # The book stores weights as (next layer x this layer); the engine as
+    # (this layer x next layer). Transposed views keep one copy of the numbers.
+    @property
+    def wih(self) -> NDArray:
+        return self._hidden.params["W"].T
+
+    @wih.setter
+    def wih(self, value: ArrayLike) -> None:
+        self._set(self.wih, value, "wih")
+
+    @property
+    def who(self) -> NDArray:
+        return self._output.params["W"].T
+
+    @who.setter
+    def who(self, value: ArrayLike) -> None:
+        self._set(self.who, value, "who")
+
+    @staticmethod
+    def _set(view: NDArray, value: ArrayLike, name: str) -> None:
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != view.shape:
+            raise ShapeError(f"{name} must have shape {view.shape}, got {value.shape}")
+        view[...] = value
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr
+
+    def _row(self, values: ArrayLike, n: int, name: str) -> NDArray:
+        row = np.asarray(values, dtype=np.float64).reshape(1, -1)
+        if row.shape[1] != n:
+            raise ShapeError(f"{name} must hold {n} values, got {row.shape[1]}")
+        if not np.isfinite(row).all():
+            raise ValueError(f"{name} contains NaN or infinity")
+        return row
+
+    def train(self, inputs_list: ArrayLike, targets_list: ArrayLike) -> None:
+        """One online gradient step on one example, exactly as the book computes it.
+
+        In the book's column notation, with ``I`` the inputs, ``H`` and ``O``
+        the hidden and final outputs and ``T`` the targets::
+
+            E_o = T - O                      output errors
+            E_h = who.T @ E_o                hidden errors, split back by the weights
+            who += lr * (E_o * O * (1 - O)) @ H.T
+            wih += lr * (E_h * H * (1 - H)) @ I.T
+
+        The engine computes the same thing in its row layout: the output
+        layer's gradient is the true gradient of ``1/2 sum (T - O)^2``; the
+        book then passes the *errors* ``E_o`` (not ``E_o * O * (1 - O)``) back
+        through ``who``, a simplification of full backpropagation that this
+        facade keeps so the numbers match the book's.
+        """
+        inputs = self._row(inputs_list, self.inodes, "inputs_list")
+        targets = self._row(targets_list, self.onodes, "targets_list")
+        net = self.network
+        outputs = net.forward(inputs, training=True)
+        errors = targets - outputs
+        output_sigmoid, hidden_sigmoid = net.layers[3], net.layers[1]
+        # dL/dO = -(T - O) for L = 1/2 sum (T - O)^2; through the output layer
+        self._output.backward(output_sigmoid.backward(-errors))
+        # the book's hidden error: -(E_o @ who.T in row layout), before who changes
+        hidden_error = -errors @ self._output.params["W"].T
+        self._hidden.backward(hidden_sigmoid.backward(hidden_error))
+        self._sgd.step(net.flat_params, net.flat_grads)
+
+    def query(self, inputs_list: ArrayLike) -> NDArray:
+        """The output column for one input: shape (output_nodes, 1)."""
+        return self.network.forward(self._row(inputs_list, self.inodes, "inputs_list")).T
+
+    def backquery(self, targets_list: ArrayLike) -> NDArray:
+        """Run the network backwards: the input (input_nodes, 1) it "imagines" for a target.
+
+        Each step inverts one layer: the logit undoes the sigmoid, the
+        transposed weights carry the signal back, and the signal is rescaled
+        into (0.01, 0.99), the sigmoid's useful range, before the next logit.
+        """
+        final_outputs = self._row(targets_list, self.onodes, "targets_list").T
+        if np.any((final_outputs <= 0) | (final_outputs >= 1)):
+            raise ValueError("targets_list values must lie strictly between 0 and 1 "
+                             "(the sigmoid's range), e.g. 0.01 and 0.99")
+        hidden_outputs = _rescale(self.who.T @ F.logit(final_outputs))
+        return _rescale(self.wih.T @ F.logit(hidden_outputs))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"input_nodes": self.inodes, "hidden_nodes": self.hnodes,
+                "output_nodes": self.onodes, "learning_rate": self.lr}
+
+    def __repr__(self) -> str:
+        return (f"neuralNetwork(input_nodes={self.inodes}, hidden_nodes={self.hnodes}, "
+                f"output_nodes={self.onodes}, learning_rate={self.lr})")
+
+
+def _rescale(signal: NDArray) -> NDArray:
+    """Map a signal linearly onto [0.01, 0.99] so its logit is finite."""
+    low, high = signal.min(), signal.max()
+    span = high - low if high > low else 1.0
+    return (signal - low) / span * 0.98 + 0.01
+
+
+neuralNetwork = NeuralNetwork  # the book's spelling

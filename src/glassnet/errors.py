@@ -1,0 +1,46 @@
+"""The exception types glassnet raises.
+
+Each subclasses the built-in exception a caller would already catch
+(``ValueError`` for bad arguments and data, ``OSError`` for files), so
+``except ValueError`` keeps working while the specific type says more.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GlassnetError",
+    "ShapeError",
+    "DTypeError",
+    "NotFittedError",
+    "DataFormatError",
+    "DataNotFoundError",
+    "ModelFormatError",
+]
+
+
+class GlassnetError(Exception):
+    """Base class of every error raised on purpose by glassnet."""
+
+
+class ShapeError(GlassnetError, ValueError):
+    """An array has the wrong number of dimensions or the wrong size."""
+
+
+class DTypeError(GlassnetError, TypeError):
+    """An array has a dtype the receiver does not accept (no silent casts)."""
+
+
+class NotFittedError(GlassnetError, ValueError):
+    """A model was asked for something that needs ``fit`` to have run."""
+
+
+class DataFormatError(GlassnetError, ValueError):
+    """A data file is truncated, corrupt or not in the format it claims."""
+
+
+class DataNotFoundError(GlassnetError, FileNotFoundError):
+    """A data set could not be found in any of the places searched."""
+
+
+class ModelFormatError(GlassnetError, ValueError):
+    """A model file is malformed, truncated or of an unknown format version."""

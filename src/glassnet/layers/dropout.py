@@ -1,0 +1,48 @@
+"""Inverted dropout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validation import as_rng, check_non_negative
+from .base import Layer
+
+
+class Dropout(Layer):
+    """Zero each input with probability ``p`` while training; identity at inference.
+
+    "Inverted" dropout scales the kept units by ``1 / (1 - p)`` during training,
+    so the expected activation is unchanged and inference needs no rescaling:
+    ``out = x * mask / (1 - p)``, ``mask ~ Bernoulli(1 - p)``; backward
+    ``dx = dout * mask / (1 - p)``.
+
+    Parameters
+    ----------
+    p : probability of dropping a unit, in [0, 1)
+    rng : seed or Generator for the masks
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: int | np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.p = check_non_negative(p, "p", upper=1.0, strict_upper=True)
+        self.rng = as_rng(rng)
+        self._scaled_mask: NDArray | None = None
+
+    def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
+        if not training or self.p == 0.0:
+            self._scaled_mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p
+        self._scaled_mask = keep * x.dtype.type(1.0 / (1.0 - self.p))
+        return x * self._scaled_mask
+
+    def backward(self, dout: NDArray) -> NDArray:
+        if self._scaled_mask is None:
+            return dout  # identity: inference mode or p == 0
+        return dout * self._scaled_mask
+
+    def get_config(self) -> dict[str, Any]:
+        return {"p": self.p}
