@@ -64,8 +64,14 @@ def _stream(url: str, out: BinaryIO, *, timeout: float, progress: bool, desc: st
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else None
             received = 0
-            with progress_bar(total=expected, desc=desc, unit="B", enabled=progress,
-                              unit_scale=True, unit_divisor=1024) as bar:
+            with progress_bar(
+                total=expected,
+                desc=desc,
+                unit="B",
+                enabled=progress,
+                unit_scale=True,
+                unit_divisor=1024,
+            ) as bar:
                 while chunk := response.read(_CHUNK):
                     out.write(chunk)
                     received += len(chunk)
@@ -94,9 +100,16 @@ def _verify(temp: Path, sha256: str, *, content: bool) -> None:
         raise DownloadError(f"SHA-256 mismatch of the {what}: expected {sha256}, got {actual}")
 
 
-def fetch(filename: str, *, mirrors: Sequence[str], sha256: str,
-          dest_dir: str | os.PathLike[str], content_sha256: bool = False,
-          progress: bool = True, timeout: float = 30) -> Path:
+def fetch(
+    filename: str,
+    *,
+    mirrors: Sequence[str],
+    sha256: str,
+    dest_dir: str | os.PathLike[str],
+    content_sha256: bool = False,
+    progress: bool = True,
+    timeout: float = 30,
+) -> Path:
     """Download ``filename`` from the first mirror that serves it with the right checksum.
 
     Parameters
@@ -144,7 +157,8 @@ def fetch(filename: str, *, mirrors: Sequence[str], sha256: str,
             except DownloadError as exc:
                 failures.append(f"  {url}: {exc}")
     raise DataNotFoundError(
-        f"could not download {filename}; every mirror failed:\n" + "\n".join(failures)
+        f"could not download {filename}; every mirror failed:\n"
+        + "\n".join(failures)
         + "\nCheck your internet connection or proxy, or fetch the file by hand into "
         f"{folder}"
     )

@@ -92,7 +92,9 @@ def _parse(data: bytes, path: Path) -> NDArray:
         )
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X} ({dt.name})" for c, dt in IDX_DTYPES.items())
-        raise DataFormatError(f"{path}: unknown IDX type code 0x{code:02X}; expected one of {known}")
+        raise DataFormatError(
+            f"{path}: unknown IDX type code 0x{code:02X}; expected one of {known}"
+        )
     if not 1 <= ndim <= _MAX_DIMS:
         raise DataFormatError(
             f"{path}: expected 1 to {_MAX_DIMS} dimensions in the IDX header, found {ndim}"
@@ -117,8 +119,9 @@ def _parse(data: bytes, path: Path) -> NDArray:
     return array.astype(dtype.newbyteorder("="))  # a native, writable copy
 
 
-def write_idx(path: str | os.PathLike[str], array: ArrayLike, *,
-              compress: bool | None = None) -> None:
+def write_idx(
+    path: str | os.PathLike[str], array: ArrayLike, *, compress: bool | None = None
+) -> None:
     """Write ``array`` as an IDX file, atomically.
 
     Parameters

@@ -76,8 +76,9 @@ def _fit_on_canvas(grey: Any, Image: Any) -> Any:
     return canvas
 
 
-def image_to_input(image: str | os.PathLike[str] | Any, *, scale: str = "book",
-                   dtype: DTypeLike = np.float32) -> NDArray:
+def image_to_input(
+    image: str | os.PathLike[str] | Any, *, scale: str = "book", dtype: DTypeLike = np.float32
+) -> NDArray:
     """Read a picture of a dark digit on light paper as a (784,) network input.
 
     Parameters

@@ -28,14 +28,21 @@ __all__ = ["load_mnist", "load_fashion_mnist", "MNIST_CLASSES", "FASHION_MNIST_C
 
 MNIST_CLASSES: tuple[str, ...] = tuple(str(d) for d in range(10))
 FASHION_MNIST_CLASSES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
-_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
+_TRAIN_X, _TRAIN_Y = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
+_TEST_X, _TEST_Y = "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+_FILES = {"train": (_TRAIN_X, _TRAIN_Y), "test": (_TEST_X, _TEST_Y)}
 _SIDE = 28
 
 Split = tuple[NDArray, NDArray[np.int64]]
@@ -60,14 +67,10 @@ MNIST = _Spec(
         "http://yann.lecun.com/exdb/mnist/",
     ),
     sha256={  # of the .gz archives as their authors distribute them
-        "train-images-idx3-ubyte":
-            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-        "train-labels-idx1-ubyte":
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        "t10k-images-idx3-ubyte":
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        "t10k-labels-idx1-ubyte":
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        _TRAIN_X: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        _TRAIN_Y: "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        _TEST_X: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        _TEST_Y: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
     },
     content_sha256=False,
     n_classes=len(MNIST_CLASSES),
@@ -80,14 +83,10 @@ FASHION_MNIST = _Spec(
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
     ),
     sha256={  # of the decompressed IDX bytes
-        "train-images-idx3-ubyte":
-            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "train-labels-idx1-ubyte":
-            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "t10k-images-idx3-ubyte":
-            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "t10k-labels-idx1-ubyte":
-            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        _TRAIN_X: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        _TRAIN_Y: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        _TEST_X: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        _TEST_Y: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
     content_sha256=True,
     n_classes=len(FASHION_MNIST_CLASSES),
@@ -119,11 +118,20 @@ def _read_split(images_path: Path, labels_path: Path, n_classes: int) -> tuple[N
     return images, labels.astype(np.int64)
 
 
-def _load(spec: _Spec, path: str | os.PathLike[str] | None, *, split: str | None, scale: str,
-          flatten: bool, download: bool, dtype: DTypeLike, mirrors: Sequence[str] | None,
-          cache_dir: str | os.PathLike[str] | None,
-          system_dirs: Sequence[str | os.PathLike[str]] | None,
-          progress: bool) -> Split | tuple[Split, Split]:
+def _load(
+    spec: _Spec,
+    path: str | os.PathLike[str] | None,
+    *,
+    split: str | None,
+    scale: str,
+    flatten: bool,
+    download: bool,
+    dtype: DTypeLike,
+    mirrors: Sequence[str] | None,
+    cache_dir: str | os.PathLike[str] | None,
+    system_dirs: Sequence[str | os.PathLike[str]] | None,
+    progress: bool,
+) -> Split | tuple[Split, Split]:
     if split is not None:
         check_choice(split, ("train", "test"), "split")
     check_scale(scale)
@@ -131,10 +139,18 @@ def _load(spec: _Spec, path: str | os.PathLike[str] | None, *, split: str | None
         check_dtype(dtype)
     splits = ("train", "test") if split is None else (split,)
     stems = [stem for s in splits for stem in _FILES[s]]
-    files = locate(spec.name, stems, sha256=spec.sha256,
-                   mirrors=spec.mirrors if mirrors is None else mirrors, path=path,
-                   download=download, content_sha256=spec.content_sha256,
-                   cache_dir=cache_dir, system_dirs=system_dirs, progress=progress)
+    files = locate(
+        spec.name,
+        stems,
+        sha256=spec.sha256,
+        mirrors=spec.mirrors if mirrors is None else mirrors,
+        path=path,
+        download=download,
+        content_sha256=spec.content_sha256,
+        cache_dir=cache_dir,
+        system_dirs=system_dirs,
+        progress=progress,
+    )
     out = []
     for s in splits:
         images_stem, labels_stem = _FILES[s]
@@ -145,12 +161,19 @@ def _load(spec: _Spec, path: str | os.PathLike[str] | None, *, split: str | None
     return out[0] if split is not None else (out[0], out[1])
 
 
-def load_mnist(path: str | os.PathLike[str] | None = None, *, split: str | None = None,
-               scale: str = "unit", flatten: bool = True, download: bool = True,
-               dtype: DTypeLike = np.float32, mirrors: Sequence[str] | None = None,
-               cache_dir: str | os.PathLike[str] | None = None,
-               system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-               progress: bool = True) -> Split | tuple[Split, Split]:
+def load_mnist(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    split: str | None = None,
+    scale: str = "unit",
+    flatten: bool = True,
+    download: bool = True,
+    dtype: DTypeLike = np.float32,
+    mirrors: Sequence[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
+    progress: bool = True,
+) -> Split | tuple[Split, Split]:
     """Load the MNIST handwritten digits (60,000 training and 10,000 test images).
 
     Parameters
@@ -183,17 +206,34 @@ def load_mnist(path: str | os.PathLike[str] | None = None, *, split: str | None 
     DataFormatError
         A file found is corrupt, or images and labels disagree.
     """
-    return _load(MNIST, path, split=split, scale=scale, flatten=flatten, download=download,
-                 dtype=dtype, mirrors=mirrors, cache_dir=cache_dir, system_dirs=system_dirs,
-                 progress=progress)
+    return _load(
+        MNIST,
+        path,
+        split=split,
+        scale=scale,
+        flatten=flatten,
+        download=download,
+        dtype=dtype,
+        mirrors=mirrors,
+        cache_dir=cache_dir,
+        system_dirs=system_dirs,
+        progress=progress,
+    )
 
 
-def load_fashion_mnist(path: str | os.PathLike[str] | None = None, *, split: str | None = None,
-                       scale: str = "unit", flatten: bool = True, download: bool = True,
-                       dtype: DTypeLike = np.float32, mirrors: Sequence[str] | None = None,
-                       cache_dir: str | os.PathLike[str] | None = None,
-                       system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-                       progress: bool = True) -> Split | tuple[Split, Split]:
+def load_fashion_mnist(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    split: str | None = None,
+    scale: str = "unit",
+    flatten: bool = True,
+    download: bool = True,
+    dtype: DTypeLike = np.float32,
+    mirrors: Sequence[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
+    progress: bool = True,
+) -> Split | tuple[Split, Split]:
     """Load Fashion-MNIST (Zalando): 60,000 + 10,000 clothing images in 10 classes.
 
     Same parameters and return values as :func:`load_mnist`; the class names
@@ -201,6 +241,16 @@ def load_fashion_mnist(path: str | os.PathLike[str] | None = None, *, split: str
     ``fashion-mnist`` subfolders (Debian's ``dataset-fashion-mnist`` package
     installs them in ``/usr/share/datasets/fashion-mnist``).
     """
-    return _load(FASHION_MNIST, path, split=split, scale=scale, flatten=flatten,
-                 download=download, dtype=dtype, mirrors=mirrors, cache_dir=cache_dir,
-                 system_dirs=system_dirs, progress=progress)
+    return _load(
+        FASHION_MNIST,
+        path,
+        split=split,
+        scale=scale,
+        flatten=flatten,
+        download=download,
+        dtype=dtype,
+        mirrors=mirrors,
+        cache_dir=cache_dir,
+        system_dirs=system_dirs,
+        progress=progress,
+    )

@@ -24,8 +24,15 @@ from pathlib import Path
 from ..errors import DataNotFoundError
 from .download import fetch
 
-__all__ = ["ENV_VAR", "SYSTEM_DIRS", "default_cache_dir", "cache_folder", "candidate_folders",
-           "find_file", "locate"]
+__all__ = [
+    "ENV_VAR",
+    "SYSTEM_DIRS",
+    "default_cache_dir",
+    "cache_folder",
+    "candidate_folders",
+    "find_file",
+    "locate",
+]
 
 ENV_VAR = "GLASSNET_DATA"
 SYSTEM_DIRS: tuple[str, ...] = ("/usr/share/datasets",)
@@ -40,10 +47,14 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "glassnet"
 
 
-def candidate_folders(name: str, *, path: PathLike | None = None,
-                      environ: Mapping[str, str] | None = None,
-                      system_dirs: Sequence[PathLike] | None = None,
-                      cache_dir: PathLike | None = None) -> list[tuple[str, Path | None]]:
+def candidate_folders(
+    name: str,
+    *,
+    path: PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+    system_dirs: Sequence[PathLike] | None = None,
+    cache_dir: PathLike | None = None,
+) -> list[tuple[str, Path | None]]:
     """The places searched, in order, as ``(label, folder)``; folder None when not configured.
 
     The last entry is always the cache folder, which is also where downloads go.
@@ -63,8 +74,9 @@ def candidate_folders(name: str, *, path: PathLike | None = None,
     return places
 
 
-def cache_folder(name: str, *, cache_dir: PathLike | None = None,
-                 environ: Mapping[str, str] | None = None) -> Path:
+def cache_folder(
+    name: str, *, cache_dir: PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     """``<cache_dir>/<name>``, with ``cache_dir`` defaulting to :func:`default_cache_dir`."""
     base = default_cache_dir(environ) if cache_dir is None else Path(cache_dir).expanduser()
     return base / name
@@ -89,12 +101,21 @@ def _look(folder: Path | None, stems: Sequence[str]) -> tuple[dict[str, Path], s
     return found, ("missing " + ", ".join(missing)) if missing else "found"
 
 
-def locate(name: str, stems: Sequence[str], *, sha256: Mapping[str, str],
-           mirrors: Sequence[str] = (), path: PathLike | None = None, download: bool = True,
-           content_sha256: bool = False, cache_dir: PathLike | None = None,
-           environ: Mapping[str, str] | None = None,
-           system_dirs: Sequence[PathLike] | None = None,
-           progress: bool = True, timeout: float = 30) -> dict[str, Path]:
+def locate(
+    name: str,
+    stems: Sequence[str],
+    *,
+    sha256: Mapping[str, str],
+    mirrors: Sequence[str] = (),
+    path: PathLike | None = None,
+    download: bool = True,
+    content_sha256: bool = False,
+    cache_dir: PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+    system_dirs: Sequence[PathLike] | None = None,
+    progress: bool = True,
+    timeout: float = 30,
+) -> dict[str, Path]:
     """Find (or download) every file of ``stems`` for the data set ``name``.
 
     Parameters
@@ -118,8 +139,9 @@ def locate(name: str, stems: Sequence[str], *, sha256: Mapping[str, str],
         Nothing worked; the message lists every place with what was missing
         there, and the ways to provide the files.
     """
-    places = candidate_folders(name, path=path, environ=environ, system_dirs=system_dirs,
-                               cache_dir=cache_dir)
+    places = candidate_folders(
+        name, path=path, environ=environ, system_dirs=system_dirs, cache_dir=cache_dir
+    )
     notes = []
     for label, folder in places:
         found, note = _look(folder, stems)
@@ -133,13 +155,23 @@ def locate(name: str, stems: Sequence[str], *, sha256: Mapping[str, str],
         notes.append("download: no mirrors given")
     else:
         try:
-            return {stem: find_file(cache, stem)
-                    or fetch(f"{stem}.gz", mirrors=mirrors, sha256=sha256[stem], dest_dir=cache,
-                             content_sha256=content_sha256, progress=progress, timeout=timeout)
-                    for stem in stems}
+            return {
+                stem: find_file(cache, stem)
+                or fetch(
+                    f"{stem}.gz",
+                    mirrors=mirrors,
+                    sha256=sha256[stem],
+                    dest_dir=cache,
+                    content_sha256=content_sha256,
+                    progress=progress,
+                    timeout=timeout,
+                )
+                for stem in stems
+            }
         except OSError as exc:  # DataNotFoundError from fetch, or the cache is not writable
-            notes.append(f"download into {cache}: failed\n     "
-                         + str(exc).replace("\n", "\n     "))
+            notes.append(
+                f"download into {cache}: failed\n     " + str(exc).replace("\n", "\n     ")
+            )
     raise DataNotFoundError(
         f"{name} not found. Looked for {', '.join(s + '[.gz]' for s in stems)} in:\n"
         + "\n".join(f"  {i}. {note}" for i, note in enumerate(notes, start=1))

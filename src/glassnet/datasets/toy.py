@@ -34,8 +34,9 @@ def _class_sizes(n_samples: object, n_classes: int) -> NDArray[np.int64]:
     return sizes
 
 
-def _finish(parts: list[NDArray], sizes: NDArray[np.int64], rng: np.random.Generator,
-            dtype: np.dtype) -> tuple[NDArray, NDArray[np.int64]]:
+def _finish(
+    parts: list[NDArray], sizes: NDArray[np.int64], rng: np.random.Generator, dtype: np.dtype
+) -> tuple[NDArray, NDArray[np.int64]]:
     """Stack per-class points, label them by class, and shuffle the rows together."""
     X = np.concatenate(parts, axis=0)
     y = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
@@ -43,8 +44,9 @@ def _finish(parts: list[NDArray], sizes: NDArray[np.int64], rng: np.random.Gener
     return np.ascontiguousarray(X[order], dtype=dtype), y[order]
 
 
-def make_moons(n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None,
-               dtype: DTypeLike = np.float32) -> tuple[NDArray, NDArray[np.int64]]:
+def make_moons(
+    n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None, dtype: DTypeLike = np.float32
+) -> tuple[NDArray, NDArray[np.int64]]:
     """Two interleaving half circles: the upper moon is class 0, the lower class 1.
 
     Class 0 lies on ``(cos t, sin t)`` and class 1 on ``(1 - cos t, 0.5 - sin t)``
@@ -76,9 +78,14 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None,
     return _finish([X], sizes, rng, dt)
 
 
-def make_circles(n_samples: int = 200, *, noise: float = 0.05, factor: float = 0.5,
-                 seed: Seed = None, dtype: DTypeLike = np.float32
-                 ) -> tuple[NDArray, NDArray[np.int64]]:
+def make_circles(
+    n_samples: int = 200,
+    *,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: Seed = None,
+    dtype: DTypeLike = np.float32,
+) -> tuple[NDArray, NDArray[np.int64]]:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1).
 
     Points are evenly spaced in angle on each circle, then Gaussian noise of
@@ -105,16 +112,21 @@ def make_circles(n_samples: int = 200, *, noise: float = 0.05, factor: float = 0
     dt = check_dtype(dtype)
     rng = as_rng(seed)
     parts = []
-    for radius, size in zip((1.0, factor), sizes):
+    for radius, size in zip((1.0, factor), sizes, strict=True):
         angle = np.linspace(0.0, 2.0 * np.pi, size, endpoint=False)
         parts.append(radius * np.column_stack([np.cos(angle), np.sin(angle)]))
     X = np.concatenate(parts) + rng.normal(0.0, noise, size=(int(sizes.sum()), 2))
     return _finish([X], sizes, rng, dt)
 
 
-def make_spirals(n_samples: int = 300, *, n_arms: int = 3, noise: float = 0.2,
-                 seed: Seed = None, dtype: DTypeLike = np.float32
-                 ) -> tuple[NDArray, NDArray[np.int64]]:
+def make_spirals(
+    n_samples: int = 300,
+    *,
+    n_arms: int = 3,
+    noise: float = 0.2,
+    seed: Seed = None,
+    dtype: DTypeLike = np.float32,
+) -> tuple[NDArray, NDArray[np.int64]]:
     """``n_arms`` interleaved spiral arms growing out of the origin, one class per arm.
 
     Arm ``k`` has points at radius ``r`` evenly spaced in ``[0, 1]`` and angle
@@ -150,8 +162,9 @@ def make_spirals(n_samples: int = 300, *, n_arms: int = 3, noise: float = 0.2,
     return _finish(parts, sizes, rng, dt)
 
 
-def make_xor(n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None,
-             dtype: DTypeLike = np.float32) -> tuple[NDArray, NDArray[np.int64]]:
+def make_xor(
+    n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None, dtype: DTypeLike = np.float32
+) -> tuple[NDArray, NDArray[np.int64]]:
     """Four Gaussian clusters at the corners ``(+-1, +-1)``, labelled by XOR of the signs.
 
     ``y = 1`` where exactly one coordinate of the corner is positive, ``y = 0`` at
@@ -177,17 +190,22 @@ def make_xor(n_samples: int = 200, *, noise: float = 0.1, seed: Seed = None,
     rng = as_rng(seed)
     corners = (((-1.0, -1.0), (1.0, 1.0)), ((-1.0, 1.0), (1.0, -1.0)))
     parts = []
-    for class_corners, size in zip(corners, sizes):
+    for class_corners, size in zip(corners, sizes, strict=True):
         first = (size + 1) // 2
         centre = np.repeat(np.array(class_corners), [first, size - first], axis=0)
         parts.append(centre + rng.normal(0.0, noise, size=centre.shape))
     return _finish(parts, sizes, rng, dt)
 
 
-def make_blobs(n_samples: int = 300, *, centers: int | ArrayLike = 3,
-               cluster_std: float | ArrayLike = 1.0, n_features: int | None = None,
-               seed: Seed = None, dtype: DTypeLike = np.float32
-               ) -> tuple[NDArray, NDArray[np.int64]]:
+def make_blobs(
+    n_samples: int = 300,
+    *,
+    centers: int | ArrayLike = 3,
+    cluster_std: float | ArrayLike = 1.0,
+    n_features: int | None = None,
+    seed: Seed = None,
+    dtype: DTypeLike = np.float32,
+) -> tuple[NDArray, NDArray[np.int64]]:
     """Isotropic Gaussian clusters, one class per cluster.
 
     Parameters
@@ -242,6 +260,8 @@ def make_blobs(n_samples: int = 300, *, centers: int | ArrayLike = 3,
         )
     for s in stds:
         check_non_negative(float(s), "cluster_std")
-    parts = [m + rng.normal(0.0, s, size=(size, means.shape[1]))
-             for m, s, size in zip(means, stds, sizes)]
+    parts = [
+        m + rng.normal(0.0, s, size=(size, means.shape[1]))
+        for m, s, size in zip(means, stds, sizes, strict=True)
+    ]
     return _finish(parts, sizes, rng, dt)
