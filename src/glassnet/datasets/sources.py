@@ -147,7 +147,7 @@ def locate(
         found, note = _look(folder, stems)
         if len(found) == len(stems):
             return found
-        notes.append(label + (f" {folder}" if folder is not None else "") + f": {note}")
+        notes.append(label + (f" ({folder})" if folder is not None else "") + f": {note}")
     cache = cache_folder(name, cache_dir=cache_dir, environ=environ)
     if not download:
         notes.append("download: not attempted (download=False)")
