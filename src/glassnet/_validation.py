@@ -22,23 +22,31 @@ def check_positive_int(value: object, name: str) -> int:
     return int(value)
 
 
+def _finite_float(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
 def check_non_negative(value: object, name: str, *, upper: float | None = None,
                        strict_upper: bool = False) -> float:
     """``value`` as a finite float >= 0 (and below ``upper``), or a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value < 0:
+    v = _finite_float(value, name)
+    if v < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
-    if upper is not None and (value >= upper if strict_upper else value > upper):
+    if upper is not None and (v >= upper if strict_upper else v > upper):
         bound = "<" if strict_upper else "<="
         raise ValueError(f"{name} must be {bound} {upper}, got {value!r}")
-    return float(value)
+    return v
 
 
 def check_positive(value: object, name: str) -> float:
     """``value`` as a finite float > 0, or a ValueError naming ``name``."""
-    v = check_non_negative(value, name)
-    if v == 0:
+    v = _finite_float(value, name)
+    if v <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return v
 

@@ -26,8 +26,11 @@ class ShapeError(GlassnetError, ValueError):
     """An array has the wrong number of dimensions or the wrong size."""
 
 
-class DTypeError(GlassnetError, TypeError):
-    """An array has a dtype the receiver does not accept (no silent casts)."""
+class DTypeError(GlassnetError, ValueError, TypeError):
+    """An array has a dtype the receiver does not accept (no silent casts).
+
+    Both a ValueError (bad input data) and a TypeError (wrong kind of value).
+    """
 
 
 class NotFittedError(GlassnetError, ValueError):

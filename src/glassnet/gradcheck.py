@@ -154,7 +154,7 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     states = [g.bit_generator.state for g in generators]
 
     def forward() -> NDArray:
-        for g, state in zip(generators, states):
+        for g, state in zip(generators, states, strict=True):
             g.bit_generator.state = state
         return network.forward(X, training=True)
 

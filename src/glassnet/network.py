@@ -69,6 +69,7 @@ class Network:
         self.dtype = self._common_dtype()
         self._bind_flat_buffers()
         self.stop_training = False  # set by callbacks (early stopping) to end fit
+        self.optimizer: Optimizer | None = None  # the last fit's, to continue or save
 
     # -- construction ------------------------------------------------------
     def _check_sizes(self) -> tuple[int, int]:
@@ -236,8 +237,11 @@ class Network:
             rows.append((str(i), repr(layer), f"(None, {size})", f"{count:,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         line = "-" * (sum(widths) + 6)
-        fmt = "{:>%d}  {:<%d}  {:<%d}  {:>%d}" % tuple(widths)
-        body = [fmt.format(*rows[0]), line] + [fmt.format(*r) for r in rows[1:]]
+        def fmt(r: tuple[str, ...]) -> str:
+            return (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
+                    f"{r[3]:>{widths[3]}}")
+
+        body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]]
         body += [line, f"loss: {self.loss!r}   task: {self.task}   dtype: {self.dtype}",
                  f"total parameters: {self.n_parameters:,}"]
         return "\n".join(body)

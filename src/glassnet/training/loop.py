@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -78,7 +79,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
             raise ValueError(f"validation_split={validation_split} leaves {n_val} of "
                              f"{X.shape[0]} samples for validation; choose another fraction")
         X_val: NDArray | None = X[-n_val:]
-        y_val = targets[-n_val:]
+        y_val: NDArray | None = targets[-n_val:]
         X, targets = X[:-n_val], targets[:-n_val]
     elif validation_data is not None:
         if len(validation_data) != 2:
@@ -88,7 +89,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                                              network.dtype)
         check_same_length(X_val, y_val, ("X_val", "y_val"))
     else:
-        X_val = y_val = None
+        X_val, y_val = None, None
 
     rng = as_rng(seed)
     _seed_dropout(network, rng)
@@ -111,28 +112,33 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         correct = 0
         bar = progress_bar(total=-(-n // batch_size), desc=f"epoch {epoch + 1}/{epochs}",
                            unit="batch", enabled=verbose == 1)
-        for batch in batch_slices(n, batch_size):
-            idx = order[batch]
-            X_b = gather_X(idx)
-            y_b = targets[idx]
-            out = network.forward(X_b, training=True)
-            loss, dout = network.loss.loss_and_grad(y_b, out)
-            network.backward(dout)
-            opt.step(network.flat_params, network.flat_grads, n_decay=network.n_decay)
-            loss_sum += loss * idx.shape[0]
-            if is_classifier:
-                correct += _count_correct(network, out, y_b)
-            bar.update()
+        # Divergence is reported once, clearly, below, instead of as NumPy's
+        # overflow warnings from deep inside the arithmetic.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for batch in batch_slices(n, batch_size):
+                idx = order[batch]
+                X_b = gather_X(idx)
+                y_b = targets[idx]
+                out = network.forward(X_b, training=True)
+                loss, dout = network.loss.loss_and_grad(y_b, out)
+                if not math.isfinite(loss):
+                    bar.close()
+                    raise FloatingPointError(
+                        f"the training loss became {loss} in epoch {epoch + 1}; "
+                        "lower the learning rate, scale the inputs, or set clip_norm "
+                        "on the optimizer"
+                    )
+                network.backward(dout)
+                opt.step(network.flat_params, network.flat_grads, n_decay=network.n_decay)
+                loss_sum += loss * idx.shape[0]
+                if is_classifier:
+                    correct += _count_correct(network, out, y_b)
+                bar.update()
         bar.close()
-        if not np.isfinite(loss_sum):
-            raise FloatingPointError(
-                f"the training loss became {loss_sum} in epoch {epoch + 1}; "
-                "lower the learning rate or add clip_norm to the optimizer"
-            )
         logs = {"loss": loss_sum / n}
         if is_classifier:
             logs["accuracy"] = correct / n
-        if X_val is not None:
+        if X_val is not None and y_val is not None:
             for key, value in network.evaluate(X_val, y_val, batch_size=4096).items():
                 logs[f"val_{key}"] = value
         logs_with_time = {**logs, "time": time.perf_counter() - start}

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from glassnet.errors import DTypeError, ShapeError
+from glassnet.layers import Dense
+
+
+def test_forward_is_affine_map():
+    layer = Dense(3, 2, dtype=np.float64)
+    layer.params["W"][...] = [[1, 2], [3, 4], [5, 6]]
+    layer.params["b"][...] = [0.5, -1]
+    out = layer.forward(np.array([[1.0, 0, -1], [2, 1, 0]]))
+    np.testing.assert_array_equal(out, [[-3.5, -5], [5.5, 7]])
+
+
+def test_backward_by_hand():
+    layer = Dense(2, 2, dtype=np.float64)
+    layer.params["W"][...] = [[1, 2], [3, 4]]
+    x = np.array([[1.0, 2.0]])
+    layer.forward(x, training=True)
+    dx = layer.backward(np.array([[1.0, -1.0]]))
+    np.testing.assert_array_equal(layer.grads["W"], [[1, -1], [2, -2]])
+    np.testing.assert_array_equal(layer.grads["b"], [1, -1])
+    np.testing.assert_array_equal(dx, [[-1, -1]])
+
+
+def test_bias_false_has_no_b_and_same_seed_same_weights():
+    a, b = Dense(4, 3, bias=False, rng=3), Dense(4, 3, bias=False, rng=3)
+    assert set(a.params) == {"W"}
+    np.testing.assert_array_equal(a.params["W"], b.params["W"])
+    assert a.params["W"].dtype == np.float32
+
+
+def test_repr():
+    assert repr(Dense(784, 100)) == "Dense(n_in=784, n_out=100, bias=True, init='glorot_uniform')"
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"n_in": 0, "n_out": 3}, "n_in must be a positive integer"),
+    ({"n_in": 3, "n_out": -1}, "n_out must be a positive integer"),
+    ({"n_in": 3, "n_out": 2.5}, "n_out"),
+    ({"n_in": 3, "n_out": 2, "init": "bogus"}, "unknown init 'bogus'"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Dense(**kwargs)
+
+
+def test_bad_dtype_and_input():
+    with pytest.raises(DTypeError, match="float32 or float64"):
+        Dense(2, 2, dtype=np.int32)
+    layer = Dense(3, 2)
+    with pytest.raises(ShapeError, match=r"Dense\(n_in=3.*expects input of shape \(n_samples, 3\), "
+                                         r"got \(4, 5\)"):
+        layer.forward(np.zeros((4, 5), dtype=np.float32))
+    with pytest.raises(DTypeError, match="float32 weights but got float64 input"):
+        layer.forward(np.zeros((4, 3)))

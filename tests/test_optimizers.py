@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+
+from glassnet.optimizers import SGD, Adam, get_optimizer
+
+
+def test_sgd_step_by_hand():
+    p = np.array([1.0, 2.0])
+    SGD(0.1).step(p, np.array([0.5, -1.0]))
+    np.testing.assert_allclose(p, [0.95, 2.1])
+
+
+def test_sgd_momentum_by_hand():
+    p = np.array([1.0])
+    opt = SGD(0.1, momentum=0.9)
+    opt.step(p, np.array([1.0]))       # v = 1,   p = 1 - 0.1
+    opt.step(p, np.array([1.0]))       # v = 1.9, p = 0.9 - 0.19
+    np.testing.assert_allclose(p, [0.71])
+
+
+def test_sgd_nesterov_by_hand():
+    p = np.array([1.0])
+    opt = SGD(0.1, momentum=0.9, nesterov=True)
+    opt.step(p, np.array([1.0]))       # v = 1;   p -= 0.1 * (1 + 0.9 * 1)
+    opt.step(p, np.array([1.0]))       # v = 1.9; p -= 0.1 * (1 + 0.9 * 1.9)
+    np.testing.assert_allclose(p, [1 - 0.19 - 0.271])
+
+
+def textbook_adam(p, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+    """Adam as written in the paper, with explicit bias-corrected moments."""
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return p
+
+
+def test_adam_matches_the_textbook_formula():
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal(50)
+    grads = [rng.standard_normal(50) * 10.0**-rng.integers(0, 6) for _ in range(250)]
+    p = p0.copy()
+    opt = Adam(1e-2)
+    for g in grads:
+        opt.step(p, g.copy())
+    np.testing.assert_allclose(p, textbook_adam(p0, grads, lr=1e-2), rtol=1e-10, atol=1e-12)
+    assert opt.t == 250
+
+
+def test_adam_float32_tracks_float64():
+    rng = np.random.default_rng(1)
+    p64 = rng.standard_normal(100)
+    p32 = p64.astype(np.float32)
+    o64, o32 = Adam(1e-3), Adam(1e-3)
+    for _ in range(50):
+        g = rng.standard_normal(100)
+        o64.step(p64, g.copy())
+        o32.step(p32, g.astype(np.float32))
+    assert p32.dtype == np.float32
+    np.testing.assert_allclose(p32, p64, rtol=1e-5, atol=1e-5)
+
+
+def test_adam_flushes_moments_before_they_become_subnormal():
+    p = np.ones(4, dtype=np.float32)
+    opt = Adam(1e-3)
+    opt.step(p, np.full(4, 1e-3, dtype=np.float32))
+    for _ in range(999):
+        opt.step(p, np.zeros(4, dtype=np.float32))
+    m = opt.state["m"]
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((m != 0) & (np.abs(m) < tiny)), "subnormal values in Adam's first moment"
+    assert np.all(m == 0)  # 0.9**999 * 1e-4 is far below anything that matters
+
+
+def test_weight_decay_applies_to_the_first_n_decay_only():
+    p = np.array([1.0, 1.0])
+    SGD(0.1, weight_decay=0.5).step(p, np.zeros(2), n_decay=1)
+    np.testing.assert_allclose(p, [0.95, 1.0])
+
+
+def test_clip_norm():
+    p = np.zeros(2)
+    SGD(1.0, clip_norm=1.0).step(p, np.array([3.0, 4.0]))
+    np.testing.assert_allclose(p, [-0.6, -0.8])
+    p = np.zeros(2)
+    SGD(1.0, clip_norm=10.0).step(p, np.array([3.0, 4.0]))  # under the limit: untouched
+    np.testing.assert_allclose(p, [-3.0, -4.0])
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: SGD(-0.1), "lr must be > 0, got -0.1"),
+    (lambda: SGD(0.0), "lr must be > 0"),
+    (lambda: Adam(float("nan")), "lr must be a finite number"),
+    (lambda: SGD(0.1, momentum=1.0), "momentum must be < 1"),
+    (lambda: SGD(0.1, nesterov=True), "nesterov=True needs momentum > 0"),
+    (lambda: Adam(beta1=1.2), "beta1"),
+    (lambda: Adam(weight_decay=-1), "weight_decay must be >= 0"),
+    (lambda: Adam(clip_norm=0), "clip_norm must be > 0"),
+])
+def test_bad_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_state_is_tied_to_one_parameter_size():
+    opt = Adam()
+    opt.step(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="fresh optimizer"):
+        opt.step(np.zeros(4), np.ones(4))
+    with pytest.raises(ValueError, match="same size|one shape"):
+        opt.step(np.zeros(3), np.ones(4))
+
+
+def test_get_optimizer():
+    assert isinstance(get_optimizer(None), Adam)
+    assert get_optimizer("sgd", lr=0.5).lr == 0.5
+    with pytest.raises(ValueError, match="choose one of"):
+        get_optimizer("rmsprop")
