@@ -1,0 +1,720 @@
+"""glassnet.io: exact round trips, resumable optimizers, atomic saves, and refused bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import glassnet
+from glassnet import (
+    SGD,
+    Adam,
+    BinaryCrossEntropy,
+    Dense,
+    Dropout,
+    Identity,
+    LeakyReLU,
+    ModelFormatError,
+    Network,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from glassnet.classic import NeuralNetwork
+from glassnet.io import FORMAT_VERSION, load, model_info, save
+from glassnet.layers import LAYERS, Layer
+from glassnet.losses import LOSSES, Loss, SumSquaredError
+
+N_IN = 4
+
+
+# -- helpers -------------------------------------------------------------------
+def data(n_out: int, *, kind: str, dtype=np.float32, n: int = 48, seed: int = 0):
+    """Inputs and targets for a network with ``n_out`` outputs trained on ``kind`` targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, N_IN)).astype(dtype)
+    if kind == "labels":
+        y = rng.integers(0, n_out, size=n)
+    elif kind == "binary":
+        y = rng.integers(0, 2, size=(n, n_out)).astype(dtype)
+    else:
+        y = rng.uniform(0.1, 0.9, size=(n, n_out)).astype(dtype)
+    return X, y
+
+
+def target_kind(loss: Loss) -> str:
+    if isinstance(loss, BinaryCrossEntropy):
+        return "binary"
+    return "labels" if loss.is_classification else "values"
+
+
+def assert_same_network(a: Network, b: Network, X: np.ndarray) -> None:
+    assert type(b) is Network
+    assert b.get_config() == a.get_config()
+    assert b.dtype == a.dtype
+    assert [type(la) for la in b.layers] == [type(la) for la in a.layers]
+    assert type(b.loss) is type(a.loss) and vars(b.loss) == vars(a.loss)
+    assert b.task == a.task
+    assert list(b.parameters) == list(a.parameters)
+    for name, value in a.parameters.items():
+        assert b.parameters[name].dtype == value.dtype
+        assert np.array_equal(b.parameters[name], value), name
+    assert b.param_slices == a.param_slices
+    assert np.array_equal(b.flat_params, a.flat_params)
+    assert np.array_equal(b.predict_proba(X), a.predict_proba(X))
+    assert b.predict_proba(X).dtype == a.predict_proba(X).dtype
+    assert np.array_equal(b.predict(X), a.predict(X))
+
+
+def small_net(*, dtype=np.float32, seed: int = 0) -> Network:
+    return Network([Dense(N_IN, 6, rng=seed, dtype=dtype), Tanh(),
+                    Dense(6, 3, rng=seed + 1, dtype=dtype)])
+
+
+def saved(tmp_path: Path, net=None, **kwargs) -> Path:
+    return save(small_net() if net is None else net, tmp_path / "model.npz", **kwargs)
+
+
+def members(path: Path) -> dict[str, np.ndarray]:
+    """Every array of a (valid) npz, pickles refused."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    with open(path, "wb") as f:  # a file object, so no ".npz" is appended
+        np.savez(f, **arrays)
+    return path
+
+
+def meta_of(arrays: dict[str, np.ndarray]) -> dict:
+    return json.loads(arrays["__meta__"].tobytes().decode())
+
+
+def meta_array(meta: dict) -> np.ndarray:
+    return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+def tampered(tmp_path: Path, edit_meta=None, **arrays) -> Path:
+    """A copy of a valid model file with its metadata edited and arrays replaced (None drops)."""
+    contents = members(saved(tmp_path))
+    if edit_meta is not None:
+        meta = meta_of(contents)
+        edit_meta(meta)
+        contents["__meta__"] = meta_array(meta)
+    for name, value in arrays.items():
+        if value is None:
+            del contents[name]
+        else:
+            contents[name] = value
+    return write_npz(tmp_path / "bad.npz", contents)
+
+
+def refused(path: Path, *fragments: str) -> ModelFormatError:
+    with pytest.raises(ModelFormatError) as info:
+        load(path)
+    message = str(info.value)
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message
+    return info.value
+
+
+# -- round trips -------------------------------------------------------------------
+ARCHITECTURES = {
+    "relu_softmax_ce": lambda dt: Network(
+        [Dense(N_IN, 8, rng=0, dtype=dt), ReLU(), Dense(8, 3, rng=1, dtype=dt)]),
+    "tanh_mse_no_bias": lambda dt: Network(
+        [Dense(N_IN, 6, bias=False, rng=0, dtype=dt), Tanh(),
+         Dense(6, 2, bias=False, rng=1, dtype=dt)], loss="mse"),
+    "sigmoid_sse_normal_init": lambda dt: Network(
+        [Dense(N_IN, 5, init="normal_fan_in", rng=0, dtype=dt), Sigmoid(),
+         Dense(5, 2, init="he_normal", rng=1, dtype=dt), Sigmoid()], loss="sse"),
+    "leaky_dropout_bce_logits": lambda dt: Network(
+        [Dense(N_IN, 7, rng=0, dtype=dt), LeakyReLU(alpha=0.2), Dropout(p=0.3),
+         Dense(7, 1, rng=1, dtype=dt)], loss="binary_cross_entropy"),
+    "bce_on_probabilities": lambda dt: Network(
+        [Dense(N_IN, 5, rng=0, dtype=dt), Tanh(), Dense(5, 2, rng=1, dtype=dt), Sigmoid()],
+        loss=BinaryCrossEntropy(from_logits=False, eps=1e-5)),
+    "softmax_layer_mse_classifier": lambda dt: Network(
+        [Dense(N_IN, 6, rng=0, dtype=dt), Identity(), Dense(6, 3, rng=1, dtype=dt), Softmax()],
+        loss="mse", task="classification"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_round_trip_after_training_is_exact(tmp_path, arch, dtype):
+    net = ARCHITECTURES[arch](dtype)
+    kind = "labels" if net.task == "classification" and net.loss.name != "binary_cross_entropy" \
+        else target_kind(net.loss)
+    X, y = data(net.n_out, kind=kind, dtype=dtype)
+    net.fit(X, y, epochs=3, batch_size=8, seed=0, verbose=0)
+    loaded = load(save(net, tmp_path / "net.npz"))
+    assert_same_network(net, loaded, X)
+    assert loaded.evaluate(X, y) == net.evaluate(X, y)
+    # Both keep training identically (fresh optimizers, same seed, same dropout masks).
+    net.fit(X, y, optimizer=SGD(0.05), epochs=2, batch_size=8, seed=3, verbose=0)
+    loaded.fit(X, y, optimizer=SGD(0.05), epochs=2, batch_size=8, seed=3, verbose=0)
+    assert_same_network(net, loaded, X)
+
+
+def test_layer_settings_are_kept(tmp_path):
+    net = Network([Dense(N_IN, 5, bias=False, init="he_uniform", rng=0), LeakyReLU(alpha=0.37),
+                   Dropout(p=0.45), Dense(5, 2, rng=1)],
+                  loss=BinaryCrossEntropy(from_logits=False, eps=1e-4))
+    loaded = load(save(net, tmp_path / "m.npz"))
+    dense, leaky, dropout = loaded.layers[0], loaded.layers[1], loaded.layers[2]
+    assert (dense.bias, dense.init) == (False, "he_uniform")
+    assert "0.b" not in loaded.parameters
+    assert leaky.alpha == 0.37
+    assert dropout.p == 0.45
+    assert (loaded.loss.from_logits, loaded.loss.eps) == (False, 1e-4)
+
+
+def example_layer(name: str) -> Layer:
+    special = {"Dense": lambda: Dense(5, 5, rng=2), "LeakyReLU": lambda: LeakyReLU(alpha=0.3),
+               "Dropout": lambda: Dropout(p=0.25, rng=0)}
+    return special.get(name, LAYERS[name])()
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_every_built_in_layer_round_trips(tmp_path, name):
+    net = Network([Dense(N_IN, 5, rng=0), example_layer(name), Dense(5, 3, rng=1)])
+    X, y = data(3, kind="labels")
+    net.fit(X, y, epochs=1, batch_size=16, seed=0, verbose=0)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert_same_network(net, loaded, X)
+    assert loaded.layers[1].get_config() == net.layers[1].get_config()
+
+
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+def test_every_loss_round_trips(tmp_path, loss_name):
+    loss = LOSSES[loss_name]()
+    n_out = 1 if isinstance(loss, BinaryCrossEntropy) else 3
+    net = Network([Dense(N_IN, 5, rng=0, dtype=np.float64), Sigmoid(),
+                   Dense(5, n_out, rng=1, dtype=np.float64)], loss=loss_name)
+    X, y = data(n_out, kind=target_kind(loss), dtype=np.float64)
+    net.fit(X, y, epochs=2, batch_size=8, seed=0, verbose=0)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert type(loaded.loss) is LOSSES[loss_name]
+    assert_same_network(net, loaded, X)
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+       activation=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu", "identity"]),
+       bias=st.booleans(), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2**31))
+def test_random_architectures_round_trip(sizes, activation, bias, dtype, seed):
+    from glassnet.layers import get_activation
+
+    widths = [N_IN, *sizes]
+    layers: list[Layer] = []
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        layers.append(Dense(n_in, n_out, bias=bias, rng=seed + i, dtype=dtype))
+        if i < len(widths) - 2:
+            layers.append(get_activation(activation))
+    net = Network(layers, loss="mse")
+    X = np.random.default_rng(seed).normal(size=(7, N_IN)).astype(dtype)
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load(save(net, Path(folder) / "m.npz"))
+    assert_same_network(net, loaded, X)
+
+
+def test_loaded_network_trains_with_its_own_dtype(tmp_path):
+    net = small_net(dtype=np.float64)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    X, y = data(3, kind="labels", dtype=np.float64)
+    history = loaded.fit(X, y, epochs=3, batch_size=8, seed=0, verbose=0)
+    assert loaded.dtype == np.float64 and loaded.flat_params.dtype == np.float64
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    # the loaded parameters are views into the flat buffer the optimizer updates
+    assert np.shares_memory(loaded.parameters["0.W"], loaded.flat_params)
+    assert not np.array_equal(loaded.flat_params, net.flat_params)
+
+
+# -- classic facade ----------------------------------------------------------------
+def test_classic_round_trip(tmp_path):
+    book = NeuralNetwork(3, 5, 2, 0.3, seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        book.train(rng.uniform(0.01, 1, 3), [0.99, 0.01])
+    path = save(book, tmp_path / "book.npz")
+    loaded = load(path)
+    assert type(loaded) is NeuralNetwork
+    assert loaded.get_config() == book.get_config()
+    assert loaded.learning_rate == 0.3
+    assert np.array_equal(loaded.wih, book.wih) and np.array_equal(loaded.who, book.who)
+    assert loaded.wih.shape == (5, 3) and loaded.who.shape == (2, 5)
+    for inputs in rng.uniform(0.01, 1, (5, 3)):
+        assert np.array_equal(loaded.query(inputs), book.query(inputs))
+    # the facade's views still point into the loaded engine, which keeps training alike
+    for net in (book, loaded):
+        net.train([0.2, 0.5, 0.9], [0.01, 0.99])
+    assert np.array_equal(loaded.wih, book.wih) and np.array_equal(loaded.who, book.who)
+    assert set(members(path)) == {"__meta__", "wih", "who"}
+    assert meta_of(members(path))["kind"] == "classic"
+
+
+def test_classic_refuses_an_optimizer(tmp_path):
+    with pytest.raises(ValueError, match="learning_rate"):
+        save(NeuralNetwork(2, 2, 2, 0.1), tmp_path / "b.npz", optimizer=SGD(0.1))
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- optimizer state -----------------------------------------------------------------
+def make_optimizer(name: str):
+    return {"adam": lambda: Adam(0.01, beta1=0.8, weight_decay=1e-3, clip_norm=5.0),
+            "sgd_momentum": lambda: SGD(0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+            "sgd": lambda: SGD(0.05)}[name]()
+
+
+@pytest.mark.parametrize("opt_name", ["adam", "sgd_momentum", "sgd"])
+def test_optimizer_state_round_trip(tmp_path, opt_name):
+    net = small_net()
+    X, y = data(3, kind="labels")
+    net.fit(X, y, optimizer=make_optimizer(opt_name), epochs=2, batch_size=8, seed=0, verbose=0)
+    opt = net.optimizer
+    loaded = load(save(net, tmp_path / "m.npz", optimizer=opt))
+    restored = loaded.optimizer
+    assert type(restored) is type(opt)
+    assert restored.get_config() == opt.get_config()
+    assert restored.t == opt.t == 12
+    assert sorted(restored.state) == sorted(opt.state)
+    for name, value in opt.state.items():
+        assert restored.state[name].dtype == value.dtype
+        assert np.array_equal(restored.state[name], value)
+    keys = set(members(tmp_path / "m.npz"))
+    assert keys == {"__meta__", *net.parameters, *(f"optimizer/{k}" for k in opt.state)}
+
+
+@pytest.mark.parametrize("opt_name", ["adam", "sgd_momentum"])
+def test_resumed_training_equals_uninterrupted_training(tmp_path, opt_name):
+    """2 epochs, save, load, 2 more epochs == 4 epochs, bit for bit.
+
+    "The same" needs the same shuffling: an int seed would restart the shuffle
+    stream at the second fit, so both runs share one Generator's stream instead.
+    (No Dropout here: fit draws the dropout generators from the stream at its start.)
+    """
+    X, y = data(3, kind="labels", n=40)
+    reference = small_net()
+    reference.fit(X, y, optimizer=make_optimizer(opt_name), epochs=4, batch_size=8,
+                  seed=np.random.default_rng(7), verbose=0)
+
+    first = small_net()
+    stream = np.random.default_rng(7)
+    first.fit(X, y, optimizer=make_optimizer(opt_name), epochs=2, batch_size=8, seed=stream,
+              verbose=0)
+    resumed = load(save(first, tmp_path / "half.npz", optimizer=first.optimizer))
+    del first
+    resumed.fit(X, y, optimizer=resumed.optimizer, epochs=2, batch_size=8, seed=stream,
+                verbose=0)
+    assert np.array_equal(resumed.flat_params, reference.flat_params)
+    assert resumed.optimizer.t == reference.optimizer.t
+    for name, value in reference.optimizer.state.items():
+        assert np.array_equal(resumed.optimizer.state[name], value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_resumed_optimizer_steps_match_explicit_steps(tmp_path, dtype):
+    """The same check without fit: one explicit sequence of gradients, split by a save."""
+    grads = np.random.default_rng(1).normal(size=(6, small_net().n_parameters)).astype(dtype)
+    reference = small_net(dtype=dtype)
+    ref_opt = Adam(0.02)
+    for g in grads:
+        ref_opt.step(reference.flat_params, g.copy(), n_decay=reference.n_decay)
+
+    net = small_net(dtype=dtype)
+    opt = Adam(0.02)
+    for g in grads[:3]:
+        opt.step(net.flat_params, g.copy(), n_decay=net.n_decay)
+    loaded = load(save(net, tmp_path / "m.npz", optimizer=opt))
+    for g in grads[3:]:
+        loaded.optimizer.step(loaded.flat_params, g.copy(), n_decay=loaded.n_decay)
+    assert np.array_equal(loaded.flat_params, reference.flat_params)
+
+
+def test_optimizer_is_saved_only_when_given(tmp_path):
+    net = small_net()
+    X, y = data(3, kind="labels")
+    net.fit(X, y, epochs=1, verbose=0, seed=0)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert loaded.optimizer is None
+    assert not any(k.startswith("optimizer/") for k in members(tmp_path / "m.npz"))
+    assert model_info(tmp_path / "m.npz")["optimizer"] is None
+
+
+def test_an_unused_optimizer_round_trips(tmp_path):
+    loaded = load(save(small_net(), tmp_path / "m.npz", optimizer=SGD(0.5, momentum=0.5)))
+    assert loaded.optimizer.t == 0 and loaded.optimizer.state == {}
+    assert loaded.optimizer.get_config()["momentum"] == 0.5
+
+
+def test_optimizer_of_another_network_is_refused(tmp_path):
+    other = Network([Dense(N_IN, 2, rng=0)])
+    opt = Adam()
+    opt.step(other.flat_params, np.ones_like(other.flat_params))
+    with pytest.raises(ValueError, match="optimizer that trained this network"):
+        save(small_net(), tmp_path / "m.npz", optimizer=opt)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- what save refuses ------------------------------------------------------------------
+def test_save_refuses_what_it_cannot_describe(tmp_path):
+    class Doubling(Layer):
+        def forward(self, x, *, training=False):
+            return 2 * x
+
+        def backward(self, dout):
+            return 2 * dout
+
+    class Halved(SumSquaredError):
+        pass
+
+    with pytest.raises(TypeError, match="not a built-in layer"):
+        save(Network([Dense(2, 2), Doubling()]), tmp_path / "a.npz")
+    with pytest.raises(TypeError, match="not a built-in loss"):
+        save(Network([Dense(2, 2)], loss=Halved()), tmp_path / "b.npz")
+
+    class Slow(SGD):
+        pass
+
+    with pytest.raises(TypeError, match="not a built-in optimizer"):
+        save(small_net(), tmp_path / "c.npz", optimizer=Slow())
+    with pytest.raises(TypeError, match="glassnet.Network"):
+        save({"0.W": np.zeros(2)}, tmp_path / "d.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- the file itself -------------------------------------------------------------------
+def test_file_layout(tmp_path):
+    net = small_net()
+    path = saved(tmp_path, net)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["0.W.npy", "0.b.npy", "2.W.npy", "2.b.npy",
+                                              "__meta__.npy"]
+    arrays = members(path)
+    meta = meta_of(arrays)
+    assert meta["format"] == "glassnet-model"
+    assert meta["format_version"] == FORMAT_VERSION == 1
+    assert meta["kind"] == "network"
+    assert meta["glassnet_version"] == glassnet.__version__
+    assert meta["config"] == json.loads(json.dumps(net.get_config()))
+    assert meta["optimizer"] is None
+    assert arrays["__meta__"].dtype == np.uint8
+    assert arrays["0.W"].shape == (N_IN, 6) and arrays["0.W"].dtype == np.float32
+
+
+def test_path_is_used_exactly(tmp_path):
+    written = save(small_net(), tmp_path / "no_suffix")
+    assert written == tmp_path / "no_suffix"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_suffix"]
+    load(str(written))  # str paths work too
+    save(small_net(), str(tmp_path / "other.model"))
+    assert (tmp_path / "other.model").is_file()
+
+
+def test_model_info(tmp_path):
+    net = small_net(dtype=np.float64)
+    path = save(net, tmp_path / "m.npz", optimizer=Adam(0.01))
+    info = model_info(path)
+    assert info["kind"] == "network"
+    assert info["format_version"] == 1
+    assert info["layers"] == [repr(la) for la in net.layers]
+    assert info["n_parameters"] == net.n_parameters == N_IN * 6 + 6 + 6 * 3 + 3
+    assert (info["n_in"], info["n_out"]) == (N_IN, 3)
+    assert info["dtype"] == "float64"
+    assert info["loss"] == "softmax_cross_entropy"
+    assert info["task"] == "classification"
+    assert info["optimizer"].startswith("Adam(lr=0.01")
+    assert info["path"] == str(path)
+    json.dumps(info)  # plain data, ready for a CLI to print
+
+
+def test_model_info_reads_no_weights(tmp_path):
+    # A file whose weights are wrong still describes itself; load refuses it.
+    path = tampered(tmp_path, **{"0.W": np.zeros((2, 2), dtype=np.float32)})
+    assert model_info(path)["n_parameters"] == small_net().n_parameters
+    refused(path, "'0.W'")
+
+
+def test_model_info_checks_the_metadata(tmp_path):
+    path = tampered(tmp_path, lambda m: m.update(format_version=2))
+    with pytest.raises(ModelFormatError, match="version 2"):
+        model_info(path)
+    with pytest.raises(FileNotFoundError):
+        model_info(tmp_path / "absent.npz")
+
+
+# -- atomic saves -------------------------------------------------------------------------
+def _partial_savez(file, *args, **kwargs):
+    file.write(b"PK\x03\x04 half a model")
+    raise RuntimeError("disk on fire")
+
+
+def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
+    old = small_net(seed=0)
+    path = save(old, tmp_path / "m.npz")
+    before = path.read_bytes()
+    monkeypatch.setattr(np, "savez", _partial_savez)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        save(small_net(seed=5), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    X, _ = data(3, kind="labels")
+    assert np.array_equal(load(path).predict_proba(X), old.predict_proba(X))
+
+
+def test_failed_rename_keeps_previous_file(tmp_path, monkeypatch):
+    path = save(small_net(seed=0), tmp_path / "m.npz")
+    before = path.read_bytes()
+
+    def no_rename(src, dst):
+        raise OSError("rename refused")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    with pytest.raises(OSError, match="rename refused"):
+        save(small_net(seed=5), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_interrupted_first_save_leaves_nothing(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save(small_net(), tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_replaces_the_previous_model(tmp_path):
+    path = save(small_net(seed=0), tmp_path / "m.npz")
+    new = small_net(seed=9)
+    save(new, path)
+    assert np.array_equal(load(path).flat_params, new.flat_params)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_permissions_follow_umask_and_are_kept_on_replace(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    path = save(small_net(), tmp_path / "m.npz")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o600)
+    save(small_net(seed=3), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# -- load refuses bad files -----------------------------------------------------------
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="absent.npz"):
+        load(tmp_path / "absent.npz")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 10, os.urandom(300), b"PK"])
+def test_not_a_zip(tmp_path, content):
+    path = tmp_path / "junk.npz"
+    path.write_bytes(content)
+    refused(path, "not a glassnet model file")
+
+
+def test_a_plain_npy_file_is_not_a_model(tmp_path):
+    path = tmp_path / "array.npy"
+    np.save(path, np.arange(3.0))
+    refused(path, "not a glassnet model file")
+
+
+def test_random_bytes_after_a_zip_signature(tmp_path):
+    path = tmp_path / "junk.npz"
+    path.write_bytes(b"PK\x03\x04" + np.random.default_rng(0).bytes(500))
+    refused(path, "truncated or corrupt")
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.5, 0.9, 0.999])
+def test_truncated_file(tmp_path, fraction):
+    whole = saved(tmp_path).read_bytes()
+    path = tmp_path / "cut.npz"
+    path.write_bytes(whole[: int(len(whole) * fraction)])
+    refused(path, "truncated or corrupt")
+
+
+def test_corrupted_weights_fail_the_checksum(tmp_path):
+    net = small_net()
+    raw = bytearray(saved(tmp_path, net).read_bytes())
+    at = bytes(raw).find(net.parameters["2.W"].tobytes())
+    assert at > 0
+    raw[at + 5] ^= 0xFF
+    path = tmp_path / "flipped.npz"
+    path.write_bytes(bytes(raw))
+    refused(path, "'2.W'", "truncated or corrupt")
+
+
+def test_npz_without_metadata(tmp_path):
+    path = write_npz(tmp_path / "plain.npz", {"0.W": np.zeros((2, 2), dtype=np.float32)})
+    refused(path, "not a glassnet model file", "__meta__")
+
+
+def test_metadata_not_json(tmp_path):
+    path = tampered(tmp_path, __meta__=np.frombuffer(b"{not json", dtype=np.uint8))
+    refused(path, "JSON")
+
+
+def test_metadata_of_the_wrong_dtype(tmp_path):
+    path = tampered(tmp_path, __meta__=np.zeros(3, dtype=np.float64))
+    refused(path, "'__meta__'", "uint8")
+
+
+@pytest.mark.parametrize("meta", [[1, 2], "text", {"format": "keras"}, {}])
+def test_metadata_of_another_format(tmp_path, meta):
+    path = tampered(tmp_path, __meta__=meta_array(meta))
+    refused(path, "not a glassnet model file")
+
+
+def test_newer_format_version(tmp_path):
+    path = tampered(tmp_path, lambda m: m.update(format_version=7, glassnet_version="9.0"))
+    refused(path, "format version 7", "reads format version 1", "upgrade")
+
+
+@pytest.mark.parametrize("version", ["1", 1.0, 0, -1, None, True])
+def test_invalid_format_version(tmp_path, version):
+    path = tampered(tmp_path, lambda m: m.update(format_version=version))
+    refused(path, "format_version")
+
+
+def test_unknown_kind(tmp_path):
+    path = tampered(tmp_path, lambda m: m.update(kind="transformer"))
+    refused(path, "'transformer'", "network", "classic")
+
+
+def test_wrong_shape_array(tmp_path):
+    path = tampered(tmp_path, **{"0.W": np.zeros((N_IN, 7), dtype=np.float32)})
+    refused(path, "'0.W'", f"({N_IN}, 7)", f"({N_IN}, 6)")
+
+
+def test_wrong_dtype_array(tmp_path):
+    path = tampered(tmp_path, **{"0.b": np.zeros(6, dtype=np.float64)})
+    refused(path, "'0.b'", "float64", "float32")
+
+
+def test_missing_array(tmp_path):
+    path = tampered(tmp_path, **{"2.b": None})
+    refused(path, "missing", "'2.b'")
+
+
+def test_extra_array(tmp_path):
+    path = tampered(tmp_path, **{"4.W": np.zeros((3, 3), dtype=np.float32)})
+    refused(path, "unexpected", "'4.W'")
+
+
+def test_unknown_layer_class(tmp_path):
+    def edit(meta):
+        meta["config"]["layers"][1] = {"class": "Conv2D", "config": {}}
+
+    error = refused(tampered(tmp_path, edit), "'Conv2D'")
+    for name in LAYERS:
+        assert name in str(error)
+
+
+def test_unknown_loss(tmp_path):
+    error = refused(tampered(tmp_path, lambda m: m["config"].update(loss="hinge")), "'hinge'")
+    for name in LOSSES:
+        assert name in str(error)
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda c: c["layers"][0]["config"].update(rng=3), "unknown settings ['rng']"),
+    (lambda c: c["layers"][0]["config"].update(n_in=-1), "n_in"),
+    (lambda c: c["layers"][2]["config"].update(n_in=7), "do not form a network"),
+    (lambda c: c["layers"][0]["config"].update(bias="yes"), "bias='yes'"),
+    (lambda c: c["layers"][0]["config"].update(init="magic"), "magic"),
+    (lambda c: c["layers"][0].update(extra=1), "layer 0"),
+    (lambda c: c["layers"].clear(), "non-empty"),
+    (lambda c: c.update(dtype="float16"), "float16"),
+    (lambda c: c.update(dtype="object"), "'object'"),
+    (lambda c: c.update(task="ranking"), "ranking"),
+    (lambda c: c.update(loss_config={"from_logits": False}), "from_logits"),
+    (lambda c: c.update(callbacks=[]), "callbacks"),
+])
+def test_invalid_architecture(tmp_path, edit, fragment):
+    refused(tampered(tmp_path, lambda m: edit(m["config"])), fragment)
+
+
+def test_unknown_or_broken_optimizer(tmp_path):
+    net = small_net()
+    path = save(net, tmp_path / "m.npz", optimizer=make_optimizer("adam"))
+    contents = members(path)
+    n = net.n_parameters
+    contents["optimizer/m"] = np.zeros(n, dtype=np.float32)
+    contents["optimizer/v"] = np.zeros(n, dtype=np.float32)
+
+    def variant(edit=None, **arrays):
+        meta = meta_of(contents)
+        meta["optimizer"]["state"] = ["m", "v"]
+        if edit:
+            edit(meta["optimizer"])
+        new = {**contents, "__meta__": meta_array(meta), **arrays}
+        return write_npz(tmp_path / "bad.npz", {k: v for k, v in new.items() if v is not None})
+
+    assert load(variant()).optimizer.state["m"].shape == (n,)
+    refused(variant(lambda o: o.update({"class": "RMSprop"})), "'RMSprop'", "Adam", "SGD")
+    refused(variant(lambda o: o["config"].update(beta1=2.0)), "beta1")
+    refused(variant(lambda o: o.update(t=-1)), "'t'")
+    refused(variant(lambda o: o.update(state=["m", "../v"])), "state")
+    refused(variant(**{"optimizer/m": np.zeros(n + 1, dtype=np.float32)}), "'optimizer/m'")
+    refused(variant(**{"optimizer/v": None}), "missing", "'optimizer/v'")
+    refused(variant(lambda o: o.update(state=["m"])), "unexpected", "'optimizer/v'")
+
+
+def test_classic_file_with_bad_contents(tmp_path):
+    path = save(NeuralNetwork(3, 4, 2, 0.2, seed=0), tmp_path / "book.npz")
+    contents = members(path)
+    meta = meta_of(contents)
+    meta["config"]["learning_rate"] = -1
+    write_npz(tmp_path / "lr.npz", {**contents, "__meta__": meta_array(meta)})
+    refused(tmp_path / "lr.npz", "learning_rate")
+    write_npz(tmp_path / "shape.npz", {**contents, "wih": np.zeros((3, 4))})
+    refused(tmp_path / "shape.npz", "'wih'", "(4, 3)")
+
+
+# Pickles must never be unpickled: this marker records any attempt.
+UNPICKLED: list[str] = []
+
+
+def _record_unpickling() -> str:
+    UNPICKLED.append("code ran")
+    return "payload"
+
+
+class Payload:
+    def __reduce__(self):
+        return (_record_unpickling, ())
+
+
+@pytest.mark.parametrize("where", ["0.W", "__meta__", "surplus"])
+def test_object_arrays_are_refused_without_running_anything(tmp_path, where):
+    contents = members(saved(tmp_path))
+    contents[where] = np.array([Payload()], dtype=object)
+    path = write_npz(tmp_path / "evil.npz", contents)
+    UNPICKLED.clear()
+    refused(path, repr(where), "dtype object" if where != "surplus" else "unexpected")
+    if where == "__meta__":
+        with pytest.raises(ModelFormatError, match="dtype object"):
+            model_info(path)
+    assert UNPICKLED == []
