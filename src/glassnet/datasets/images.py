@@ -66,11 +66,13 @@ def _fit_on_canvas(grey: Any, Image: Any) -> Any:
     width, height = grey.size
     ratio = _SIDE / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    pixels = np.asarray(grey)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    # the picture's own background, not assumed pure white; taken before resizing,
+    # which would blur a thin margin into the ink
+    paper = int(np.median(border))
     resampling = getattr(Image, "Resampling", Image)  # Pillow < 9.1 has no Resampling enum
     small = grey.resize(size, resampling.LANCZOS)
-    pixels = np.asarray(small)
-    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    paper = int(np.median(border))  # the picture's own background, not assumed pure white
     canvas = Image.new("L", (_SIDE, _SIDE), paper)
     canvas.paste(small, ((_SIDE - size[0]) // 2, (_SIDE - size[1]) // 2))
     return canvas
