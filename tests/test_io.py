@@ -426,6 +426,12 @@ def test_path_is_used_exactly(tmp_path):
     assert (tmp_path / "other.model").is_file()
 
 
+def test_missing_folder_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no_such_folder"):
+        save(small_net(), tmp_path / "no_such_folder" / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_model_info(tmp_path):
     net = small_net(dtype=np.float64)
     path = save(net, tmp_path / "m.npz", optimizer=Adam(0.01))

@@ -182,6 +182,9 @@ def _write_atomically(final: Path, arrays: dict[str, NDArray]) -> None:
     so that the rename never lands before the data. Any failure, even
     KeyboardInterrupt, removes the temporary file and leaves ``final`` as it was.
     """
+    if not final.parent.is_dir():
+        raise FileNotFoundError(f"cannot save to {final}: the folder {final.parent} does not "
+                                "exist; create it first")
     temp = final.with_name(f".{final.name}.{secrets.token_hex(6)}.tmp")
     # Mode 0o666 lets the umask decide, as for any new file (mkstemp would force 0o600).
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -193,7 +196,8 @@ def _write_atomically(final: Path, arrays: dict[str, NDArray]) -> None:
                 # set before any data is written, so a private file never leaks.
                 os.chmod(temp, stat.S_IMODE(os.stat(final).st_mode))
             # A file object, not a name: np.savez would append ".npz" to a name.
-            np.savez(f, **arrays)
+            # (mypy fears a key named "allow_pickle"; the keys are parameter names.)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, final)
@@ -220,8 +224,8 @@ def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
 
     Every array is checked against the shape and dtype the architecture
     implies; nothing in the file is executed (JSON and numeric arrays only).
-    If the file holds an optimizer, it is attached as ``network.optimizer``:
-    resume with ``network.fit(X, y, optimizer=network.optimizer)``.
+    If the file holds an optimizer, it is attached as ``network.optimizer``
+    (else that is None): resume with ``network.fit(X, y, optimizer=network.optimizer)``.
 
     Raises
     ------
@@ -237,8 +241,8 @@ def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
         _check_names(npz, targets, path)
         for name, target in targets.items():
             target[...] = _read_array(npz, name, target.shape, target.dtype, path)
-    if optimizer is not None:
-        model.optimizer = optimizer  # type: ignore[union-attr]
+    if isinstance(model, Network):
+        model.optimizer = optimizer  # None when the file holds no optimizer
     return model
 
 
