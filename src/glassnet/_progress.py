@@ -45,4 +45,5 @@ def progress_bar(*, total: int | None, desc: str, unit: str = "it", enabled: boo
         from tqdm.auto import tqdm
     except ImportError:
         return _NullBar()
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, **kwargs)
+    # disable=None: tqdm draws only on a terminal, so logs and pipes stay clean
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, disable=None, **kwargs)

@@ -87,7 +87,7 @@ _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError, Val
 
 # -- saving ------------------------------------------------------------------
 def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
-         optimizer: Optimizer | None = None) -> Path:
+         optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (architecture, hyper-parameters and weights) to one file.
 
     Parameters
@@ -100,6 +100,8 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
         ``network.optimizer``, which ``fit`` sets), so that training can
         resume; ``load`` then attaches it as ``network.optimizer``. Not stored
         unless given: a file for inference stays the size of the weights.
+    metadata : JSON-serialisable notes kept with the model (e.g. the data set
+        and the input scaling it was trained with); ``model_info`` returns them.
 
     Returns
     -------
@@ -127,7 +129,16 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
     else:
         raise TypeError(f"save takes a glassnet.Network or a glassnet.classic.NeuralNetwork, "
                         f"got {type(model).__name__}")
-    arrays[META_KEY] = np.frombuffer(json.dumps(meta, allow_nan=False).encode(), dtype=np.uint8)
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
+        meta["metadata"] = metadata
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata must hold only JSON values (str, numbers, lists, dicts): "
+                         f"{exc}") from exc
+    arrays[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
     _write_atomically(final, arrays)
     return final
 
@@ -253,8 +264,9 @@ def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     -------
     dict with ``path``, ``kind``, ``format_version``, ``glassnet_version``,
     ``layers`` (each layer's repr), ``n_parameters``, ``n_in``, ``n_out``,
-    ``dtype``, ``loss``, ``task``, ``optimizer`` (its repr, or None) and
-    ``config`` (the architecture as stored).
+    ``dtype``, ``loss``, ``task``, ``optimizer`` (its repr, or None),
+    ``config`` (the architecture as stored) and ``metadata`` (what ``save``
+    was given, or None).
     """
     path = Path(path)
     with _open_npz(path) as npz:
@@ -275,6 +287,7 @@ def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         "task": net.task,
         "optimizer": None if optimizer is None else repr(optimizer),
         "config": meta["config"],
+        "metadata": meta.get("metadata"),
     }
 
 

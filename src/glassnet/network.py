@@ -257,7 +257,7 @@ class Network:
             "layers": [{"class": type(la).__name__, "config": la.get_config()}
                        for la in self.layers],
             "loss": self.loss.name,
-            "loss_config": getattr(self.loss, "__dict__", {}),
+            "loss_config": dict(vars(self.loss)),
             "task": self.task,
             "dtype": str(self.dtype),
         }

@@ -1,0 +1,164 @@
+"""The ``glassnet`` command line: demo, train, evaluate, predict, info.
+
+Exit codes: 0 success, 1 a runtime failure (data not found, bad file, ...),
+2 bad usage (argparse's convention). Errors are one line on stderr that
+says what went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import GlassnetError
+from . import commands
+from .data import NAMES
+
+__all__ = ["build_parser", "main"]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes like 256,128, got {text!r}") from None
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="folder with the data set's files (else $GLASSNET_DATA, "
+                                      "system folders, the cache, then a download)")
+    p.add_argument("--no-download", action="store_true", help="never download data")
+    p.add_argument("--scale", choices=("unit", "book", "none"), default=None,
+                   help="pixel scaling: unit x/255, book x/255*0.99+0.01 (default: as trained, "
+                        "else unit)")
+    p.add_argument("--samples", type=_positive_int, default=1000,
+                   help="points to generate for the toy data sets (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glassnet",
+        description="Neural networks from scratch in NumPy: train, inspect and use them.")
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    demo = sub.add_parser(
+        "demo", help="train a small network on generated two-moons data",
+        description="Train a 2-H-2 network on the two-moons data set (generated, nothing to "
+                    "download), print its progress and its train and test accuracy, and, "
+                    "with the plot extra, draw the decision boundary and training curves.")
+    demo.add_argument("--samples", type=_positive_int, default=1000,
+                      help="training points (default 1000)")
+    demo.add_argument("--noise", type=float, default=0.2, help="moons noise (default 0.2)")
+    demo.add_argument("--hidden", type=_positive_int, default=16,
+                      help="hidden units (default 16)")
+    demo.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
+    demo.add_argument("--epochs", type=int, default=200, help="epochs (default 200)")
+    demo.add_argument("--batch-size", type=_positive_int, default=32,
+                      help="batch size (default 32)")
+    demo.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--out-dir", default="glassnet-demo",
+                      help="folder for the pictures (default glassnet-demo)")
+    demo.add_argument("--no-plots", action="store_true", help="do not draw pictures")
+    demo.add_argument("-v", "--verbose", action="store_true", help="a line for every epoch")
+    demo.set_defaults(run=commands.demo)
+
+    train = sub.add_parser(
+        "train", help="train a network on a data set and save it",
+        description=f"Train a multilayer perceptron on a data set ({', '.join(NAMES)}) or a "
+                    "CSV file in the book's format (label, then 784 pixels per line), save "
+                    "it, and report its test accuracy.")
+    train.add_argument("dataset", help=f"one of {', '.join(NAMES)}, or a .csv file")
+    _add_data_options(train)
+    train.add_argument("--noise", type=float, default=None, help="noise of a toy data set")
+    train.add_argument("--hidden", type=_sizes, default=[128],
+                       help="hidden layer sizes, comma-separated (default 128)")
+    train.add_argument("--activation", default="relu",
+                       help="hidden activation: relu, tanh, sigmoid, leaky_relu (default relu)")
+    train.add_argument("--loss", default="softmax_cross_entropy",
+                       help="loss (default softmax_cross_entropy)")
+    train.add_argument("--dropout", type=float, default=0.0,
+                       help="dropout probability after each hidden layer (default 0)")
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    train.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
+    train.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
+    train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay")
+    train.add_argument("--clip-norm", type=float, default=None,
+                       help="clip the gradient's global norm to this value")
+    train.add_argument("--epochs", type=_positive_int, default=10, help="epochs (default 10)")
+    train.add_argument("--batch-size", type=_positive_int, default=128,
+                       help="batch size (default 128)")
+    train.add_argument("--validation-split", type=float, default=0.0,
+                       help="fraction of the training data held out for validation "
+                            "(default: validate on the test split)")
+    train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
+                       help="stop when the validation loss has not improved for PATIENCE epochs")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    train.add_argument("-o", "--output", default="model.npz",
+                       help="model file to write (default model.npz)")
+    train.add_argument("--plots", metavar="DIR", default=None,
+                       help="also draw training curves, confusion matrix, ... into DIR")
+    train.set_defaults(run=commands.train)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="accuracy, loss and confusion matrix of a saved model",
+        description="Evaluate a saved model on a data set (by default the one it was "
+                    "trained on, test split).")
+    evaluate.add_argument("model", help="model file written by glassnet train")
+    evaluate.add_argument("dataset", nargs="?", default=None,
+                          help="data set name or .csv file (default: the model's)")
+    evaluate.add_argument("--split", choices=("test", "train"), default="test")
+    _add_data_options(evaluate)
+    evaluate.set_defaults(run=commands.evaluate)
+
+    predict = sub.add_parser(
+        "predict", help="label pictures or CSV rows with a saved model",
+        description="Print the predicted label and the top probabilities for each picture "
+                    "(PNG, JPEG: a dark digit or garment on a light background) or each row "
+                    "of a CSV file.")
+    predict.add_argument("model", help="model file")
+    predict.add_argument("inputs", nargs="+", help="image files or .csv files")
+    predict.add_argument("--scale", choices=("unit", "book", "none"), default=None,
+                         help="pixel scaling (default: as the model was trained)")
+    predict.add_argument("--top", type=_positive_int, default=3,
+                         help="probabilities to show (default 3)")
+    predict.set_defaults(run=commands.predict)
+
+    info = sub.add_parser("info", help="describe a saved model",
+                          description="Print a saved model's layers, sizes and metadata.")
+    info.add_argument("model", help="model file")
+    info.set_defaults(run=commands.info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (GlassnetError, ValueError, TypeError, OSError, ImportError,
+            FloatingPointError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"glassnet {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,227 @@
+"""What each ``glassnet`` sub-command does; the parser lives in ``__init__``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import data as cli_data
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Two moons, a 2-H-2 network, a few lines of progress, and the accuracy."""
+    from ..datasets import make_moons
+    from ..models import mlp
+    from ..optimizers import Adam
+    from ..training import EpochLogger
+
+    X, y = make_moons(args.samples, noise=args.noise, seed=args.seed)
+    X_test, y_test = make_moons(args.samples // 2, noise=args.noise, seed=args.seed + 1)
+    net = mlp([2, args.hidden, 2], activation=args.activation, seed=args.seed)
+    print(f"two moons: {X.shape[0]} training and {X_test.shape[0]} test points, "
+          f"noise {args.noise}")
+    print(net.summary())
+    start = time.perf_counter()
+    every = 1 if args.verbose else max(1, args.epochs // 10)
+    history = net.fit(X, y, optimizer=Adam(args.lr), epochs=args.epochs,
+                      batch_size=args.batch_size, validation_data=(X_test, y_test),
+                      seed=args.seed, verbose=0,
+                      callbacks=[EpochLogger(args.epochs, every=every)])
+    elapsed = time.perf_counter() - start
+    train_acc = net.evaluate(X, y)["accuracy"]
+    test_acc = net.evaluate(X_test, y_test)["accuracy"]
+    print(f"train accuracy {train_acc:.4f}   test accuracy {test_acc:.4f}   "
+          f"time {elapsed:.2f}s")
+    if args.no_plots:
+        return 0
+    try:
+        from .. import plots
+
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        plots.plot_decision_boundary(net, X_test, y_test, title="two moons: decision boundary",
+                                     path=out / "moons-boundary.png")
+        plots.plot_history(history, path=out / "moons-history.png")
+        print(f"pictures: {out / 'moons-boundary.png'}, {out / 'moons-history.png'}")
+    except ImportError:
+        print("(install the plot extra for pictures: pip install 'glassnet[plot]')")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train on a named data set or a CSV file, save the model, report test accuracy."""
+    from .. import io
+    from ..models import mlp
+    from ..optimizers import SGD, Adam
+    from ..training import EarlyStopping
+
+    data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale,
+                         samples=args.samples, noise=args.noise, seed=args.seed,
+                         download=not args.no_download)
+    assert data.X_train is not None and data.y_train is not None
+    n_classes = int(max(data.y_train.max(), data.y_test.max() if data.y_test is not None
+                        else 0)) + 1
+    sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
+    net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
+              seed=args.seed, dtype=args.dtype)
+    optimizer = (Adam(args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
+                 if args.optimizer == "adam" else
+                 SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
+                     weight_decay=args.weight_decay, clip_norm=args.clip_norm))
+    print(f"{data.name}: {data.X_train.shape[0]} training samples, {data.X_train.shape[1]} "
+          f"features, {n_classes} classes")
+    print(net.summary())
+    callbacks = []
+    if args.early_stopping is not None:
+        callbacks.append(EarlyStopping("val_loss", patience=args.early_stopping))
+    fit_kwargs: dict[str, Any] = {}
+    if args.validation_split:
+        fit_kwargs["validation_split"] = args.validation_split
+    elif data.X_test is not None and data.X_test is not data.X_train:
+        fit_kwargs["validation_data"] = (data.X_test, data.y_test)
+    start = time.perf_counter()
+    history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
+                      batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
+                      verbose=1, **fit_kwargs)
+    elapsed = time.perf_counter() - start
+    print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
+          f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
+    if data.X_test is not None and data.y_test is not None:
+        scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
+        print("test " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+    metadata = {"dataset": data.name, "scale": data.scale, "class_names": data.class_names}
+    saved = io.save(net, args.output, optimizer=net.optimizer, metadata=metadata)
+    print(f"model saved to {saved}")
+    if args.plots:
+        _training_plots(args.plots, net, history, data)
+    return 0
+
+
+def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) -> None:
+    from .. import plots
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [plots.plot_history(history, path=out / "history.png")]
+    if data.X_test is not None and data.y_test is not None:
+        pred = net.predict(data.X_test, batch_size=10000)
+        written.append(plots.plot_confusion_matrix(data.y_test, pred,
+                                                   class_names=data.class_names,
+                                                   path=out / "confusion.png"))
+        if data.X_test.shape[1] == 2:
+            plots.plot_decision_boundary(net, data.X_test, data.y_test,
+                                         path=out / "boundary.png")
+        elif data.X_test.shape[1] == 784:
+            plots.plot_misclassified(data.X_test, data.y_test, pred,
+                                     class_names=data.class_names,
+                                     path=out / "misclassified.png")
+            plots.plot_first_layer_weights(net, path=out / "weights.png")
+    print(f"pictures written to {out}/")
+
+
+def _model_metadata(path: str) -> dict[str, Any]:
+    from .. import io
+
+    return io.model_info(path).get("metadata") or {}
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Accuracy, loss and the confusion matrix of a saved model on a data set."""
+    from .. import io
+    from ..network import Network
+    from ..training.metrics import confusion_matrix
+
+    net = io.load(args.model)
+    if not isinstance(net, Network):
+        raise ValueError(f"{args.model} holds the book's classic network; "
+                         "evaluate works on engine networks (glassnet train)")
+    meta = _model_metadata(args.model)
+    scale = args.scale or meta.get("scale") or "unit"
+    dataset = args.dataset or meta.get("dataset")
+    if not dataset:
+        raise ValueError("name the data set to evaluate on (the model file does not say)")
+    data = cli_data.load(dataset, data_dir=args.data_dir, split=args.split, scale=scale,
+                         samples=args.samples, seed=args.seed, download=not args.no_download)
+    X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    assert X is not None and y is not None
+    scores = net.evaluate(X, y, batch_size=10000)
+    print(f"{dataset} ({args.split}, {X.shape[0]} samples): "
+          + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+    if net.task == "classification":
+        pred = net.predict(X, batch_size=10000)
+        print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out, 2)),
+                              meta.get("class_names") or data.class_names))
+    return 0
+
+
+def _confusion_text(matrix: np.ndarray, class_names: list[str] | None) -> str:
+    n = matrix.shape[0]
+    names = [str(c) for c in class_names][:n] if class_names else [""] * n
+    width = max(len(str(matrix.max())), len(str(n - 1)), 4)
+    lines = ["confusion matrix (rows: true class, columns: predicted)",
+             "    " + " ".join(f"{i:>{width}}" for i in range(n))]
+    for i, row in enumerate(matrix):
+        lines.append(f"{i:>3} " + " ".join(f"{v:>{width}}" for v in row) + f"   {names[i]}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def predict(args: argparse.Namespace) -> int:
+    """Label pictures or CSV rows with a saved model."""
+    from .. import io
+    from ..classic import NeuralNetwork
+    from ..datasets import image_to_input, read_digits_csv
+    from ..datasets._pixels import scale_pixels
+
+    model = io.load(args.model)
+    meta = _model_metadata(args.model)
+    scale = args.scale or meta.get("scale") or ("book" if isinstance(model, NeuralNetwork)
+                                                 else "unit")
+    names: list[str] = meta.get("class_names") or []
+    rows, labels = [], []
+    for item in args.inputs:
+        path = Path(item)
+        if path.suffix.lower() == ".csv":
+            pixels, _ = read_digits_csv(path)
+            X = scale_pixels(pixels, scale, np.float32)
+            rows += list(X)
+            labels += [f"{path.name}:{i + 1}" for i in range(X.shape[0])]
+        else:
+            rows.append(image_to_input(path, scale=scale))
+            labels.append(str(path))
+    X = np.stack(rows)
+    if isinstance(model, NeuralNetwork):
+        proba = np.stack([model.query(x)[:, 0] for x in X.astype(np.float64)])
+    else:
+        proba = model.predict_proba(X)
+    for label, p in zip(labels, proba, strict=True):
+        top = np.argsort(p)[::-1][: args.top]
+        best = int(top[0])
+        shown = "  ".join(f"{int(k)}:{p[k]:.3f}" for k in top)
+        name = f" ({names[best]})" if best < len(names) else ""
+        print(f"{label}: {best}{name}   {shown}")
+    return 0
+
+
+def info(args: argparse.Namespace) -> int:
+    """A saved model's architecture and metadata."""
+    from .. import io
+    from ..network import Network
+
+    details = io.model_info(args.model)
+    model = io.load(args.model)
+    print(f"{args.model}: glassnet model, format version {details['format_version']}, "
+          f"kind {details['kind']}")
+    if isinstance(model, Network):
+        print(model.summary())
+        if model.optimizer is not None:
+            print(f"optimizer: {model.optimizer!r} after {model.optimizer.t} steps")
+    else:
+        print(repr(model))
+    for key, value in (details.get("metadata") or {}).items():
+        if value is not None and key != "class_names":
+            print(f"{key}: {value}")
+    return 0
