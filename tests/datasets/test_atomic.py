@@ -41,3 +41,17 @@ def test_nothing_appears_until_the_block_ends(tmp_path):
 def test_missing_folder_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError), atomic_write(tmp_path / "no" / "f.bin") as f:
         f.write(b"x")
+
+
+def test_data_is_fsynced_before_the_rename(tmp_path, monkeypatch):
+    import glassnet.datasets._atomic as atomic
+
+    events = []
+    real_fsync, real_replace = atomic.os.fsync, atomic.os.replace
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(
+        atomic.os, "replace", lambda a, b: events.append("replace") or real_replace(a, b)
+    )
+    with atomic_write(tmp_path / "f.bin") as f:
+        f.write(b"data")
+    assert events == ["fsync", "replace"]

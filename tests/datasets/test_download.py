@@ -199,3 +199,18 @@ def test_real_mnist_file_with_its_published_checksum(http_server, shared_data, t
     path = fetch(source.name, mirrors=[http_server.url], sha256=MNIST_T10K_LABELS_GZ_SHA256,
                  dest_dir=tmp_path, progress=False)  # fmt: skip
     assert read_idx(path).shape == (10_000,)
+
+
+def test_download_is_fsynced_before_it_is_renamed(http_server, tmp_path, payload, monkeypatch):
+    import glassnet.datasets._atomic as atomic
+
+    events = []
+    real_fsync, real_replace = atomic.os.fsync, atomic.os.replace
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(
+        atomic.os, "replace", lambda a, b: events.append("replace") or real_replace(a, b)
+    )
+    http_server.put("data.gz", payload)
+    fetch("data.gz", mirrors=[http_server.url], sha256=sha(payload), dest_dir=tmp_path,
+          progress=False)  # fmt: skip
+    assert events == ["fsync", "replace"]

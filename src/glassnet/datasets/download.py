@@ -53,7 +53,7 @@ def sha256_of(path: str | os.PathLike[str], *, content: bool = False) -> str:
 
 
 def _url(mirror: str, filename: str) -> str:
-    return mirror if mirror.endswith(filename) else mirror.rstrip("/") + "/" + filename
+    return mirror.rstrip("/") + "/" + filename
 
 
 def _stream(url: str, out: BinaryIO, *, timeout: float, progress: bool, desc: str) -> None:
