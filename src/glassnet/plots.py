@@ -90,7 +90,7 @@ def _finish(fig: Figure, path: Path | None) -> Figure:
     """Save ``fig`` to ``path`` as a PNG, atomically, when a path is given."""
     if path is not None:
         with temporary_file_beside(path) as (f, temp):
-            fig.savefig(f, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.1)
+            fig.savefig(f, format="png", dpi=DPI)
             # mkstemp makes the file private (0o600); give it an ordinary file's mode
             os.chmod(temp, _new_file_mode())
             commit(f, temp, path)
@@ -188,7 +188,7 @@ def _image_grid(figure_cls: type[Figure], n_images: int, *, ncols: int | None = 
     """
     ncols = ncols or math.ceil(math.sqrt(n_images))
     nrows = math.ceil(n_images / ncols)
-    extra = 0.9 if colorbar else 0.0
+    extra = 1.2 if colorbar else 0.0  # inches for a colour bar, its ticks and label
     width, height = ncols * _CELL + extra, nrows * (_CELL + 0.25) + header
     fig = figure_cls(figsize=(width, height))
     right = 1.0 - (extra + 0.05) / width
@@ -539,8 +539,8 @@ def plot_first_layer_weights(source: Network | Dense | NeuralNetwork | ArrayLike
                           interpolation="nearest")
         ax.set_title(f"unit {j}", fontsize=7)
     top = axes[0].get_position().y1
-    cax = fig.add_axes((1.0 - 0.75 / fig.get_figwidth(), 0.1, 0.2 / fig.get_figwidth(),
-                        top - 0.1))
+    width = fig.get_figwidth()
+    cax = fig.add_axes((1.0 - 1.1 / width, 0.1, 0.2 / width, top - 0.1))
     fig.colorbar(image, cax=cax, label="weight")
     _grid_title(fig, f"first-layer weights: {n_shown} of {W.shape[1]} units")
     return _finish(fig, path)
