@@ -1,0 +1,107 @@
+"""``python -m benchmarks``: glassnet against PyTorch, scikit-learn and the book's loop.
+
+The thread-count variables are set here, before anything imports NumPy or
+PyTorch; every measurement then runs in a child process that inherits them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Train 784-256-128-10 on Fashion-MNIST with glassnet and its peers, "
+                    "interleaved and repeated, and print a Markdown table.")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 3,000 training samples, 2 epochs, 1 repeat (< 1 minute)")
+    p.add_argument("--epochs", type=int, help="epochs per training run (default 15)")
+    p.add_argument("--repeats", type=int, help="interleaved repeats of every run (default 3)")
+    p.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
+    p.add_argument("--only", default="glassnet,torch,torch-fused,sklearn,classic",
+                   help="comma-separated groups (glassnet, torch, torch-fused, sklearn, classic) "
+                        "or task names (e.g. glassnet-b128)")
+    p.add_argument("--data-dir", help="folder with the Fashion-MNIST IDX files (default: "
+                                      "$GLASSNET_DATA, the loader's search, ../shared/data)")
+    p.add_argument("--n-train", type=int, help="train on the first N samples only")
+    p.add_argument("--sklearn-epochs", type=int,
+                   help="epochs per scikit-learn run (default 6: it is ~20x slower)")
+    p.add_argument("--sklearn-repeats", type=int, help="scikit-learn repeats (default 1)")
+    p.add_argument("--classic-samples", type=int,
+                   help="samples for classic vs book, per repeat (default 3,000)")
+    p.add_argument("--max-wait", type=float,
+                   help="seconds to wait before each run for other processes to use fewer "
+                        "than --quiet-cores (default 60; 0 in --quick)")
+    p.add_argument("--quiet-cores", type=float, default=0.3,
+                   help="background load, in cores, under which the machine counts as quiet")
+    p.add_argument("--no-write", action="store_true", help="print only, write nothing to results/")
+    return p.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace):
+    from .suite import Settings
+
+    quick = args.quick
+    epochs = args.epochs or (2 if quick else 15)
+    return Settings(
+        epochs=epochs,
+        repeats=args.repeats or (1 if quick else 3),
+        threads=args.threads,
+        only=[x.strip() for x in args.only.split(",") if x.strip()],
+        data_dir=args.data_dir,
+        n_train=args.n_train or (3000 if quick else None),
+        n_test=1000 if quick else None,
+        sklearn_epochs=args.sklearn_epochs or min(epochs, 2 if quick else 6),
+        sklearn_repeats=args.sklearn_repeats or 1,
+        classic_samples=args.classic_samples or (300 if quick else 3000),
+        latency_calls=100 if quick else 2000,
+        batch_latency_calls=3 if quick else 20,
+        ceiling_chunks=2 if quick else 5,
+        quick=quick,
+        max_wait_s=args.max_wait if args.max_wait is not None else (0.0 if quick else 60.0),
+        quiet_cores=args.quiet_cores,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from .machine import set_thread_env
+
+    set_thread_env(args.threads)  # before NumPy is imported, here and in every worker
+
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from . import machine, report, summary, suite
+
+    settings = settings_from(args)
+    machine_info = machine.describe(Path(__file__).resolve().parents[1])
+    started = time.perf_counter()
+    results, skipped = suite.run_all(settings, log=lambda m: print(m, file=sys.stderr, flush=True))
+    summaries, problems = summary.summarise(results)
+    doc = {
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "wall_s": time.perf_counter() - started,
+        "settings": asdict(settings),
+        "machine": machine_info,
+        "loadavg_end": __import__("os").getloadavg()[0],
+        "summary": summaries,
+        "ratios": summary.ratios(summaries),
+        "targets": summary.targets(summaries),
+        "skipped": skipped,
+        "problems": problems,
+        "runs": results,
+    }
+    text = report.markdown(doc)
+    print(text)
+    if not args.no_write:
+        json_path, md_path = report.write(doc, text)
+        print(f"\nwritten: {json_path} and {md_path}", file=sys.stderr)
+    return 1 if problems and not summaries else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
