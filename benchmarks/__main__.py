@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import asdict
     from pathlib import Path
 
-    from . import machine, report, summary, suite
+    from . import machine, report, suite, summary
 
     settings = settings_from(args)
     machine_info = machine.describe(Path(__file__).resolve().parents[1])

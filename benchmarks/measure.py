@@ -94,7 +94,7 @@ def matmul_ceiling(batch_size: int, *, sizes: tuple[int, ...] = SIZES,
     """
     rng = np.random.default_rng(0)
     f32 = np.float32
-    pairs = list(zip(sizes[:-1], sizes[1:]))
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     Ws = [rng.standard_normal((a, b), dtype=f32) for a, b in pairs]
     acts = [rng.standard_normal((batch_size, a), dtype=f32) for a, _ in pairs]
     outs = [np.empty((batch_size, b), dtype=f32) for _, b in pairs]
@@ -103,30 +103,25 @@ def matmul_ceiling(batch_size: int, *, sizes: tuple[int, ...] = SIZES,
     dxs = [np.empty((batch_size, a), dtype=f32) for a, _ in pairs]
 
     def step() -> None:
-        for x, W, out in zip(acts, Ws, outs):
+        for x, W, out in zip(acts, Ws, outs, strict=True):
             np.matmul(x, W, out=out)
-        for x, d, dW in zip(acts, douts, dWs):
+        for x, d, dW in zip(acts, douts, dWs, strict=True):
             np.matmul(x.T, d, out=dW)
-        for d, W, dx in list(zip(douts, Ws, dxs))[1:]:
+        for d, W, dx in list(zip(douts, Ws, dxs, strict=True))[1:]:
             np.matmul(d, W.T, out=dx)
 
-    for _ in range(20):
+    for _ in range(5):
         step()
-    t = time.perf_counter()
-    n = 0
-    while time.perf_counter() - t < 0.05:
-        step()
-        n += 1
-    steps = max(10, int(n * chunk_seconds / 0.05))
-    flops = train_step_flops(batch_size, sizes) * steps
+    flops = train_step_flops(batch_size, sizes)
     rates = []
     for _ in range(chunks):
-        t = time.perf_counter()
-        for _ in range(steps):
+        steps, t = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - t) < chunk_seconds:
             step()
-        rates.append(flops / (time.perf_counter() - t) / 1e9)
+            steps += 1
+        rates.append(flops * steps / elapsed / 1e9)
     return {"batch_size": batch_size, "gflops_median": statistics.median(rates),
-            "gflops_best": max(rates), "steps_per_chunk": steps}
+            "gflops_best": max(rates), "chunk_seconds": chunk_seconds}
 
 
 def thread_pools() -> list[dict[str, object]]:

@@ -25,7 +25,7 @@ def train_step_flops(batch_size: int, sizes: tuple[int, ...] = SIZES) -> int:
     needs dL/dX of the data). Element-wise work (bias, ReLU, softmax, Adam) is
     not counted: it is small in FLOPs, though not always in time.
     """
-    pairs = list(zip(sizes[:-1], sizes[1:]))
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     forward = 2 * batch_size * sum(a * b for a, b in pairs)
     input_grads = 2 * batch_size * sum(a * b for a, b in pairs[1:])
     return 2 * forward + input_grads

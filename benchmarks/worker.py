@@ -21,8 +21,7 @@ def train_task(task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
     from . import data as data_mod
-    from .measure import (EpochClock, matmul_ceiling, median_call_seconds, memory_mib,
-                          thread_pools)
+    from .measure import EpochClock, matmul_ceiling, median_call_seconds, memory_mib, thread_pools
     from .runners import trainer_class
 
     Trainer = trainer_class(task["runner"])  # imports the framework
@@ -30,7 +29,8 @@ def train_task(task: dict[str, Any]) -> dict[str, Any]:
     data = data_mod.load(task["data_dir"], dtype=np.dtype(task["dtype"]).type,
                          n_train=task["n_train"], n_test=task["n_test"])
     mem_data = memory_mib()
-    ceiling = matmul_ceiling(task["batch_size"], chunks=task["ceiling_chunks"])
+    ceiling = matmul_ceiling(task["batch_size"], chunks=task["ceiling_chunks"],
+                             chunk_seconds=task.get("ceiling_seconds", 0.2))
     trainer = Trainer(task, data)
     clock = EpochClock(lambda: trainer.accuracy(data.X_test, data.y_test), data.X_train.shape[0])
     trainer.fit(task["epochs"], clock)
@@ -51,7 +51,8 @@ def train_task(task: dict[str, Any]) -> dict[str, Any]:
         "n_train": int(data.X_train.shape[0]), "n_test": int(data.X_test.shape[0]),
         "data_source": data.source, "input_dtype": str(data.X_train.dtype),
         "epochs": clock.epochs, "ceiling": ceiling, "latency": latency,
-        "memory": {"after_import": mem_import, "after_data": mem_data, "after_training": mem_trained},
+        "memory": {"after_import": mem_import, "after_data": mem_data,
+                   "after_training": mem_trained},
         "notes": trainer.notes, "thread_pools": thread_pools(),
     }
 

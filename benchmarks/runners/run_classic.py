@@ -51,7 +51,7 @@ def run(task: dict[str, Any], pixels: np.ndarray, labels: np.ndarray) -> dict[st
 
     rates: dict[str, list[float]] = {"classic": [], "book": []}
     bounds = np.linspace(0, n, task["chunks"] + 1).astype(int)
-    for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         order = [("book", book), ("classic", classic)]
         for name, net in order if k % 2 == 0 else order[::-1]:
             rates[name].append((hi - lo) / _train(net, inputs[lo:hi], targets[lo:hi]))

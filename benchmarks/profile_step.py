@@ -1,0 +1,117 @@
+"""Where one glassnet training step spends its time: ``python -m benchmarks.profile_step``.
+
+Replays ``glassnet.training.loop.fit``'s inner loop (gather, forward per
+layer, loss, backward per layer, optimizer step, accuracy count) with a
+clock around each part, over a number of batches of Fashion-MNIST, and
+prints the time per step of each part beside the matrix products alone (the
+NumPy ceiling). ``--cprofile`` instead runs ``Network.fit`` under cProfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+
+
+def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0) -> dict[str, float]:
+    """Seconds per step of each part of the training step, averaged over ``n_steps``."""
+    import numpy as np
+
+    import glassnet
+    from glassnet.training.batching import Gather
+    from glassnet.training.loop import _count_correct
+
+    opt = glassnet.Adam(1e-3)
+    rng = np.random.default_rng(seed)
+    gather = Gather(X, batch_size)
+    parts: dict[str, float] = defaultdict(float)
+    clock = time.perf_counter
+    n = X.shape[0]
+    order = rng.permutation(n)
+    start = 0
+    for _ in range(n_steps):
+        if start + batch_size > n:
+            order, start = rng.permutation(n), 0
+        idx = order[start:start + batch_size]
+        start += batch_size
+        t = clock()
+        X_b = gather(idx)
+        y_b = y[idx]
+        parts["gather batch"] += clock() - t
+        out = X_b
+        for i, layer in enumerate(net.layers):
+            t = clock()
+            out = layer.forward(out, training=True)
+            parts[f"forward  {i} {type(layer).__name__}"] += clock() - t
+        t = clock()
+        _, dout = net.loss.loss_and_grad(y_b, out)
+        parts["loss and gradient"] += clock() - t
+        for i in reversed(range(len(net.layers))):
+            t = clock()
+            dout = net.layers[i].backward(dout)
+            parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
+            if dout is None:
+                break
+        t = clock()
+        opt.step(net.flat_params, net.flat_grads, n_decay=net.n_decay)
+        parts["Adam step"] += clock() - t
+        t = clock()
+        _count_correct(net, out, y_b)
+        parts["count correct"] += clock() - t
+    return {k: v / n_steps for k, v in parts.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.profile_step", description=__doc__)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--steps", type=int, default=1500, help="steps timed (469 = one epoch)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data-dir")
+    p.add_argument("--cprofile", action="store_true", help="cProfile one epoch of Network.fit")
+    args = p.parse_args(argv)
+
+    from .machine import set_thread_env
+
+    set_thread_env(args.threads)  # before NumPy is imported
+
+    import glassnet
+
+    from . import data as data_mod
+    from .measure import matmul_ceiling
+    from .spec import SIZES, train_step_flops
+
+    d = data_mod.load(args.data_dir, n_test=1)
+    net = glassnet.mlp(list(SIZES), seed=0)
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        net.fit(d.X_train, d.y_train, optimizer=glassnet.Adam(1e-3), epochs=1,
+                batch_size=args.batch_size, seed=0, verbose=0)
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(20)
+        return 0
+
+    timed_steps(net, d.X_train, d.y_train, batch_size=args.batch_size, n_steps=50)  # warm-up
+    parts = timed_steps(net, d.X_train, d.y_train, batch_size=args.batch_size,
+                        n_steps=args.steps)
+    total = sum(parts.values())
+    ceiling = matmul_ceiling(args.batch_size)
+    matmul_s = train_step_flops(args.batch_size) / (ceiling["gflops_median"] * 1e9)
+    print(f"glassnet training step, batch {args.batch_size}, {args.threads} threads, "
+          f"{args.steps} steps (the clock calls add ~1 µs per part)\n")
+    print(f"{'part':<24} {'µs/step':>9} {'share':>7}")
+    for name, sec in parts.items():
+        print(f"{name:<24} {sec * 1e6:9.1f} {sec / total:7.1%}")
+    print(f"{'total':<24} {total * 1e6:9.1f}   -> {args.batch_size / total:,.0f} samples/s")
+    print(f"\nthe same matrix products alone, back to back: {matmul_s * 1e6:.1f} µs/step "
+          f"({ceiling['gflops_median']:.1f} GFLOP/s): the step is {total / matmul_s:.2f}x that")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
