@@ -1,6 +1,6 @@
 """glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
 
-from . import datasets, functional, initializers, layers, losses, optimizers, training
+from . import datasets, functional, initializers, io, layers, losses, optimizers, plots, training
 from .classic import NeuralNetwork, neuralNetwork
 from .errors import (
     DataFormatError,
@@ -56,10 +56,12 @@ __all__ = [
     "gradcheck_loss",
     "gradcheck_network",
     "initializers",
+    "io",
     "layers",
     "losses",
     "mlp",
     "neuralNetwork",
     "optimizers",
+    "plots",
     "training",
 ]

@@ -156,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except (GlassnetError, ValueError, TypeError, OSError, ImportError,
             FloatingPointError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        # One line says what is wrong; a data set not found adds the places it searched.
+        message = str(exc) or type(exc).__name__
         print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

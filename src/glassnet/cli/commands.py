@@ -59,7 +59,7 @@ def train(args: argparse.Namespace) -> int:
     from ..optimizers import SGD, Adam
     from ..training import EarlyStopping
 
-    data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale,
+    data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=args.samples, noise=args.noise, seed=args.seed,
                          download=not args.no_download)
     assert data.X_train is not None and data.y_train is not None
