@@ -8,7 +8,7 @@ from glassnet.cli import main
 
 
 def test_demo_trains_and_reports_accuracy(capsys):
-    assert main(["demo", "--epochs", "30", "--samples", "300"]) == 0
+    assert main(["demo", "--epochs", "30", "--samples", "300", "--no-plots"]) == 0
     out = capsys.readouterr().out
     match = re.search(r"train accuracy (\d\.\d+)\s+test accuracy (\d\.\d+)", out)
     assert match, out
@@ -17,8 +17,8 @@ def test_demo_trains_and_reports_accuracy(capsys):
 
 
 @pytest.mark.slow
-def test_demo_default_reaches_97_percent(capsys):
-    assert main(["demo"]) == 0
+def test_demo_default_reaches_97_percent(capsys, tmp_path):
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     test_acc = float(re.search(r"test accuracy (\d\.\d+)", capsys.readouterr().out).group(1))
     assert test_acc >= 0.97
 
