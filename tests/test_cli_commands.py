@@ -4,8 +4,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import require_file
+
 from glassnet import io
 from glassnet.cli import main
 

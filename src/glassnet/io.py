@@ -47,8 +47,6 @@ import inspect
 import json
 import os
 import re
-import secrets
-import stat
 import struct
 import zipfile
 import zlib
@@ -59,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._atomic import atomic_write
 from .errors import ModelFormatError
 from .layers import LAYERS, Dense
 from .losses import LOSSES
@@ -186,47 +185,11 @@ def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_atomically(final: Path, arrays: dict[str, NDArray]) -> None:
-    """Write ``arrays`` as an npz at ``final``: readers see the old file or the new, never a part.
-
-    The temporary file sits in the destination's folder, so ``os.replace`` is
-    a rename within one file system (atomic); it is fsynced before the rename
-    so that the rename never lands before the data. Any failure, even
-    KeyboardInterrupt, removes the temporary file and leaves ``final`` as it was.
-    """
-    if not final.parent.is_dir():
-        raise FileNotFoundError(f"cannot save to {final}: the folder {final.parent} does not "
-                                "exist; create it first")
-    temp = final.with_name(f".{final.name}.{secrets.token_hex(6)}.tmp")
-    # Mode 0o666 lets the umask decide, as for any new file (mkstemp would force 0o600).
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with contextlib.suppress(FileNotFoundError):
-                # Replacing a file keeps its permissions, as overwriting it would;
-                # set before any data is written, so a private file never leaks.
-                os.chmod(temp, stat.S_IMODE(os.stat(final).st_mode))
-            # A file object, not a name: np.savez would append ".npz" to a name.
-            # (mypy fears a key named "allow_pickle"; the keys are parameter names.)
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_folder(final.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Write ``arrays`` as an npz at ``final``; readers see the old file or the new one."""
+    with atomic_write(final) as f:
+        # A file object, not a name: np.savez would append ".npz" to a name.
+        # (mypy fears a key named "allow_pickle"; the keys are parameter names.)
+        np.savez(f, **arrays)  # type: ignore[arg-type]
 
 
 # -- loading -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._parallel import for_each_chunk
 from ._validation import check_choice, check_non_negative, check_positive
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
@@ -150,24 +151,30 @@ class Adam(Optimizer):
         dt = params.dtype.type
         m = self._slot("m", params)
         v = self._slot("v", params)
-        b1, b2 = self.beta1, self.beta2
-        bias2 = np.sqrt(1.0 - b2**self.t)
-        lr_t = dt(self.lr * bias2 / (1.0 - b1**self.t))
-        eps_t = dt(self.eps * bias2)
         scratch = self._scratch_like(params)
+        b1, b2 = dt(self.beta1), dt(self.beta2)
+        one_minus_b1, one_minus_b2 = dt(1.0 - self.beta1), dt(1.0 - self.beta2)
+        bias2 = np.sqrt(1.0 - self.beta2**self.t)
+        neg_lr_t = dt(-self.lr * bias2 / (1.0 - self.beta1**self.t))
+        eps_t = dt(self.eps * bias2)
 
-        m *= dt(b1)
-        np.multiply(grads, dt(1.0 - b1), out=scratch)
-        m += scratch
-        v *= dt(b2)
-        np.multiply(grads, grads, out=scratch)
-        scratch *= dt(1.0 - b2)
-        v += scratch
-        np.sqrt(v, out=scratch)
-        scratch += eps_t
-        np.divide(m, scratch, out=scratch)
-        scratch *= lr_t
-        params -= scratch
+        def kernel(lo: int, hi: int) -> None:
+            # All passes over one cache-sized chunk, in place, no temporaries.
+            g, mm, vv, s, p = grads[lo:hi], m[lo:hi], v[lo:hi], scratch[lo:hi], params[lo:hi]
+            mm *= b1
+            np.multiply(g, one_minus_b1, out=s)
+            mm += s                                # m <- b1 m + (1 - b1) g
+            vv *= b2
+            np.multiply(g, g, out=s)
+            s *= one_minus_b2
+            vv += s                                # v <- b2 v + (1 - b2) g^2
+            np.sqrt(vv, out=s)
+            s += eps_t
+            np.divide(mm, s, out=s)
+            s *= neg_lr_t
+            p += s                                 # p <- p - lr_t m / (sqrt(v) + eps_t)
+
+        for_each_chunk(kernel, params.size)
         if self.t % 100 == 0:
             _flush_tiny(m)
             _flush_tiny(v)

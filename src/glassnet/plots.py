@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._atomic import atomic_write
 from ._validation import check_positive_int
 from .classic import NeuralNetwork
-from .datasets._atomic import commit, temporary_file_beside
 from .errors import ShapeError
 from .layers import Dense, Layer
 from .network import Network
@@ -89,19 +89,9 @@ def _check_path(path: PathLike | None) -> Path | None:
 def _finish(fig: Figure, path: Path | None) -> Figure:
     """Save ``fig`` to ``path`` as a PNG, atomically, when a path is given."""
     if path is not None:
-        with temporary_file_beside(path) as (f, temp):
+        with atomic_write(path) as f:
             fig.savefig(f, format="png", dpi=DPI)
-            # mkstemp makes the file private (0o600); give it an ordinary file's mode
-            os.chmod(temp, _new_file_mode())
-            commit(f, temp, path)
     return fig
-
-
-def _new_file_mode() -> int:
-    """The mode ``open()`` would give a new file: 0o666 less the process umask."""
-    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _numeric(value: ArrayLike, name: str) -> NDArray:

@@ -202,7 +202,7 @@ def test_real_mnist_file_with_its_published_checksum(http_server, shared_data, t
 
 
 def test_download_is_fsynced_before_it_is_renamed(http_server, tmp_path, payload, monkeypatch):
-    import glassnet.datasets._atomic as atomic
+    import glassnet._atomic as atomic
 
     events = []
     real_fsync, real_replace = atomic.os.fsync, atomic.os.replace
@@ -213,4 +213,4 @@ def test_download_is_fsynced_before_it_is_renamed(http_server, tmp_path, payload
     http_server.put("data.gz", payload)
     fetch("data.gz", mirrors=[http_server.url], sha256=sha(payload), dest_dir=tmp_path,
           progress=False)  # fmt: skip
-    assert events == ["fsync", "replace"]
+    assert events == ["fsync", "replace", "fsync"]  # data, rename, then the folder

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._atomic import atomic_write
 from ..errors import DataFormatError, DTypeError, ShapeError
-from ._atomic import atomic_write
 
 __all__ = ["read_digits_csv", "write_digits_csv", "N_PIXELS"]
 

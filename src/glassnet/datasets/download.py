@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from .._atomic import commit, temporary_file_beside
 from .._progress import progress_bar
 from ..errors import DataNotFoundError
-from ._atomic import commit, temporary_file_beside
 
 __all__ = ["fetch", "sha256_of", "DownloadError"]
 

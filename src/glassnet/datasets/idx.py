@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._atomic import atomic_write
 from ..errors import DataFormatError, DTypeError, ShapeError
-from ._atomic import atomic_write
 
 __all__ = ["read_idx", "write_idx", "IDX_DTYPES", "is_gzip"]
 

@@ -2,15 +2,19 @@
 
 The bytes go to a temporary file in the destination's own folder (so the
 final ``os.replace`` is a rename within one file system, which is atomic),
-are flushed and fsynced, and only then replace the destination. If the
-writer raises, the temporary file is deleted and the destination is untouched.
+are flushed and fsynced, and only then replace the destination; the folder
+is fsynced after the rename so the rename itself survives a crash. If
+anything fails, even a KeyboardInterrupt, the temporary file is deleted and
+the destination is untouched. Every file glassnet writes (models, pictures,
+data sets, downloads) goes through here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -22,13 +26,22 @@ __all__ = ["atomic_write", "commit", "temporary_file_beside"]
 def temporary_file_beside(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, Path]]:
     """Yield ``(file, temp_path)`` for a hidden temporary file next to ``path``.
 
-    The temporary file is always removed on exit unless the caller has already
-    renamed it away; use :func:`atomic_write` for the usual write-then-replace.
+    The temporary file gets the mode a new file would get (0o666 less the
+    umask) or, when ``path`` exists, that file's mode. It is removed on exit
+    unless :func:`commit` has renamed it onto ``path``.
     """
     final = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-    temp = Path(name)
+    if not final.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {final}: the folder {final.parent} does not "
+                                "exist; create it first")
+    temp = final.with_name(f".{final.name}.{secrets.token_hex(6)}.part")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o666)  # O_EXCL: never write through someone else's file
     try:
+        with contextlib.suppress(FileNotFoundError):
+            # Replacing a file keeps its permissions, as overwriting it would; set
+            # before any data is written, so a private file's contents never leak.
+            os.chmod(temp, stat.S_IMODE(os.stat(final).st_mode))
         with os.fdopen(fd, "wb") as f:
             yield f, temp
     finally:
@@ -42,6 +55,17 @@ def commit(f: BinaryIO, temp: Path, final: Path) -> None:
     os.fsync(f.fileno())
     f.close()  # Windows cannot rename a file that is still open
     os.replace(temp, final)
+    _fsync_folder(final.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glassnet.datasets._atomic import atomic_write
+from glassnet._atomic import atomic_write
 
 
 def test_writes_and_replaces(tmp_path):
@@ -44,7 +44,7 @@ def test_missing_folder_is_an_os_error(tmp_path):
 
 
 def test_data_is_fsynced_before_the_rename(tmp_path, monkeypatch):
-    import glassnet.datasets._atomic as atomic
+    import glassnet._atomic as atomic
 
     events = []
     real_fsync, real_replace = atomic.os.fsync, atomic.os.replace
@@ -54,4 +54,4 @@ def test_data_is_fsynced_before_the_rename(tmp_path, monkeypatch):
     )
     with atomic_write(tmp_path / "f.bin") as f:
         f.write(b"data")
-    assert events == ["fsync", "replace"]
+    assert events == ["fsync", "replace", "fsync"]  # data, rename, then the folder
