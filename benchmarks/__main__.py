@@ -28,15 +28,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                       "$GLASSNET_DATA, the loader's search, ../shared/data)")
     p.add_argument("--n-train", type=int, help="train on the first N samples only")
     p.add_argument("--sklearn-epochs", type=int,
-                   help="epochs per scikit-learn run (default 6: it is ~20x slower)")
-    p.add_argument("--sklearn-repeats", type=int, help="scikit-learn repeats (default 1)")
+                   help="epochs per scikit-learn run (default: --epochs)")
+    p.add_argument("--sklearn-repeats", type=int,
+                   help="scikit-learn repeats (default 2: it is the slowest peer)")
     p.add_argument("--classic-samples", type=int,
                    help="samples for classic vs book, per repeat (default 3,000)")
     p.add_argument("--max-wait", type=float,
                    help="seconds to wait before each run for other processes to use fewer "
                         "than --quiet-cores (default 60; 0 in --quick)")
     p.add_argument("--quiet-cores", type=float, default=0.3,
-                   help="background load, in cores, under which the machine counts as quiet")
+                   help="background load, in cores, under which the machine counts as quiet "
+                        "(default 0.3)")
+    p.add_argument("--keep-noisy", action="store_true",
+                   help="keep runs during which other processes used more than --quiet-cores "
+                        "(by default they are left out when a quieter repeat exists)")
+    p.add_argument("--report", metavar="JSON",
+                   help="run nothing: print the tables again from a saved results JSON")
     p.add_argument("--no-write", action="store_true", help="print only, write nothing to results/")
     return p.parse_args(argv)
 
@@ -54,8 +61,8 @@ def settings_from(args: argparse.Namespace):
         data_dir=args.data_dir,
         n_train=args.n_train or (3000 if quick else None),
         n_test=1000 if quick else None,
-        sklearn_epochs=args.sklearn_epochs or min(epochs, 2 if quick else 6),
-        sklearn_repeats=args.sklearn_repeats or 1,
+        sklearn_epochs=args.sklearn_epochs or epochs,
+        sklearn_repeats=args.sklearn_repeats or (1 if quick else 2),
         classic_samples=args.classic_samples or (300 if quick else 3000),
         latency_calls=100 if quick else 2000,
         batch_latency_calls=3 if quick else 20,
@@ -72,32 +79,44 @@ def main(argv: list[str] | None = None) -> int:
 
     set_thread_env(args.threads)  # before NumPy is imported, here and in every worker
 
+    import json
+    import os
     from dataclasses import asdict
     from pathlib import Path
 
     from . import machine, report, suite, summary
 
-    settings = settings_from(args)
-    machine_info = machine.describe(Path(__file__).resolve().parents[1])
-    started = time.perf_counter()
-    results, skipped = suite.run_all(settings, log=lambda m: print(m, file=sys.stderr, flush=True))
-    summaries, problems = summary.summarise(results)
-    doc = {
-        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "wall_s": time.perf_counter() - started,
-        "settings": asdict(settings),
-        "machine": machine_info,
-        "loadavg_end": __import__("os").getloadavg()[0],
+    if args.report:  # re-summarise saved raw runs, e.g. after changing the report
+        doc = json.loads(Path(args.report).read_text())
+        results, skipped = doc["runs"], doc["skipped"]
+        quiet_cores = doc["settings"]["quiet_cores"]
+    else:
+        settings = settings_from(args)
+        quiet_cores = settings.quiet_cores
+        machine_info = machine.describe(Path(__file__).resolve().parents[1])
+        started = time.perf_counter()
+        log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+        results, skipped = suite.run_all(settings, log=log)
+        doc = {
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "wall_s": time.perf_counter() - started,
+            "settings": asdict(settings),
+            "machine": machine_info,
+            "loadavg_end": os.getloadavg()[0],
+        }
+    summaries, problems = summary.summarise(
+        results, max_background=None if args.keep_noisy else quiet_cores)
+    doc.update({
         "summary": summaries,
         "ratios": summary.ratios(summaries),
         "targets": summary.targets(summaries),
         "skipped": skipped,
         "problems": problems,
         "runs": results,
-    }
+    })
     text = report.markdown(doc)
     print(text)
-    if not args.no_write:
+    if not (args.no_write or args.report):
         json_path, md_path = report.write(doc, text)
         print(f"\nwritten: {json_path} and {md_path}", file=sys.stderr)
     return 1 if problems and not summaries else 0

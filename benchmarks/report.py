@@ -48,8 +48,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def training_table(s: dict[str, Any]) -> list[str]:
-    header = ["framework", "samples/s median", "min – max", "mean", "warm-up epoch",
-              "GFLOP/s", "of ceiling", f"time to {spec.TARGET_ACCURACY:.0%}",
+    header = ["framework", "runs", "samples/s median", "min – max", "mean", "warm-up epoch",
+              "GFLOP/s", "of NumPy ceiling", f"time to {spec.TARGET_ACCURACY:.0%}",
               "best test acc", "peak RSS", "background load"]
     rows = []
     for task, x in s.items():
@@ -64,7 +64,7 @@ def training_table(s: dict[str, Any]) -> list[str]:
                 t88 += f", {x['target_reached_runs']}/{x['runs']} runs"
             t88 += ")"
         rows.append([
-            _label(task, x), _num(sps["median"]),
+            _label(task, x), f"{x['runs']}/{x['runs_total']}", _num(sps["median"]),
             f"{_num(sps['min'])} – {_num(sps['max'])}", _num(sps["mean"]),
             _num(x["warmup_samples_per_s"]), _num(x["gflops"], "{:.1f}"),
             _num(None if x["ceiling_fraction"] is None else 100 * x["ceiling_fraction"],
@@ -161,15 +161,16 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += training_table(s)
     lines += [
         "",
-        "samples/s: per epoch, epoch 1 of each run excluded (shown as warm-up), the rest pooled "
-        "over repeats; mean = all samples / all seconds. Test evaluation at each epoch end is not "
-        f"timed. {spec.FLOP_FORMULA}. Ceiling: GFLOP/s of just those matrix products run back "
-        "to back in NumPy float32 at the run's batch size, measured in the same process just "
-        f"before training. Time to {spec.TARGET_ACCURACY:.0%}: training seconds (epoch 1 "
-        "included) until the test accuracy at an epoch end reaches it; median over runs. "
-        "Peak RSS: VmHWM of the run's process after training (Python, framework, data "
-        "and training together; the largest over repeats). Background load: CPU time used "
-        "by other processes during the run, in cores (median over runs).",
+        "runs: used / made (runs disturbed by other processes are left out, see Notes). "
+        "samples/s: per epoch, epoch 1 of each run excluded (shown as warm-up), the rest "
+        "pooled over the runs used; mean = all samples / all seconds. Test evaluation at each "
+        f"epoch end is not timed. {spec.FLOP_FORMULA}. Ceiling: GFLOP/s of just those matrix "
+        "products run back to back in NumPy float32 at the run's batch size, measured in the "
+        f"same process just before training. Time to {spec.TARGET_ACCURACY:.0%}: training "
+        "seconds (epoch 1 included) until the test accuracy at an epoch end reaches it; median "
+        "over runs. Peak RSS: VmHWM of the run's process after training (Python, framework, "
+        "data and training together; the largest over the runs used). Background load: CPU "
+        "time used by other processes during the run, in cores (median over runs).",
         "",
         "## Prediction latency (the model trained at batch 128)",
         "",

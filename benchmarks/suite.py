@@ -104,8 +104,8 @@ def task_config(name: str, repeat: int, s: Settings) -> dict[str, Any]:
 def schedule(tasks: list[str], s: Settings) -> list[tuple[int, str]]:
     """(repeat, task) pairs: round r runs the tasks rotated by r places.
 
-    scikit-learn is ~20x slower per epoch than the others, so it runs fewer
-    epochs and only in the first ``sklearn_repeats`` rounds.
+    scikit-learn is the slowest per epoch (2-3x the others), so it runs only
+    in the first ``sklearn_repeats`` rounds.
     """
     runs = []
     for r in range(s.repeats):

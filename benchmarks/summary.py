@@ -95,8 +95,14 @@ def summarise_classic(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """Per-task summaries, and a list of problems (errors, skips) to print."""
+def summarise(results: list[dict[str, Any]], *, max_background: float | None = None
+              ) -> tuple[dict[str, Any], list[str]]:
+    """Per-task summaries, and a list of problems (errors, skips, noisy runs) to print.
+
+    Runs during which other processes used more than ``max_background`` cores
+    are left out of a task's figures, unless every run of that task was
+    noisy (then all are kept, and the report's warning says so).
+    """
     by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
     problems = []
     for r in results:
@@ -109,8 +115,18 @@ def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]
             by_task[r["task"]].append(r)
     summaries = {}
     for task, runs in by_task.items():
+        used = runs
+        if max_background is not None:
+            quiet = [r for r in runs if r.get("background_cores", 0.0) <= max_background]
+            if quiet and len(quiet) < len(runs):
+                noisy = ", ".join(f"repeat {r['repeat'] + 1} ({r['background_cores']:.2f} cores)"
+                                  for r in runs if r not in quiet)
+                problems.append(f"{task}: left out for background load > {max_background} "
+                                f"cores: {noisy}")
+                used = quiet
         summarise_task = summarise_classic if task == "classic" else summarise_training
-        summaries[task] = summarise_task(runs)
+        summaries[task] = summarise_task(used)
+        summaries[task]["runs_total"] = len(runs)
     return summaries, problems
 
 
