@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
@@ -58,6 +59,22 @@ def _git_commit(repo: Path) -> str | None:
         return None
 
 
+def glassnet_source_digest() -> str:
+    """A short hash of the imported glassnet package's .py files.
+
+    The engine is edited while benchmarks run; each run records this so that
+    runs measuring different code are noticed (see summary.summarise).
+    """
+    import glassnet
+
+    root = Path(glassnet.__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def describe(repo: Path) -> dict[str, Any]:
     """A JSON-able description of the machine and software."""
     import numpy as np
@@ -77,6 +94,7 @@ def describe(repo: Path) -> dict[str, Any]:
         "scikit-learn": _version("scikit-learn"),
         "glassnet": _version("glassnet"),
         "glassnet_commit": _git_commit(repo),
+        "glassnet_source": glassnet_source_digest(),
         "thread_env": {v: os.environ.get(v) for v in THREAD_VARS},
         "loadavg_start": os.getloadavg()[0],
     }

@@ -102,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(parts.values())
     ceiling = matmul_ceiling(args.batch_size)
     matmul_s = train_step_flops(args.batch_size) / (ceiling["gflops_median"] * 1e9)
+    from .machine import _git_commit, glassnet_source_digest
+
     print(f"glassnet training step, batch {args.batch_size}, {args.threads} threads, "
-          f"{args.steps} steps (the clock calls add ~1 µs per part)\n")
+          f"{args.steps} steps (the clock calls add ~1 µs per part); glassnet at "
+          f"{_git_commit(data_mod.REPO_ROOT)}, source digest {glassnet_source_digest()}\n")
     print(f"{'part':<24} {'µs/step':>9} {'share':>7}")
     for name, sec in parts.items():
         print(f"{name:<24} {sec * 1e6:9.1f} {sec / total:7.1%}")

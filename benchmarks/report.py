@@ -82,6 +82,9 @@ def latency_table(s: dict[str, Any]) -> list[str]:
         if task == "classic" or task.endswith("b256"):
             continue
         single = _us(x["latency_single_s"])
+        if x["runs"] > 1:
+            low, high = x["latency_single_range_s"]
+            single += f" [{low * 1e6:,.0f}–{high * 1e6:,.0f} over {x['runs']} runs]"
         if x.get("latency_single_forward_s"):
             single += f" (forward only: {_us(x['latency_single_forward_s'])})"
         rows.append([_label(task, x).rsplit(",", 1)[0], single,
@@ -135,7 +138,8 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += [
         f"Machine: {m['cpu']}, {m['cpus_usable']} usable of {m['logical_cpus']} logical CPUs; "
         f"Python {m['python']}, NumPy {m['numpy']} ({m['blas']}), torch {m['torch']}, "
-        f"scikit-learn {m['scikit-learn']}; glassnet {m['glassnet']} at {m['glassnet_commit']}. "
+        f"scikit-learn {m['scikit-learn']}; glassnet {m['glassnet']} at {m['glassnet_commit']} "
+        f"(source digest {m.get('glassnet_source', '?')}). "
         f"Threads: {cfg['threads']} (OMP/OPENBLAS/MKL_NUM_THREADS, torch.set_num_threads). "
         f"Load average at start {m['loadavg_start']:.2f}, at end {doc['loadavg_end']:.2f}.",
         "",
@@ -179,7 +183,8 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += ["", "glassnet: `net.predict(x[None])` (input checks, softmax and argmax included); "
               "PyTorch: `model(x)` under `torch.inference_mode()` (logits), batch: "
               "`model(X).argmax(1)`; scikit-learn: `clf.predict`. Median of individually "
-              "timed calls after a warm-up.", ""]
+              "timed calls after a warm-up, in each training process; the median of those "
+              "over runs, with their range.", ""]
     if "classic" in s:
         lines += ["## Book facade: one sample at a time, float64, 784-200-10 sigmoid", ""]
         lines += classic_table(s["classic"])

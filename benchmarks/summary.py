@@ -66,6 +66,8 @@ def summarise_training(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "target_reached_runs": len(reached),
         "best_accuracy": _median(best), "best_within_epochs": within,
         "latency_single_s": _median([x["single_s"] for x in lat]),
+        "latency_single_range_s": [min(x["single_s"] for x in lat),
+                                   max(x["single_s"] for x in lat)],
         "latency_single_forward_s": _median([x["single_forward_s"] for x in lat
                                              if "single_forward_s" in x]),
         "latency_batch_s": _median([x["batch_s"] for x in lat]),
@@ -113,6 +115,11 @@ def summarise(results: list[dict[str, Any]], *, max_background: float | None = N
             problems.append(f"{r['task']} skipped: {r['skipped']}")
         else:
             by_task[r["task"]].append(r)
+    versions = sorted({r["glassnet_source"] for r in results if r.get("glassnet_source")})
+    if len(versions) > 1:
+        problems.append(f"glassnet's source changed while the benchmark ran ({len(versions)} "
+                        f"versions: {', '.join(versions)}); runs are not all of the same code, "
+                        "see glassnet_source in the JSON")
     summaries = {}
     for task, runs in by_task.items():
         used = runs

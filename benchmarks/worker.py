@@ -70,10 +70,12 @@ def classic_task(task: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     task = json.loads(argv[0])
     out_path = argv[1]
+    from .machine import glassnet_source_digest
     from .measure import loadavg
 
     result: dict[str, Any] = {"task": task["name"], "repeat": task["seed"],
-                              "loadavg_before": loadavg()}
+                              "loadavg_before": loadavg(),
+                              "glassnet_source": glassnet_source_digest()}
     t = time.perf_counter()
     try:
         body = classic_task(task) if task["runner"] == "classic" else train_task(task)
