@@ -109,21 +109,28 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
-        lr = params.dtype.type(self.lr)
-        if self.momentum == 0:
-            grads *= lr
-            params -= grads
-            return
-        mu = params.dtype.type(self.momentum)
-        velocity = self._slot("velocity", params)
-        velocity *= mu
-        velocity += grads
-        if self.nesterov:
-            grads += mu * velocity
-            grads *= lr
-            params -= grads
-        else:
-            params -= lr * velocity
+        dt = params.dtype.type
+        neg_lr, mu, nesterov = dt(-self.lr), dt(self.momentum), self.nesterov
+        velocity = self._slot("velocity", params) if self.momentum else None
+        scratch = self._scratch_like(params) if nesterov else None
+
+        def kernel(lo: int, hi: int) -> None:
+            # grads[lo:hi] becomes the step, then is added to the parameters
+            g = grads[lo:hi]
+            if velocity is not None:
+                v = velocity[lo:hi]
+                v *= mu
+                v += g                             # v <- mu v + g
+                if scratch is not None:
+                    s = scratch[lo:hi]
+                    np.multiply(v, mu, out=s)
+                    g += s                         # step = g + mu v  (Nesterov)
+                else:
+                    g[...] = v                     # step = v
+            g *= neg_lr
+            params[lo:hi] += g                     # p <- p - lr step
+
+        for_each_chunk(kernel, params.size)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -81,7 +81,9 @@ class Dense(Layer):
         x = self._x
         if x is None:
             raise self._missing_cache()
-        np.matmul(x.T, dout, out=self.grads["W"])
+        # np.dot hands the transposed view straight to BLAS (gemm with a
+        # transpose flag); np.matmul copies it or loops when x has one row.
+        np.dot(x.T, dout, out=self.grads["W"])
         if self.bias:
             np.sum(dout, axis=0, out=self.grads["b"])
         if not self.input_grad:
