@@ -42,7 +42,8 @@ class Trainer:
             else:
                 self.model.partial_fit(X, y)
             clock.epoch_end()
-        self.notes.append(f"weights dtype after training: {self.model.coefs_[0].dtype}")
+        self.notes.append(f"scikit-learn with {self.data.X_train.dtype} input trained "
+                          f"{self.model.coefs_[0].dtype} weights")
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.model.predict(X) == y))
