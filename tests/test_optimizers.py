@@ -70,7 +70,7 @@ def test_adam_flushes_moments_before_they_become_subnormal():
     opt.step(p, np.full(4, 1e-3, dtype=np.float32))
     for _ in range(999):
         opt.step(p, np.zeros(4, dtype=np.float32))
-    m = opt.state["m"]
+    m = opt.state["m_sum"]
     tiny = np.finfo(np.float32).tiny
     assert not np.any((m != 0) & (np.abs(m) < tiny)), "subnormal values in Adam's first moment"
     assert np.all(m == 0)  # 0.9**999 * 1e-4 is far below anything that matters

@@ -63,6 +63,9 @@ class NeuralNetwork:
                              rng=rng, dtype=np.float64)
         self.network = Network([self._hidden, Sigmoid(), self._output, Sigmoid()],
                                loss=SumSquaredError(), task="regression")
+        # train() computes the book's hidden error itself, so the output layer's
+        # dL/dx (the exact backpropagated error) would be thrown away: skip it.
+        self._output.input_grad = False
         self._sgd = SGD(self.lr)
 
     # The book stores weights as (next layer x this layer); the engine as

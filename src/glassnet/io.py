@@ -427,6 +427,9 @@ def _build_optimizer(spec: Any, net: Network, path: Path
             or len(set(names)) != len(names)):
         raise _fail(path, f"the optimizer's 'state' must be a list of distinct names, "
                           f"got {names!r}")
+    if names and sorted(names) != sorted(optimizer.state_names):  # none before the first step
+        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.state_names)} but the "
+                          f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
     optimizer.state = {n: np.empty_like(net.flat_params) for n in names}
     return optimizer, optimizer.state

@@ -37,6 +37,9 @@ class Loss:
 
     is_classification: ClassVar[bool] = False
     name: ClassVar[str] = ""
+    #: ``output`` is an increasing function of each logit alone (softmax across
+    #: a row keeps the order too), so labels can be read off the raw outputs
+    output_is_monotonic: ClassVar[bool] = False
 
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
         raise NotImplementedError
@@ -139,6 +142,10 @@ class BinaryCrossEntropy(Loss):
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return (p - y_true) / (p * (1 - p)) / n
 
+    @property
+    def output_is_monotonic(self) -> bool:  # type: ignore[override]
+        return self.from_logits
+
     def output(self, y_pred: NDArray) -> NDArray:
         return F.sigmoid(y_pred) if self.from_logits else y_pred
 
@@ -165,6 +172,7 @@ class SoftmaxCrossEntropy(Loss):
 
     is_classification = True
     name = "softmax_cross_entropy"
+    output_is_monotonic = True
 
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
         return self.loss_and_grad(y_true, y_pred)[0]
@@ -175,19 +183,18 @@ class SoftmaxCrossEntropy(Loss):
     def loss_and_grad(self, y_true: NDArray, y_pred: NDArray) -> tuple[float, NDArray]:
         n = y_pred.shape[0]
         shifted = y_pred - y_pred.max(axis=1, keepdims=True)  # exp cannot overflow
-        p = np.exp(shifted)
-        sum_exp = p.sum(axis=1, keepdims=True)
+        grad = np.exp(shifted)
+        sum_exp = grad.sum(axis=1, keepdims=True)
+        grad *= 1.0 / (n * sum_exp)  # softmax(z) / n, in one pass
         log_sum_exp = np.log(sum_exp)
-        p /= sum_exp
         if y_true.ndim == 1:  # integer labels: pick, do not build one-hot
             rows = np.arange(n)
-            loss = np.sum(log_sum_exp[:, 0] - shifted[rows, y_true]) / n
-            p[rows, y_true] -= 1
+            loss = (np.sum(log_sum_exp) - np.sum(shifted[rows, y_true])) / n
+            grad[rows, y_true] -= grad.dtype.type(1.0 / n)
         else:
             loss = np.sum(y_true * (log_sum_exp - shifted)) / n
-            p -= y_true
-        p /= p.dtype.type(n)
-        return float(loss), p
+            grad -= y_true / grad.dtype.type(n)
+        return float(loss), grad
 
     def output(self, y_pred: NDArray) -> NDArray:
         return F.softmax(y_pred, axis=1)

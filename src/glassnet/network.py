@@ -183,10 +183,16 @@ class Network:
 
     def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
         """Class labels (n_samples,) for a classifier, values (n_samples, n_out) otherwise."""
-        out = self.predict_proba(X, batch_size=batch_size)
-        if self.task == "regression":
-            return out
-        return self._labels(out)
+        if self.task == "regression" or not self.loss.output_is_monotonic:
+            out = self.predict_proba(X, batch_size=batch_size)
+            return out if self.task == "regression" else self._labels(out)
+        # softmax and sigmoid keep the order of the logits: label them directly
+        X = self._inputs(X)
+        step = X.shape[0] if batch_size is None else batch_size
+        logits = np.concatenate([self.forward(X[i:i + step]) for i in range(0, X.shape[0], step)])
+        if logits.shape[1] == 1:
+            return (logits[:, 0] > 0).astype(np.int64)
+        return logits.argmax(axis=1)
 
     def _labels(self, out: NDArray) -> NDArray:
         if out.shape[1] == 1:  # one output unit: a probability of class 1

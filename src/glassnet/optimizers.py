@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._parallel import for_each_chunk
 from ._validation import check_choice, check_non_negative, check_positive
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
@@ -62,6 +61,11 @@ class Optimizer:
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
         raise NotImplementedError
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names of the state arrays this optimizer keeps (each the size of the parameters)."""
+        return ()
 
     def _slot(self, name: str, like: NDArray) -> NDArray:
         """The state array ``name``, created as zeros like ``like`` on first use."""
@@ -110,27 +114,23 @@ class SGD(Optimizer):
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
         dt = params.dtype.type
-        neg_lr, mu, nesterov = dt(-self.lr), dt(self.momentum), self.nesterov
-        velocity = self._slot("velocity", params) if self.momentum else None
-        scratch = self._scratch_like(params) if nesterov else None
+        step = grads
+        if self.momentum:
+            mu = dt(self.momentum)
+            velocity = self._slot("velocity", params)
+            velocity *= mu
+            velocity += grads                    # v <- mu v + g
+            if self.nesterov:
+                scaled = np.multiply(velocity, mu, out=self._scratch_like(params))
+                step += scaled                   # step = g + mu v
+            else:
+                step = velocity                  # step = v
+        np.multiply(step, dt(self.lr), out=grads)
+        params -= grads                          # p <- p - lr step
 
-        def kernel(lo: int, hi: int) -> None:
-            # grads[lo:hi] becomes the step, then is added to the parameters
-            g = grads[lo:hi]
-            if velocity is not None:
-                v = velocity[lo:hi]
-                v *= mu
-                v += g                             # v <- mu v + g
-                if scratch is not None:
-                    s = scratch[lo:hi]
-                    np.multiply(v, mu, out=s)
-                    g += s                         # step = g + mu v  (Nesterov)
-                else:
-                    g[...] = v                     # step = v
-            g *= neg_lr
-            params[lo:hi] += g                     # p <- p - lr step
-
-        for_each_chunk(kernel, params.size)
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return ("velocity",) if self.momentum else ()
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -139,11 +139,20 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015).
 
-    ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g^2``;
-    ``p <- p - lr_t * m / (sqrt(v) + eps_t)`` with the bias corrections folded
-    into ``lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)`` and
-    ``eps_t = eps * sqrt(1 - b2^t)``, which is algebraically the textbook
-    ``lr * m_hat / (sqrt(v_hat) + eps)``.
+    The textbook update, with ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)``::
+
+        m <- b1 m + (1 - b1) g
+        v <- b2 v + (1 - b2) g^2
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    How it is computed: the state keeps the moments without their ``(1 - b)``
+    factors, ``m_sum = m / (1 - b1)`` and ``v_sum = v / (1 - b2)``, which obey
+    ``m_sum <- b1 m_sum + g`` and ``v_sum <- b2 v_sum + g^2`` (two fewer passes
+    over the parameters), and every constant is folded into two scalars:
+    ``p <- p - lr_t * m_sum / (sqrt(v_sum) + eps_t)`` with
+    ``lr_t = lr (1 - b1) sqrt(1 - b2^t) / ((1 - b1^t) sqrt(1 - b2))`` and
+    ``eps_t = eps sqrt(1 - b2^t) / sqrt(1 - b2)``. Algebraically this is the
+    textbook update; ten in-place passes over one flat vector, no temporaries.
     """
 
     def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
@@ -156,35 +165,31 @@ class Adam(Optimizer):
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
         dt = params.dtype.type
-        m = self._slot("m", params)
-        v = self._slot("v", params)
-        scratch = self._scratch_like(params)
-        b1, b2 = dt(self.beta1), dt(self.beta2)
-        one_minus_b1, one_minus_b2 = dt(1.0 - self.beta1), dt(1.0 - self.beta2)
-        bias2 = np.sqrt(1.0 - self.beta2**self.t)
-        neg_lr_t = dt(-self.lr * bias2 / (1.0 - self.beta1**self.t))
-        eps_t = dt(self.eps * bias2)
+        b1, b2, t = self.beta1, self.beta2, self.t
+        m_sum = self._slot("m_sum", params)
+        v_sum = self._slot("v_sum", params)
+        g2 = self._scratch_like(params)
+        root = np.sqrt((1.0 - b2**t) / (1.0 - b2))
+        neg_lr_t = dt(-self.lr * (1.0 - b1) / (1.0 - b1**t) * root)
+        eps_t = dt(self.eps * root)
 
-        def kernel(lo: int, hi: int) -> None:
-            # All passes over one cache-sized chunk, in place, no temporaries.
-            g, mm, vv, s, p = grads[lo:hi], m[lo:hi], v[lo:hi], scratch[lo:hi], params[lo:hi]
-            mm *= b1
-            np.multiply(g, one_minus_b1, out=s)
-            mm += s                                # m <- b1 m + (1 - b1) g
-            vv *= b2
-            np.multiply(g, g, out=s)
-            s *= one_minus_b2
-            vv += s                                # v <- b2 v + (1 - b2) g^2
-            np.sqrt(vv, out=s)
-            s += eps_t
-            np.divide(mm, s, out=s)
-            s *= neg_lr_t
-            p += s                                 # p <- p - lr_t m / (sqrt(v) + eps_t)
+        m_sum *= dt(b1)
+        m_sum += grads                       # m_sum <- b1 m_sum + g
+        np.multiply(grads, grads, out=g2)
+        v_sum *= dt(b2)
+        v_sum += g2                          # v_sum <- b2 v_sum + g^2
+        step = np.sqrt(v_sum, out=g2)
+        step += eps_t
+        np.divide(m_sum, step, out=step)
+        step *= neg_lr_t
+        params += step                       # p <- p - lr_t m_sum / (sqrt(v_sum) + eps_t)
+        if t % 100 == 0:
+            _flush_tiny(m_sum)
+            _flush_tiny(v_sum)
 
-        for_each_chunk(kernel, params.size)
-        if self.t % 100 == 0:
-            _flush_tiny(m)
-            _flush_tiny(v)
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return ("m_sum", "v_sum")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .. import datasets
 
-TOYS = {
+TOYS: dict[str, Callable[..., tuple[NDArray, NDArray]]] = {
     "moons": datasets.make_moons,
     "circles": datasets.make_circles,
     "spirals": datasets.make_spirals,
@@ -52,14 +54,14 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
         return Data(name, X, y, X_t, y_t, None)
     if name in IMAGE_SETS:
         loader = IMAGE_SETS[name]
-        if split is None:
-            (X, y), (X_t, y_t) = loader(data_dir, scale=scale, download=download)
-        elif split == "train":
-            (X, y), (X_t, y_t) = loader(data_dir, split="train", scale=scale,
-                                        download=download), (None, None)
-        else:
-            (X, y), (X_t, y_t) = (None, None), loader(data_dir, split="test", scale=scale,
-                                                      download=download)
+
+        def one(which: str) -> tuple[NDArray | None, NDArray | None]:
+            if split not in (None, which):
+                return None, None
+            return cast("tuple[NDArray, NDArray]",
+                        loader(data_dir, split=which, scale=scale, download=download))
+
+        (X, y), (X_t, y_t) = one("train"), one("test")
         return Data(name, X, y, X_t, y_t, scale, CLASS_NAMES[name])
     path = Path(name)
     if path.suffix.lower() == ".csv":

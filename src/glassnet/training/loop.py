@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._progress import progress_bar
 from .._validation import as_rng, check_non_negative, check_positive_int, check_same_length
 from ..optimizers import Optimizer, get_optimizer
-from .batching import Gather, batch_order, batch_slices
+from .batching import batch_order, batch_slices
 from .callbacks import Callback, EpochLogger
 from .history import History
 
@@ -103,7 +103,6 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         cb.on_train_begin(network)
 
     n = X.shape[0]
-    gather_X = Gather(X, batch_size)
     is_classifier = network.task == "classification"
     for epoch in range(epochs):
         start = time.perf_counter()
@@ -117,7 +116,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         with np.errstate(over="ignore", invalid="ignore"):
             for batch in batch_slices(n, batch_size):
                 idx = order[batch]
-                X_b = gather_X(idx)
+                X_b = X[idx]
                 y_b = targets[idx]
                 out = network.forward(X_b, training=True)
                 loss, dout = network.loss.loss_and_grad(y_b, out)
