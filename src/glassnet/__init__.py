@@ -8,7 +8,6 @@ from .errors import (
     DTypeError,
     GlassnetError,
     ModelFormatError,
-    NotFittedError,
     ShapeError,
 )
 from .gradcheck import GradcheckResult, gradcheck, gradcheck_loss, gradcheck_network
@@ -41,7 +40,6 @@ __all__ = [
     "ModelFormatError",
     "Network",
     "NeuralNetwork",
-    "NotFittedError",
     "ReLU",
     "ShapeError",
     "Sigmoid",

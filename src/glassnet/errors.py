@@ -11,7 +11,6 @@ __all__ = [
     "GlassnetError",
     "ShapeError",
     "DTypeError",
-    "NotFittedError",
     "DataFormatError",
     "DataNotFoundError",
     "ModelFormatError",
@@ -31,10 +30,6 @@ class DTypeError(GlassnetError, ValueError, TypeError):
 
     Both a ValueError (bad input data) and a TypeError (wrong kind of value).
     """
-
-
-class NotFittedError(GlassnetError, ValueError):
-    """A model was asked for something that needs ``fit`` to have run."""
 
 
 class DataFormatError(GlassnetError, ValueError):

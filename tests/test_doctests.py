@@ -1,0 +1,35 @@
+"""Every docstring example in the package runs and prints what it shows."""
+
+import doctest
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+
+import glassnet
+
+
+def modules_with_examples():
+    finder = doctest.DocTestFinder()
+    for info in pkgutil.walk_packages(glassnet.__path__, "glassnet."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        if any(test.examples for test in finder.find(module)):
+            yield info.name
+
+
+MODULES = sorted(modules_with_examples())
+
+
+def test_the_package_has_examples():
+    assert {"glassnet.network", "glassnet.models", "glassnet.io"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
