@@ -175,10 +175,13 @@ class Network:
         -------
         ndarray of shape (n_samples, n_out)
         """
-        X = self._inputs(X)
+        return self.loss.output(self._forward_in_batches(self._inputs(X), batch_size))
+
+    def _forward_in_batches(self, X: NDArray, batch_size: int | None) -> NDArray:
+        """``forward(X)``, in slices of ``batch_size`` rows to bound the memory used."""
         if batch_size is None or batch_size >= X.shape[0]:
-            return self.loss.output(self.forward(X))
-        return np.concatenate([self.loss.output(self.forward(X[i:i + batch_size]))
+            return self.forward(X)
+        return np.concatenate([self.forward(X[i:i + batch_size])
                                for i in range(0, X.shape[0], batch_size)])
 
     def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
@@ -187,9 +190,7 @@ class Network:
             out = self.predict_proba(X, batch_size=batch_size)
             return out if self.task == "regression" else self._labels(out)
         # softmax and sigmoid keep the order of the logits: label them directly
-        X = self._inputs(X)
-        step = X.shape[0] if batch_size is None else batch_size
-        logits = np.concatenate([self.forward(X[i:i + step]) for i in range(0, X.shape[0], step)])
+        logits = self._forward_in_batches(self._inputs(X), batch_size)
         if logits.shape[1] == 1:
             return (logits[:, 0] > 0).astype(np.int64)
         return logits.argmax(axis=1)

@@ -64,14 +64,18 @@ class Dense(Layer):
         return self.n_out
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        check_input(self, x, self.n_in)
         W = self.params["W"]
-        if x.dtype != W.dtype:
+        if x.ndim != 2 or x.dtype != W.dtype:
+            check_input(self, x, self.n_in)
             raise DTypeError(
                 f"{self!r} holds {W.dtype} weights but got {x.dtype} input; "
                 f"convert the input with x.astype(np.{W.dtype})"
             )
-        out = x @ W
+        try:
+            out = x @ W
+        except ValueError:  # a wrong feature count: say which layer and what it expects
+            check_input(self, x, self.n_in)
+            raise
         if self.bias:
             out += self.params["b"]
         self._x = x if training else None
