@@ -391,8 +391,8 @@ def test_misclassified_shows_only_the_mistakes_in_order(images):
     X, y_true, y_pred = images
     fig = plots.plot_misclassified(X, y_true, y_pred)
     assert len(fig.axes) == 3
-    assert [ax.get_title() for ax in fig.axes] == ["true 2 / pred 0", "true 2 / pred 1",
-                                                  "true 1 / pred 2"]
+    assert [ax.get_title() for ax in fig.axes] == ["true 2\npred 0", "true 2\npred 1",
+                                                  "true 1\npred 2"]
     for ax, i in zip(fig.axes, (2, 5, 7), strict=True):
         (image,) = ax.images
         np.testing.assert_array_equal(image.get_array(), X[i].reshape(28, 28))
@@ -403,8 +403,8 @@ def test_misclassified_titles_and_limits(images):
     X, y_true, y_pred = images
     fig = plots.plot_misclassified(X.reshape(-1, 28, 28), y_true, y_pred, max_images=2,
                                    class_names=["zero", "one", "two"])
-    assert [ax.get_title() for ax in fig.axes] == ["true two / pred zero",
-                                                  "true two / pred one"]
+    assert [ax.get_title() for ax in fig.axes] == ["true two\npred zero",
+                                                  "true two\npred one"]
     assert fig._suptitle.get_text() == "3 of 10 misclassified (first 2 shown)"
 
 

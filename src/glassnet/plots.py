@@ -170,7 +170,8 @@ def _image_shape(image_shape: Sequence[int]) -> tuple[int, int]:
 
 
 def _image_grid(figure_cls: type[Figure], n_images: int, *, ncols: int | None = None,
-                header: float = 0.5, colorbar: bool = False) -> tuple[Figure, list[Axes]]:
+                header: float = 0.5, row_gap: float = 0.25, colorbar: bool = False
+                ) -> tuple[Figure, list[Axes]]:
     """A figure with ``n_images`` small, tick-less axes in a grid (spare cells removed).
 
     The layout is fixed by hand rather than by a layout engine: with dozens of
@@ -179,11 +180,11 @@ def _image_grid(figure_cls: type[Figure], n_images: int, *, ncols: int | None = 
     ncols = ncols or math.ceil(math.sqrt(n_images))
     nrows = math.ceil(n_images / ncols)
     extra = 1.2 if colorbar else 0.0  # inches for a colour bar, its ticks and label
-    width, height = ncols * _CELL + extra, nrows * (_CELL + 0.25) + header
+    width, height = ncols * _CELL + extra, nrows * (_CELL + row_gap) + header
     fig = figure_cls(figsize=(width, height))
     right = 1.0 - (extra + 0.05) / width
     fig.subplots_adjust(left=0.02, right=right, bottom=0.02, top=1.0 - header / height,
-                        wspace=0.1, hspace=0.35)
+                        wspace=0.1, hspace=1.4 * row_gap / _CELL)
     axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
     for ax in axes[n_images:]:
         ax.remove()
@@ -435,9 +436,10 @@ def plot_misclassified(X: ArrayLike, y_true: ArrayLike, y_pred: ArrayLike, *,
     Returns
     -------
     Figure with one axes (one grey-scale image) per shown example, titled
-    ``"true <label> / pred <label>"``. When every prediction is right the
-    figure has no axes, only a message saying so: a perfect result is not
-    an error, so a script that plots after training keeps running.
+    ``"true <label>\\npred <label>"`` (two lines, so long class names fit).
+    When every prediction is right the figure has no axes, only a message
+    saying so: a perfect result is not an error, so a script that plots
+    after training keeps running.
     """
     figure_cls = _figure_class()
     path = _check_path(path)
@@ -461,10 +463,10 @@ def plot_misclassified(X: ArrayLike, y_true: ArrayLike, y_pred: ArrayLike, *,
                  ha="center", va="center")
         return _finish(fig, path)
     shown = wrong[:max_images]
-    fig, axes = _image_grid(figure_cls, len(shown))
+    fig, axes = _image_grid(figure_cls, len(shown), header=0.75, row_gap=0.45)
     for ax, i in zip(axes, shown, strict=True):
         ax.imshow(images[i], cmap="Greys", interpolation="nearest")
-        ax.set_title(f"true {names[t[i]]} / pred {names[p[i]]}", fontsize=7)
+        ax.set_title(f"true {names[t[i]]}\npred {names[p[i]]}", fontsize=7)
     _grid_title(fig, f"{wrong.size} of {t.shape[0]} misclassified"
                  + (f" (first {len(shown)} shown)" if len(shown) < wrong.size else ""))
     return _finish(fig, path)
