@@ -175,5 +175,6 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     network.backward(network.loss.grad(y, forward()))
     analytic = network.flat_grads.copy()
     numeric = _numeric_grad(lambda: network.loss.loss(y, forward()), network.flat_params, h)
-    return _worst([(name, analytic[sl], numeric[sl])
+    shapes = {name: p.shape for name, p in network.parameters.items()}
+    return _worst([(name, analytic[sl].reshape(shapes[name]), numeric[sl].reshape(shapes[name]))
                    for name, sl in network.param_slices.items()])
