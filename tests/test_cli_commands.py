@@ -146,3 +146,18 @@ def test_demo_writes_pictures(tmp_path, capsys):
         data = (tmp_path / "pics" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
     assert np.all([name in out for name in ("moons-boundary.png", "moons-history.png")])
+
+
+def test_without_matplotlib_demo_says_how_to_get_pictures(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    code, out, _ = run(capsys, "demo", "--epochs", "2", "--samples", "100",
+                       "--out-dir", tmp_path / "pics")
+    assert code == 0 and "pip install 'glassnet[plot]'" in out
+    assert not (tmp_path / "pics").exists()  # no empty folder left behind
+    code, _, err = run(capsys, "train", "moons", "--epochs", "1", "--plots", tmp_path / "p",
+                       "-o", tmp_path / "m.npz")
+    assert code == 1 and "pip install 'glassnet[plot]'" in err
+    assert not (tmp_path / "m.npz").exists()  # refused before training, not after

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from conftest import REPO_ROOT
 
 BLOCKS = re.findall(r"```python\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)

@@ -64,6 +64,14 @@ _CELL = 1.25  # inches per image in the image grids
 
 
 # -- shared helpers --------------------------------------------------------
+def require_matplotlib() -> None:
+    """Raise the ImportError with install instructions unless matplotlib is importable.
+
+    For callers that prepare something (a folder, a long computation) before plotting.
+    """
+    _figure_class()
+
+
 def _figure_class() -> type[Figure]:
     """matplotlib's Figure class, or an ImportError saying how to install it."""
     try:

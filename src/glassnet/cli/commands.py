@@ -38,17 +38,19 @@ def demo(args: argparse.Namespace) -> int:
           f"time {elapsed:.2f}s")
     if args.no_plots:
         return 0
-    try:
-        from .. import plots
+    from .. import plots
 
-        out = Path(args.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        plots.plot_decision_boundary(net, X_test, y_test, title="two moons: decision boundary",
-                                     path=out / "moons-boundary.png")
-        plots.plot_history(history, path=out / "moons-history.png")
-        print(f"pictures: {out / 'moons-boundary.png'}, {out / 'moons-history.png'}")
+    try:
+        plots.require_matplotlib()
     except ImportError:
         print("(install the plot extra for pictures: pip install 'glassnet[plot]')")
+        return 0
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plots.plot_decision_boundary(net, X_test, y_test, title="two moons: decision boundary",
+                                 path=out / "moons-boundary.png")
+    plots.plot_history(history, path=out / "moons-history.png")
+    print(f"pictures: {out / 'moons-boundary.png'}, {out / 'moons-history.png'}")
     return 0
 
 
@@ -59,6 +61,10 @@ def train(args: argparse.Namespace) -> int:
     from ..optimizers import SGD, Adam
     from ..training import EarlyStopping
 
+    if args.plots:
+        from .. import plots
+
+        plots.require_matplotlib()  # say so now, not after the training
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=args.samples, noise=args.noise, seed=args.seed,
                          download=not args.no_download)
@@ -106,12 +112,11 @@ def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) ->
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    written = [plots.plot_history(history, path=out / "history.png")]
+    plots.plot_history(history, path=out / "history.png")
     if data.X_test is not None and data.y_test is not None:
         pred = net.predict(data.X_test, batch_size=10000)
-        written.append(plots.plot_confusion_matrix(data.y_test, pred,
-                                                   class_names=data.class_names,
-                                                   path=out / "confusion.png"))
+        plots.plot_confusion_matrix(data.y_test, pred, class_names=data.class_names,
+                                    path=out / "confusion.png")
         if data.X_test.shape[1] == 2:
             plots.plot_decision_boundary(net, data.X_test, data.y_test,
                                          path=out / "boundary.png")
