@@ -729,3 +729,16 @@ def test_object_arrays_are_refused_without_running_anything(tmp_path, where):
         with pytest.raises(ModelFormatError, match="dtype object"):
             model_info(path)
     assert UNPICKLED == []
+
+
+def test_metadata_is_kept_and_must_be_json(tmp_path):
+    net = small_net()
+    notes = {"dataset": "fashion-mnist", "scale": "unit", "class_names": ["a", "b"]}
+    path = save(net, tmp_path / "m.npz", metadata=notes)
+    assert model_info(path)["metadata"] == notes
+    assert model_info(save(net, tmp_path / "plain.npz"))["metadata"] is None
+    with pytest.raises(ValueError, match="JSON values"):
+        save(net, tmp_path / "bad.npz", metadata={"array": np.zeros(2)})
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        save(net, tmp_path / "bad.npz", metadata=["not", "a", "dict"])
+    assert not (tmp_path / "bad.npz").exists()
