@@ -21,8 +21,8 @@ class _Handler(SimpleHTTPRequestHandler):
     and closes the connection; ``/slow/<name>`` waits before answering.
     """
 
-    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-        pass
+    def log_message(self, format: str, *args: object) -> None:
+        """Say nothing: keep the test output clean."""
 
     def do_GET(self) -> None:
         if self.path.startswith("/short/"):
