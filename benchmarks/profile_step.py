@@ -48,10 +48,11 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0) -> d
         parts["loss and gradient"] += clock() - t
         for i in reversed(range(len(net.layers))):
             t = clock()
-            dout = net.layers[i].backward(dout)
+            if i:
+                dout = net.layers[i].backward(dout)
+            else:  # as Network.backward: the first layer's dL/dX is not needed
+                net.layers[i].backward_params(dout)
             parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
-            if dout is None:
-                break
         t = clock()
         opt.step(net.flat_params, net.flat_grads, n_decay=net.n_decay)
         parts["Adam step"] += clock() - t

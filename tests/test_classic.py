@@ -133,3 +133,16 @@ def test_book_mnist_csv_sample_trains_and_queries(shared_data):
     assert len(scores) == 10
     # 100 training digits: the book reports 60-70% on these 10; demand better than chance
     assert sum(scores) >= 5
+
+
+def test_the_engine_network_underneath_trains_every_layer():
+    from glassnet import gradcheck_network
+
+    n = NeuralNetwork(4, 3, 2, 0.5, seed=0)
+    X = np.random.default_rng(1).uniform(0.01, 1, (6, 4))
+    Y = np.full((6, 2), 0.01)
+    Y[np.arange(6), np.arange(6) % 2] = 0.99
+    assert gradcheck_network(n.network, X, Y).max_rel_error < 1e-6
+    wih = n.wih.copy()
+    n.network.fit(X, Y, optimizer="sgd", epochs=2, batch_size=2, verbose=0)
+    assert not np.array_equal(n.wih, wih)

@@ -170,3 +170,38 @@ def test_gradcheck_catches_a_wrong_backward():
     result = gn.gradcheck_network(net, X, np.array([0, 1, 1, 0]))
     assert result.max_rel_error > 1e-2
     assert result.where.startswith("0.")  # the error shows in the first layer's gradients
+
+
+def test_a_layer_belongs_to_one_network():
+    import copy
+
+    dense = gn.Dense(2, 2, rng=0)
+    first = gn.Network([dense])
+    with pytest.raises(ValueError, match="already belongs to another Network"):
+        gn.Network([dense])
+    twin = gn.Network([copy.deepcopy(dense)])  # an independent copy is welcome
+    twin.flat_params[:] = 0
+    assert first.flat_params.any()
+    with pytest.raises(ValueError, match="appears twice"):
+        gn.Network([gn.Dense(2, 2), gn.ReLU(), gn.Dense(2, 2)][:1] * 2)
+
+
+def test_every_layer_learns_including_the_first():
+    net = small_net(dtype=np.float64)
+    before = net.get_weights()
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    net.fit(X, np.arange(8) % 2, optimizer=gn.SGD(0.1), epochs=1, batch_size=8, verbose=0)
+    for name, value in net.get_weights().items():
+        assert not np.array_equal(value, before[name]), name
+
+
+@pytest.mark.parametrize("batch_size,match", [(0, "batch_size must be a positive integer"),
+                                              (-3, "batch_size"), (2.5, "batch_size")])
+def test_prediction_batch_size_is_checked(batch_size, match):
+    net = small_net()
+    X = np.zeros((4, 3), dtype=np.float32)
+    for call in (lambda: net.predict(X, batch_size=batch_size),
+                 lambda: net.predict_proba(X, batch_size=batch_size),
+                 lambda: net.evaluate(X, [0, 1, 0, 1], batch_size=batch_size)):
+        with pytest.raises(ValueError, match=match):
+            call()

@@ -63,9 +63,7 @@ class NeuralNetwork:
                              rng=rng, dtype=np.float64)
         self.network = Network([self._hidden, Sigmoid(), self._output, Sigmoid()],
                                loss=SumSquaredError(), task="regression")
-        # train() computes the book's hidden error itself, so the output layer's
-        # dL/dx (the exact backpropagated error) would be thrown away: skip it.
-        self._output.input_grad = False
+
         self._sgd = SGD(self.lr)
 
     # The book stores weights as (next layer x this layer); the engine as
@@ -129,10 +127,12 @@ class NeuralNetwork:
         errors = targets - outputs
         output_sigmoid, hidden_sigmoid = net.layers[3], net.layers[1]
         # dL/dO = -(T - O) for L = 1/2 sum (T - O)^2; through the output layer
-        self._output.backward(output_sigmoid.backward(-errors))
+        # The book computes the hidden error its own way (below), so the output
+        # layer's exact dL/dx would be thrown away: fill only its weight gradient.
+        self._output.backward_params(output_sigmoid.backward(-errors))
         # the book's hidden error: -(E_o @ who.T in row layout), before who changes
         hidden_error = -errors @ self._output.params["W"].T
-        self._hidden.backward(hidden_sigmoid.backward(hidden_error))
+        self._hidden.backward_params(hidden_sigmoid.backward(hidden_error))
         self._sgd.step(net.flat_params, net.flat_grads)
 
     def query(self, inputs_list: ArrayLike) -> NDArray:

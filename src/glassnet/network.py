@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_2d_float, check_choice, check_dtype, check_same_length
+from ._validation import (
+    as_2d_float,
+    check_choice,
+    check_dtype,
+    check_positive_int,
+    check_same_length,
+)
 from .errors import DTypeError, ShapeError
 from .layers import Layer
 from .losses import Loss, get_loss
@@ -61,6 +67,15 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
+            if layer.params and layer.in_network:
+                # its params are views of another network's buffer: binding them
+                # again would leave that network training arrays nobody reads
+                raise ValueError(
+                    f"layers[{i}] {layer!r} already belongs to another Network; give each "
+                    "Network its own layers (copy.deepcopy(layer) makes an independent copy)")
+        if len({id(la) for la in self.layers}) != len(self.layers):
+            raise ValueError("the same layer object appears twice in layers; "
+                             "use a separate instance for each position")
         self.loss = get_loss(loss)
         if task is None:
             task = "classification" if self.loss.is_classification else "regression"
@@ -111,12 +126,10 @@ class Network:
             layer.params[key] = self.flat_params[start:stop].reshape(value.shape)
             layer.grads[key] = self.flat_grads[start:stop].reshape(value.shape)
             self.param_slices[f"{i}.{key}"] = slice(start, stop)
+            layer.in_network = True
             if key in layer.decay_keys:
                 self.n_decay = stop
             start = stop
-        first = self.layers[0]
-        if hasattr(first, "input_grad"):
-            first.input_grad = False  # nobody needs dL/dX for the data itself
 
     # -- parameters --------------------------------------------------------
     @property
@@ -156,10 +169,9 @@ class Network:
 
     def backward(self, dout: NDArray) -> None:
         """Backpropagate ``dL/d(output)``, filling every layer's ``grads``."""
-        for layer in reversed(self.layers):
+        for layer in self.layers[:0:-1]:
             dout = layer.backward(dout)
-            if dout is None:  # the first Dense skips dL/dX
-                break
+        self.layers[0].backward_params(dout)  # nobody needs dL/dX for the data itself
 
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
         return as_2d_float(X, dtype=self.dtype, name=name, n_features=self.n_in)
@@ -179,6 +191,8 @@ class Network:
 
     def _forward_in_batches(self, X: NDArray, batch_size: int | None) -> NDArray:
         """``forward(X)``, in slices of ``batch_size`` rows to bound the memory used."""
+        if batch_size is not None:
+            check_positive_int(batch_size, "batch_size")
         if batch_size is None or batch_size >= X.shape[0]:
             return self.forward(X)
         return np.concatenate([self.forward(X[i:i + batch_size])
@@ -206,7 +220,7 @@ class Network:
         X = self._inputs(X)
         targets = self.loss.prepare_targets(np.asarray(y), self.n_out, self.dtype)
         check_same_length(X, targets)
-        step = X.shape[0] if batch_size is None else batch_size
+        step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         total_loss = 0.0
         correct = 0
         for i in range(0, X.shape[0], step):

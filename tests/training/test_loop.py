@@ -155,3 +155,40 @@ def test_epoch_logger_every():
     gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=10, verbose=0,
                                  callbacks=[gn.training.EpochLogger(10, every=5, stream=stream)])
     assert [ln.split()[1] for ln in stream.getvalue().splitlines()] == ["1/10", "5/10", "10/10"]
+
+
+def test_early_stopping_waits_exactly_patience_epochs():
+    class Net:
+        stop_training = False
+        flat_params = np.zeros(1)
+
+    net = Net()
+    stop = EarlyStopping("val_loss", patience=2, restore_best_weights=False)
+    stop.on_train_begin(net)
+    for epoch, value in enumerate([1.0, 0.5, 0.6, 0.7, 0.4]):
+        stop.on_epoch_end(net, epoch, {"val_loss": value})
+        if net.stop_training:
+            break
+    assert stop.stopped_epoch == 3  # epochs 2 and 3 did not improve on epoch 1
+    assert stop.best == 0.5 and stop.best_epoch == 1
+
+
+def test_seeded_dropout_layer_is_deterministic_without_a_fit_seed():
+    X, y = moons()
+    weights = []
+    for _ in range(2):
+        net = gn.Network([gn.Dense(2, 8, rng=0), gn.ReLU(), gn.Dropout(0.5, rng=123),
+                          gn.Dense(8, 2, rng=1)])
+        net.fit(X, y, epochs=2, shuffle=False, verbose=0)
+        weights.append(net.flat_params.copy())
+    np.testing.assert_array_equal(weights[0], weights[1])
+
+
+def test_continued_training_equals_one_longer_run():
+    X, y = moons()
+    a, b = gn.mlp([2, 4, 2], seed=0), gn.mlp([2, 4, 2], seed=0)
+    opt = gn.Adam(0.01)
+    a.fit(X, y, optimizer=opt, epochs=1, batch_size=50, shuffle=False, verbose=0)
+    a.fit(X, y, optimizer=opt, epochs=1, batch_size=50, shuffle=False, verbose=0)
+    b.fit(X, y, optimizer=gn.Adam(0.01), epochs=2, batch_size=50, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(a.flat_params, b.flat_params)

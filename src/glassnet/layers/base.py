@@ -25,6 +25,8 @@ class Layer:
         Trainable arrays. A ``Network`` rebinds them to views of one flat buffer.
     grads : dict of name -> ndarray
         Same keys and shapes as ``params``, written by ``backward``.
+    in_network : whether a ``Network`` has bound ``params`` to its buffer (a
+        layer with parameters belongs to one network only)
     decay_keys : tuple of str
         The params that L2 weight decay applies to (weights, not biases).
     """
@@ -34,6 +36,11 @@ class Layer:
     def __init__(self) -> None:
         self.params: dict[str, NDArray] = {}
         self.grads: dict[str, NDArray] = {}
+        self.in_network = False  # set when a Network binds params to its buffer
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (copy.deepcopy) owns copies of the arrays: it is in no network.
+        return {**self.__dict__, "in_network": False}
 
     # -- sizes -------------------------------------------------------------
     def output_size(self, n_in: int) -> int:
@@ -51,6 +58,10 @@ class Layer:
 
     def backward(self, dout: NDArray) -> NDArray:
         raise NotImplementedError
+
+    def backward_params(self, dout: NDArray) -> None:
+        """Fill ``grads`` without returning ``dx`` (a layer may skip that work)."""
+        self.backward(dout)
 
     # -- description -------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -51,9 +51,6 @@ class Dense(Layer):
         if self.bias:
             self.params["b"] = np.zeros(self.n_out, dtype=self.dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
-        # The first layer of a network does not need dL/dx; skipping it saves
-        # one of the three matrix products of its backward pass.
-        self.input_grad = True
         self._x: NDArray | None = None
 
     @property
@@ -82,6 +79,14 @@ class Dense(Layer):
         return out
 
     def backward(self, dout: NDArray) -> NDArray:
+        self.backward_params(dout)
+        return dout @ self.params["W"].T
+
+    def backward_params(self, dout: NDArray) -> None:
+        """Only ``dW`` and ``db``: for the first layer, whose ``dx`` nobody needs.
+
+        Skipping ``dx`` saves one of the three matrix products of the backward pass.
+        """
         x = self._x
         if x is None:
             raise self._missing_cache()
@@ -90,9 +95,6 @@ class Dense(Layer):
         np.dot(x.T, dout, out=self.grads["W"])
         if self.bias:
             np.sum(dout, axis=0, out=self.grads["b"])
-        if not self.input_grad:
-            return None  # type: ignore[return-value]  # the network's input needs no gradient
-        return dout @ self.params["W"].T
 
     def get_config(self) -> dict[str, Any]:
         return {"n_in": self.n_in, "n_out": self.n_out, "bias": self.bias, "init": self.init}

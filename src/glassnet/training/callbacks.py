@@ -85,7 +85,7 @@ class EarlyStopping(Callback):
                 self._best_params = network.flat_params.copy()
             return
         self._wait += 1
-        if self._wait > self.patience:
+        if self._wait >= self.patience:
             self.stopped_epoch = epoch
             network.stop_training = True
 

@@ -53,8 +53,10 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     validation_split : fraction of ``(X, y)`` held out for validation instead
         (the last rows, before shuffling, as Keras does)
     shuffle : visit the samples in a new random order every epoch
-    seed : seeds the shuffling and dropout: the same seed (and the same initial
-        weights) gives bit-identical weights and history
+    seed : seeds the shuffling and (re-seeds) every Dropout layer's masks: the
+        same seed and the same initial weights give bit-identical weights and
+        history. None shuffles from fresh entropy and leaves each Dropout with
+        the generator it was built with.
     callbacks : e.g. ``EarlyStopping``; see ``glassnet.training.callbacks``
     verbose : 0 silent, 1 a progress bar (with tqdm) and a line per epoch,
         2 a line per epoch
@@ -92,7 +94,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         X_val, y_val = None, None
 
     rng = as_rng(seed)
-    _seed_dropout(network, rng)
+    if seed is not None:  # else each Dropout keeps the generator it was given
+        _seed_dropout(network, rng)
     opt = get_optimizer(optimizer)
     callbacks = list(callbacks)
     if verbose:
