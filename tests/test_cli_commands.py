@@ -161,3 +161,38 @@ def test_without_matplotlib_demo_says_how_to_get_pictures(tmp_path, capsys, monk
                        "-o", tmp_path / "m.npz")
     assert code == 1 and "pip install 'glassnet[plot]'" in err
     assert not (tmp_path / "m.npz").exists()  # refused before training, not after
+
+
+def test_evaluate_regenerates_the_toy_data_it_was_trained_on(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    code, out, _ = run(capsys, "train", "moons", "--seed", "1", "--noise", "0.4", "--hidden",
+                       "8", "--epochs", "5", "-o", model)
+    assert code == 0
+    test_acc = re.search(r"test loss [\d.]+\s+accuracy ([\d.]+)", out).group(1)
+    code, out, _ = run(capsys, "evaluate", model)
+    assert code == 0 and f"accuracy {test_acc}" in out
+
+
+def test_output_path_is_checked_before_training(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "moons", "-o", tmp_path / "missing" / "m.npz")
+    assert code == 1 and "does not exist" in err and "epoch" not in out
+    code, out, err = run(capsys, "train", "moons", "-o", tmp_path)
+    assert code == 1 and "is a folder" in err and "epoch" not in out
+
+
+def test_the_books_loss_still_trains_a_classifier(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    code, out, _ = run(capsys, "train", "moons", "--loss", "sse", "--epochs", "3",
+                       "-o", model)
+    assert code == 0 and re.search(r"test loss [\d.]+\s+accuracy", out)
+    code, out, _ = run(capsys, "evaluate", model)
+    assert "confusion matrix" in out
+
+
+@pytest.mark.data
+def test_csv_scores_are_labelled_as_training_scores(tmp_path, capsys, shared_data):
+    csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
+    code, out, _ = run(capsys, "train", csv, "--epochs", "1", "-o", tmp_path / "m.npz")
+    assert code == 0 and "training-set (no separate test data)" in out
+    code, _, err = run(capsys, "train", csv, "--early-stopping", "2", "-o", tmp_path / "n.npz")
+    assert code == 1 and "--validation-split" in err

@@ -38,11 +38,11 @@ def temporary_file_beside(path: str | os.PathLike[str]) -> Iterator[tuple[Binary
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(temp, flags, 0o666)  # O_EXCL: never write through someone else's file
     try:
-        with contextlib.suppress(FileNotFoundError):
-            # Replacing a file keeps its permissions, as overwriting it would; set
-            # before any data is written, so a private file's contents never leak.
-            os.chmod(temp, stat.S_IMODE(os.stat(final).st_mode))
         with os.fdopen(fd, "wb") as f:
+            with contextlib.suppress(FileNotFoundError):
+                # Replacing a file keeps its permissions, as overwriting it would; set
+                # before any data is written, so a private file's contents never leak.
+                os.chmod(temp, stat.S_IMODE(os.stat(final).st_mode))
             yield f, temp
     finally:
         with contextlib.suppress(FileNotFoundError):

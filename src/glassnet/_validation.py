@@ -93,8 +93,10 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
     arr = np.ascontiguousarray(arr, dtype=dtype)
     # A sum is NaN or infinite whenever any entry is, and needs no n-by-d
     # boolean temporary (47 MiB for Fashion-MNIST); only then look closer.
-    if arr.dtype.kind == "f" and not np.isfinite(np.add.reduce(arr, axis=None)) \
-            and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):  # huge finite values may overflow
+            total = np.add.reduce(arr, axis=None)
+    if arr.dtype.kind == "f" and not np.isfinite(total) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "

@@ -28,8 +28,9 @@ An uncompressed NumPy ``.npz`` archive (a zip of ``.npy`` files) holding:
 ``"wih"``, ``"who"``
     the classic network's weights, in the book's (next layer x this layer) layout.
 ``"optimizer/<name>"``
-    one flat array per optimizer state (``m`` and ``v`` for Adam,
-    ``velocity`` for SGD with momentum), of the network's size and dtype.
+    one flat array per optimizer state (``m_sum`` and ``v_sum`` for Adam,
+    ``velocity`` for SGD with momentum), of the network's size and dtype, in
+    the order of ``Network.flat_params`` (weights first, then biases).
 
 The architecture alone implies every array's name, shape and dtype; ``load``
 checks all of them and refuses missing or unexpected arrays.

@@ -19,7 +19,7 @@ _DEFAULT_INIT = {"relu": "he_uniform", "leaky_relu": "he_uniform"}
 
 def mlp(sizes: Sequence[int], *, activation: str = "relu",
         loss: str | Loss = "softmax_cross_entropy", output_activation: str | None = None,
-        dropout: float = 0.0, init: str | None = None,
+        dropout: float = 0.0, init: str | None = None, task: str | None = None,
         seed: int | np.random.Generator | None = None, dtype: DTypeLike = np.float32
         ) -> Network:
     """A multilayer perceptron ``Dense -> activation (-> Dropout)`` ... ``-> Dense``.
@@ -33,8 +33,11 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu",
     output_activation : an activation after the last Dense (e.g. ``"sigmoid"``
         for the book's network trained with ``loss="sse"``); none by default
     dropout : drop probability after each hidden activation (0 = no Dropout)
-    init : weight initialiser; He for (leaky) ReLU, Glorot otherwise
-    seed : seeds the initial weights (and the dropout masks' generators)
+    init : initialiser of the hidden layers' weights; He for (leaky) ReLU,
+        Glorot otherwise (the last layer, followed by no ReLU, always uses Glorot)
+    task : ``"classification"`` or ``"regression"``, passed to ``Network``
+        (by default, set by the loss)
+    seed : seeds the initial weights and each Dropout layer's generator
     dtype : float32 (default) or float64
 
     Examples
@@ -62,4 +65,4 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu",
                 layers.append(Dropout(dropout, rng=int(rng.integers(2**63))))
     if output_activation is not None:
         layers.append(get_activation(output_activation))
-    return Network(layers, loss=loss)
+    return Network(layers, loss=loss, task=task)

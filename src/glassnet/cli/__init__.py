@@ -8,6 +8,8 @@ says what went wrong and what to do.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,9 +46,13 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", choices=("unit", "book", "none"), default=None,
                    help="pixel scaling: unit x/255, book x/255*0.99+0.01 (default: as trained, "
                         "else unit)")
-    p.add_argument("--samples", type=_positive_int, default=1000,
-                   help="points to generate for the toy data sets (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--samples", type=_positive_int, default=None,
+                   help="points to generate for the toy data sets (default 1000, or as "
+                        "trained)")
+    p.add_argument("--noise", type=float, default=None,
+                   help="noise of a toy data set (default: the generator's, or as trained)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed (default 0, or as trained)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "it, and report its test accuracy.")
     train.add_argument("dataset", help=f"one of {', '.join(NAMES)}, or a .csv file")
     _add_data_options(train)
-    train.add_argument("--noise", type=float, default=None, help="noise of a toy data set")
     train.add_argument("--hidden", type=_sizes, default=[128],
                        help="hidden layer sizes, comma-separated (default 128)")
     train.add_argument("--activation", default="relu",
@@ -154,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
+    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: nothing left to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush cannot fail
+        return 0
     except (GlassnetError, ValueError, TypeError, OSError, ImportError,
             FloatingPointError) as exc:
         # One line says what is wrong; a data set not found adds the places it searched.

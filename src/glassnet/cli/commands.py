@@ -65,6 +65,9 @@ def train(args: argparse.Namespace) -> int:
         from .. import plots
 
         plots.require_matplotlib()  # say so now, not after the training
+    _check_output_path(args.output)
+    args.samples = args.samples or 1000
+    args.seed = 0 if args.seed is None else args.seed
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=args.samples, noise=args.noise, seed=args.seed,
                          download=not args.no_download)
@@ -72,8 +75,9 @@ def train(args: argparse.Namespace) -> int:
     n_classes = int(max(data.y_train.max(), data.y_test.max() if data.y_test is not None
                         else 0)) + 1
     sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
+    # labelled classes: a classifier whatever the loss (the book trains one with "sse")
     net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
-              seed=args.seed, dtype=args.dtype)
+              task="classification", seed=args.seed, dtype=args.dtype)
     optimizer = (Adam(args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
                  if args.optimizer == "adam" else
                  SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
@@ -85,10 +89,14 @@ def train(args: argparse.Namespace) -> int:
     if args.early_stopping is not None:
         callbacks.append(EarlyStopping("val_loss", patience=args.early_stopping))
     fit_kwargs: dict[str, Any] = {}
+    separate_test = data.X_test is not None and data.X_test is not data.X_train
     if args.validation_split:
         fit_kwargs["validation_split"] = args.validation_split
-    elif data.X_test is not None and data.X_test is not data.X_train:
+    elif separate_test:
         fit_kwargs["validation_data"] = (data.X_test, data.y_test)
+    elif args.early_stopping is not None:
+        raise ValueError("--early-stopping needs validation data: add --validation-split "
+                         "(a CSV file has no separate test split)")
     start = time.perf_counter()
     history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
                       batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
@@ -98,13 +106,27 @@ def train(args: argparse.Namespace) -> int:
           f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
     if data.X_test is not None and data.y_test is not None:
         scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
-        print("test " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
-    metadata = {"dataset": data.name, "scale": data.scale, "class_names": data.class_names}
+        which = "test" if separate_test else "training-set (no separate test data)"
+        print(f"{which} " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+    metadata = {"dataset": cli_data.stored_name(args.dataset), "scale": data.scale,
+                "class_names": data.class_names}
+    if args.dataset in cli_data.TOYS:  # what regenerates the same points for evaluate
+        metadata.update(samples=args.samples, noise=args.noise, seed=args.seed)
     saved = io.save(net, args.output, optimizer=net.optimizer, metadata=metadata)
     print(f"model saved to {saved}")
     if args.plots:
         _training_plots(args.plots, net, history, data)
     return 0
+
+
+def _check_output_path(output: str) -> None:
+    """Refuse a model path that cannot be written, before any training time is spent."""
+    path = Path(output)
+    if path.is_dir():
+        raise ValueError(f"-o {output} is a folder; give a file name such as {path / 'model.npz'}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save the model to {output}: the folder {path.parent} "
+                                "does not exist; create it first")
 
 
 def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) -> None:
@@ -149,8 +171,12 @@ def evaluate(args: argparse.Namespace) -> int:
     dataset = args.dataset or meta.get("dataset")
     if not dataset:
         raise ValueError("name the data set to evaluate on (the model file does not say)")
+    # a toy data set is regenerated as it was for training unless told otherwise
+    samples = args.samples or meta.get("samples") or 1000
+    noise = args.noise if args.noise is not None else meta.get("noise")
+    seed = args.seed if args.seed is not None else meta.get("seed") or 0
     data = cli_data.load(dataset, data_dir=args.data_dir, split=args.split, scale=scale,
-                         samples=args.samples, seed=args.seed, download=not args.no_download)
+                         samples=samples, noise=noise, seed=seed, download=not args.no_download)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     assert X is not None and y is not None
     scores = net.evaluate(X, y, batch_size=10000)

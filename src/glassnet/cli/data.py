@@ -74,6 +74,11 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
     raise ValueError(f"unknown data set {name!r}; choose one of {NAMES} or give a .csv file")
 
 
+def stored_name(name: str) -> str:
+    """How a model file records its data set: the name, or a CSV file's absolute path."""
+    return name if name in TOYS or name in IMAGE_SETS else str(Path(name).resolve())
+
+
 def _scale(pixels: NDArray, scale: str) -> NDArray:
     from ..datasets._pixels import scale_pixels
 
