@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ShapeError
@@ -86,7 +85,3 @@ def check_input(layer: Layer, x: NDArray, n_in: int) -> None:
             f"{layer!r} expects input of shape (n_samples, {n_in}), got {x.shape}; "
             "check the previous layer's output size"
         )
-
-
-def dtype_name(a: NDArray | np.dtype) -> str:
-    return str(a.dtype if hasattr(a, "dtype") else a)
