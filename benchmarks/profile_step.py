@@ -15,14 +15,15 @@ import time
 from collections import defaultdict
 
 
-def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0) -> dict[str, float]:
+def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
+                fused: bool | None = None) -> dict[str, float]:
     """Seconds per step of each part of the training step, averaged over ``n_steps``."""
     import numpy as np
 
     import glassnet
     from glassnet.training.loop import _count_correct
 
-    opt = glassnet.Adam(1e-3)
+    opt = glassnet.Adam(1e-3, fused=fused)
     rng = np.random.default_rng(seed)
     parts: dict[str, float] = defaultdict(float)
     clock = time.perf_counter
@@ -68,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=1500, help="steps timed (469 = one epoch)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data-dir")
+    p.add_argument("--numpy-adam", action="store_true",
+                   help="Adam(fused=False): the NumPy update even when Numba is installed")
     p.add_argument("--cprofile", action="store_true", help="cProfile one epoch of Network.fit")
     args = p.parse_args(argv)
 
@@ -83,21 +86,23 @@ def main(argv: list[str] | None = None) -> int:
 
     d = data_mod.load(args.data_dir, n_test=1)
     net = glassnet.mlp(list(SIZES), seed=0)
+    fused = False if args.numpy_adam else None
     if args.cprofile:
         import cProfile
         import pstats
 
         prof = cProfile.Profile()
         prof.enable()
-        net.fit(d.X_train, d.y_train, optimizer=glassnet.Adam(1e-3), epochs=1,
+        net.fit(d.X_train, d.y_train, optimizer=glassnet.Adam(1e-3, fused=fused), epochs=1,
                 batch_size=args.batch_size, seed=0, verbose=0)
         prof.disable()
         pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(20)
         return 0
 
-    timed_steps(net, d.X_train, d.y_train, batch_size=args.batch_size, n_steps=50)  # warm-up
+    timed_steps(net, d.X_train, d.y_train, batch_size=args.batch_size, n_steps=50,
+                fused=fused)  # warm-up
     parts = timed_steps(net, d.X_train, d.y_train, batch_size=args.batch_size,
-                        n_steps=args.steps)
+                        n_steps=args.steps, fused=fused)
     total = sum(parts.values())
     ceiling = matmul_ceiling(args.batch_size)
     matmul_s = train_step_flops(args.batch_size) / (ceiling["gflops_median"] * 1e9)

@@ -14,6 +14,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LABELS = {
     "glassnet-b128": "glassnet, batch 128",
     "glassnet-b256": "glassnet, batch 256",
+    "glassnet-numpy-b128": "glassnet NumPy-only Adam, batch 128",
     "torch-b128": "PyTorch standard, batch 128",
     "torch-b256": "PyTorch standard, batch 256",
     "torch-fused-b128": "PyTorch fused Adam, batch 128",

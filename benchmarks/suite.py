@@ -27,6 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TASKS: dict[str, dict[str, Any]] = {
     "glassnet-b128": {"runner": "glassnet", "batch_size": 128, "dtype": "float32"},
     "glassnet-b256": {"runner": "glassnet", "batch_size": 256, "dtype": "float32"},
+    "glassnet-numpy-b128": {"runner": "glassnet", "batch_size": 128, "dtype": "float32",
+                            "fused": False},
     "torch-b128": {"runner": "torch", "batch_size": 128, "dtype": "float32",
                    "optimizer": "standard"},
     "torch-b256": {"runner": "torch", "batch_size": 256, "dtype": "float32",
@@ -38,7 +40,7 @@ TASKS: dict[str, dict[str, Any]] = {
     "classic": {"runner": "classic"},
 }
 GROUPS: dict[str, list[str]] = {
-    "glassnet": ["glassnet-b128", "glassnet-b256"],
+    "glassnet": ["glassnet-b128", "glassnet-b256", "glassnet-numpy-b128"],
     "torch": ["torch-b128", "torch-b256"],
     "torch-fused": ["torch-fused-b128"],
     "sklearn": ["sklearn-f32-b128", "sklearn-f64-b128"],

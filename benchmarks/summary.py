@@ -151,6 +151,7 @@ def ratios(s: dict[str, Any]) -> list[dict[str, Any]]:
     pairs = [("glassnet-b128", p) for p in ("torch-b128", "torch-fused-b128",
                                              "sklearn-f32-b128", "sklearn-f64-b128")]
     pairs.append(("glassnet-b256", "torch-b256"))
+    pairs += [("glassnet-numpy-b128", p) for p in ("torch-b128", "torch-fused-b128")]
     for mine, peer in pairs:
         if mine not in s or peer not in s:
             continue
@@ -161,9 +162,9 @@ def ratios(s: dict[str, Any]) -> list[dict[str, Any]]:
             "time_to_target": _ratio(a["time_to_target_s"], b["time_to_target_s"]),
             # prediction is compared once, between the models trained at batch 128
             "latency_single": (_ratio(a["latency_single_s"], b["latency_single_s"])
-                               if mine == "glassnet-b128" else None),
+                               if mine.endswith("-b128") else None),
             "latency_batch": (_ratio(a["latency_batch_s"], b["latency_batch_s"])
-                              if mine == "glassnet-b128" else None),
+                              if mine.endswith("-b128") else None),
             "peak_rss": _ratio(a["peak_rss_mib"], b["peak_rss_mib"]),
         })
     return rows
@@ -207,7 +208,7 @@ def targets(s: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"target": "classic weights == book's (allclose, atol 1e-10)",
                      "measured": s["classic"]["max_abs_weight_diff"], "unit": "max |diff|",
                      "met": s["classic"]["weights_allclose"]})
-    for task in ("glassnet-b128", "glassnet-b256"):
+    for task in ("glassnet-b128", "glassnet-b256", "glassnet-numpy-b128"):
         if task not in s:
             continue
         g = s[task]

@@ -40,10 +40,17 @@ def test_weights_have_the_books_layout_and_scale():
     assert n.who.std() == pytest.approx(200**-0.5, rel=0.1)
 
 
+def needs_numba(fused):
+    if fused:
+        pytest.importorskip("numba", reason="fused=True needs Numba (the 'fast' extra)")
+
+
+@pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("seed", range(5))
-def test_train_step_equals_the_books_update(seed):
+def test_train_step_equals_the_books_update(seed, fused):
+    needs_numba(fused)
     rng = np.random.default_rng(seed)
-    n = NeuralNetwork(6, 4, 3, 0.3, seed=seed)
+    n = NeuralNetwork(6, 4, 3, 0.3, seed=seed, fused=fused)
     wih, who = n.wih.copy(), n.who.copy()
     for _ in range(3):
         inputs = rng.uniform(0.01, 1.0, 6)
@@ -53,6 +60,37 @@ def test_train_step_equals_the_books_update(seed):
         wih, who = book_train(wih, who, 0.3, inputs, targets)
         np.testing.assert_allclose(n.wih, wih, rtol=0, atol=1e-12)
         np.testing.assert_allclose(n.who, who, rtol=0, atol=1e-12)
+
+
+def test_fused_and_engine_updates_give_the_same_bits():
+    needs_numba(True)
+    rng = np.random.default_rng(7)
+    fused = NeuralNetwork(784, 200, 10, 0.1, seed=3, fused=True)
+    engine = NeuralNetwork(784, 200, 10, 0.1, seed=3, fused=False)
+    for _ in range(20):
+        inputs = rng.uniform(0.01, 1.0, 784)
+        targets = np.full(10, 0.01)
+        targets[rng.integers(10)] = 0.99
+        fused.train(inputs, targets)
+        engine.train(inputs, targets)
+    assert not np.array_equal(fused.wih, NeuralNetwork(784, 200, 10, 0.1, seed=3).wih)
+    np.testing.assert_array_equal(fused.wih, engine.wih)
+    np.testing.assert_array_equal(fused.who, engine.who)
+
+
+def test_fused_is_chosen_by_size_and_checked(monkeypatch):
+    import glassnet.classic as classic
+
+    monkeypatch.setattr(classic, "numba_installed", lambda: True)
+    assert NeuralNetwork(784, 100, 10, 0.1).fused is True     # 79,400 weights
+    assert NeuralNetwork(3, 3, 3, 0.3).fused is False          # too small to repay compiling
+    assert NeuralNetwork(784, 100, 10, 0.1, fused=False).fused is False
+    monkeypatch.setattr(classic, "numba_installed", lambda: False)
+    assert NeuralNetwork(784, 100, 10, 0.1).fused is False
+    with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
+        NeuralNetwork(3, 3, 3, 0.3, fused=True)
+    with pytest.raises(TypeError, match="fused must be True, False or None"):
+        NeuralNetwork(3, 3, 3, 0.3, fused=1.5)
 
 
 def test_query_equals_the_books_forward_pass():

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import glassnet
+from glassnet._fused import numba_installed
 from glassnet.training.callbacks import Callback
 
 from ..measure import EpochClock
@@ -36,13 +37,20 @@ class Trainer:
         self.dtype = np.dtype(task.get("dtype", "float32"))
         self.net = glassnet.mlp(list(SIZES), activation="relu", seed=task["seed"],
                                 dtype=self.dtype)
-        self.notes = [f"glassnet {glassnet.__version__}: mlp({list(SIZES)}) He-uniform init, "
-                      "Network.fit(shuffle=True, verbose=0)"]
+        # fused=None: Numba's one-pass Adam when installed (the 'fast' extra);
+        # the glassnet-numpy task asks for the ten NumPy passes instead.
+        self.fused = task.get("fused")
+        adam = glassnet.Adam(LR, fused=self.fused)
+        uses_numba = adam.fused is not False and numba_installed()
+        self.notes = [f"glassnet {glassnet.__version__}"
+                      f"{' (numpy-only Adam)' if self.fused is False else ''}: "
+                      f"mlp({list(SIZES)}) He-uniform init, Network.fit(shuffle=True, "
+                      f"verbose=0), Adam {'fused by Numba' if uses_numba else 'in NumPy'}"]
 
     def fit(self, epochs: int, clock: EpochClock) -> None:
         # Timing starts in on_train_begin, so fit's one-off input checks and
         # conversion are outside epoch 1; they are cheap for float32 input.
-        self.net.fit(self.data.X_train, self.data.y_train, optimizer=glassnet.Adam(LR),
+        self.net.fit(self.data.X_train, self.data.y_train, optimizer=glassnet.Adam(LR, fused=self.fused),
                      epochs=epochs, batch_size=self.task["batch_size"], shuffle=True,
                      seed=self.task["seed"], verbose=0, callbacks=[_ClockCallback(clock)])
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
+from ._fused import numba_installed, outer_step_kernel
 from ._validation import as_rng, check_positive, check_positive_int
 from .errors import ShapeError
 from .layers import Dense, Sigmoid
@@ -41,6 +42,11 @@ class NeuralNetwork:
     input_nodes, hidden_nodes, output_nodes : layer sizes
     learning_rate : the step size of each ``train`` call, > 0
     seed : seeds the initial weights (the book leaves them unseeded)
+    fused : how ``train`` applies its update (never what it computes): True
+        with the compiled one-pass kernel of ``glassnet._fused`` (needs Numba,
+        the ``fast`` extra), False through the engine's gradient buffer and
+        ``SGD``; None (default) fuses when Numba is installed and the network
+        has at least ``2**16`` weights. Both give the same bits.
 
     Attributes
     ----------
@@ -50,7 +56,8 @@ class NeuralNetwork:
     """
 
     def __init__(self, input_nodes: int, hidden_nodes: int, output_nodes: int,
-                 learning_rate: float, *, seed: int | np.random.Generator | None = None) -> None:
+                 learning_rate: float, *, seed: int | np.random.Generator | None = None,
+                 fused: bool | None = None) -> None:
         self.inodes = check_positive_int(input_nodes, "input_nodes")
         self.hnodes = check_positive_int(hidden_nodes, "hidden_nodes")
         self.onodes = check_positive_int(output_nodes, "output_nodes")
@@ -65,6 +72,15 @@ class NeuralNetwork:
                                loss=SumSquaredError(), task="regression")
 
         self._sgd = SGD(self.lr)
+        if fused not in (None, True, False):
+            raise TypeError(f"fused must be True, False or None, got {fused!r}")
+        if fused and not numba_installed():
+            raise ImportError("neuralNetwork(fused=True) needs Numba: "
+                              "pip install 'glassnet[fast]'")
+        if fused is None:
+            n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
+            fused = n_weights >= 2**16 and numba_installed()
+        self.fused = fused
 
     # The book stores weights as (next layer x this layer); the engine as
     # (this layer x next layer). Transposed views keep one copy of the numbers.
@@ -118,22 +134,33 @@ class NeuralNetwork:
         layer's gradient is the true gradient of ``1/2 sum (T - O)^2``; the
         book then passes the *errors* ``E_o`` (not ``E_o * O * (1 - O)``) back
         through ``who``, a simplification of full backpropagation that this
-        facade keeps so the numbers match the book's.
+        facade keeps so the numbers match the book's. Each weight matrix then
+        takes the step ``W <- W - lr * outer(x, delta)``: fused into one pass
+        when ``self.fused``, else as the engine's gradient and ``SGD`` step.
         """
         inputs = self._row(inputs_list, self.inodes, "inputs_list")
         targets = self._row(targets_list, self.onodes, "targets_list")
-        net = self.network
-        outputs = net.forward(inputs, training=True)
+        hidden_sigmoid, output_sigmoid = self.network.layers[1], self.network.layers[3]
+        hidden = hidden_sigmoid.forward(self._hidden.forward(inputs, training=True),
+                                        training=True)
+        outputs = output_sigmoid.forward(self._output.forward(hidden, training=True),
+                                         training=True)
         errors = targets - outputs
-        output_sigmoid, hidden_sigmoid = net.layers[3], net.layers[1]
-        # dL/dO = -(T - O) for L = 1/2 sum (T - O)^2; through the output layer
-        # The book computes the hidden error its own way (below), so the output
-        # layer's exact dL/dx would be thrown away: fill only its weight gradient.
-        self._output.backward_params(output_sigmoid.backward(-errors))
-        # the book's hidden error: -(E_o @ who.T in row layout), before who changes
+        # dL/dO = -(T - O) for L = 1/2 sum (T - O)^2, through the output sigmoid
+        output_delta = output_sigmoid.backward(-errors)
+        # The book's hidden error: -(E_o @ who.T in row layout), before who
+        # changes. (The output layer's exact dL/dx is not what the book uses.)
         hidden_error = -errors @ self._output.params["W"].T
-        self._hidden.backward_params(hidden_sigmoid.backward(hidden_error))
-        self._sgd.step(net.flat_params, net.flat_grads)
+        hidden_delta = hidden_sigmoid.backward(hidden_error)
+        if self.fused:  # W <- W - lr * outer(x, delta), one pass over each matrix
+            step = outer_step_kernel()
+            step(self._output.params["W"], hidden[0], output_delta[0], self.lr)
+            step(self._hidden.params["W"], inputs[0], hidden_delta[0], self.lr)
+        else:  # the engine's way: weight gradients into the flat buffer, then SGD
+            self._output.backward_params(output_delta)
+            self._hidden.backward_params(hidden_delta)
+            net = self.network
+            self._sgd.step(net.flat_params, net.flat_grads)
 
     def query(self, inputs_list: ArrayLike) -> NDArray:
         """The output column for one input: shape (output_nodes, 1)."""

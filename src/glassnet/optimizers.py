@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._fused import adam_kernel, numba_installed
 from ._validation import check_choice, check_non_negative, check_positive
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
@@ -153,39 +154,63 @@ class Adam(Optimizer):
     ``lr_t = lr (1 - b1) sqrt(1 - b2^t) / ((1 - b1^t) sqrt(1 - b2))`` and
     ``eps_t = eps sqrt(1 - b2^t) / sqrt(1 - b2)``. Algebraically this is the
     textbook update; ten in-place passes over one flat vector, no temporaries.
+
+    ``fused`` chooses how the update runs, never what it computes: ``True``
+    runs it as one compiled loop (needs Numba, the ``fast`` extra; about 3x
+    faster, see ``glassnet._fused``), ``False`` as the ten NumPy passes, and
+    ``None`` (default) fuses when Numba is installed and the network has at
+    least ``FUSE_FROM`` parameters: below that the update is quick anyway and
+    would not repay loading the compiler (about 0.5 s and 100 MiB). Both
+    paths give the same bits. It is not saved with a model.
     """
+
+    FUSE_FROM = 2**16
 
     def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0,
-                 clip_norm: float | None = None) -> None:
+                 clip_norm: float | None = None, fused: bool | None = None) -> None:
         super().__init__(lr, weight_decay=weight_decay, clip_norm=clip_norm)
         self.beta1 = check_non_negative(beta1, "beta1", upper=1.0, strict_upper=True)
         self.beta2 = check_non_negative(beta2, "beta2", upper=1.0, strict_upper=True)
         self.eps = check_positive(eps, "eps")
+        if fused not in (None, True, False):
+            raise TypeError(f"fused must be True, False or None, got {fused!r}")
+        if fused and not numba_installed():
+            raise ImportError("Adam(fused=True) needs Numba: pip install 'glassnet[fast]'")
+        self.fused = fused
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
         dt = params.dtype.type
         b1, b2, t = self.beta1, self.beta2, self.t
         m_sum = self._slot("m_sum", params)
         v_sum = self._slot("v_sum", params)
-        g2 = self._scratch_like(params)
         root = np.sqrt((1.0 - b2**t) / (1.0 - b2))
         neg_lr_t = dt(-self.lr * (1.0 - b1) / (1.0 - b1**t) * root)
         eps_t = dt(self.eps * root)
 
-        m_sum *= dt(b1)
+        if self.fused or (self.fused is None and params.size >= self.FUSE_FROM
+                          and numba_installed()):
+            adam_kernel()(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)
+        else:
+            self._numpy_update(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)
+        if t % 100 == 0:
+            _flush_tiny(m_sum)
+            _flush_tiny(v_sum)
+
+    def _numpy_update(self, params: NDArray, grads: NDArray, m_sum: NDArray, v_sum: NDArray,
+                      b1: np.floating, b2: np.floating, neg_lr_t: np.floating,
+                      eps_t: np.floating) -> None:
+        g2 = self._scratch_like(params)
+        m_sum *= b1
         m_sum += grads                       # m_sum <- b1 m_sum + g
         np.multiply(grads, grads, out=g2)
-        v_sum *= dt(b2)
+        v_sum *= b2
         v_sum += g2                          # v_sum <- b2 v_sum + g^2
         step = np.sqrt(v_sum, out=g2)
         step += eps_t
         np.divide(m_sum, step, out=step)
         step *= neg_lr_t
         params += step                       # p <- p - lr_t m_sum / (sqrt(v_sum) + eps_t)
-        if t % 100 == 0:
-            _flush_tiny(m_sum)
-            _flush_tiny(v_sum)
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -1,0 +1,90 @@
+"""The compiled Adam step: the same bits as the NumPy path, chosen as documented."""
+
+import numpy as np
+import pytest
+
+import glassnet.optimizers as optimizers
+from glassnet.optimizers import Adam
+
+
+def run_adam(fused, dtype, *, n=5000, steps=250, **kwargs):
+    """Parameters and state after ``steps`` Adam steps on sparse, wide-ranging gradients."""
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(n).astype(dtype)
+    opt = Adam(1e-2, fused=fused, **kwargs)
+    for _ in range(steps):
+        scale = 10.0 ** rng.integers(-6, 2)
+        g = rng.standard_normal(n) * scale * (rng.random(n) < 0.4)  # many exact zeros
+        opt.step(p, g.astype(dtype))
+    return p, opt.state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [{}, {"weight_decay": 1e-2, "clip_norm": 1.0},
+                                    {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3}])
+def test_fused_step_gives_the_same_bits_as_numpy(dtype, kwargs):
+    pytest.importorskip("numba", reason="the fused step needs Numba (the 'fast' extra)")
+    p_fused, s_fused = run_adam(True, dtype, **kwargs)
+    p_numpy, s_numpy = run_adam(False, dtype, **kwargs)
+    assert p_fused.dtype == dtype
+    np.testing.assert_array_equal(p_fused, p_numpy)
+    for name in ("m_sum", "v_sum"):
+        np.testing.assert_array_equal(s_fused[name], s_numpy[name])
+
+
+def test_fused_step_handles_a_strided_vector():
+    pytest.importorskip("numba", reason="the fused step needs Numba (the 'fast' extra)")
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal(200)
+    a, b = base[::2].copy(), base.copy()[::2]  # contiguous and strided views of the same values
+    g = rng.standard_normal(100)
+    Adam(0.1, fused=True).step(b, g.copy())
+    Adam(0.1, fused=False).step(a, g.copy())
+    np.testing.assert_array_equal(a, b)
+
+
+def test_fused_true_without_numba_names_the_extra(monkeypatch):
+    monkeypatch.setattr(optimizers, "numba_installed", lambda: False)
+    with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
+        Adam(fused=True)
+
+
+def test_fused_must_be_a_bool_or_none():
+    with pytest.raises(TypeError, match="fused must be True, False or None, got 'yes'"):
+        Adam(fused="yes")
+
+
+@pytest.mark.parametrize("fused, size, installed, expect_kernel", [
+    (None, Adam.FUSE_FROM, True, True),        # large enough, Numba there: fused
+    (None, Adam.FUSE_FROM - 1, True, False),   # too small to repay the compiler
+    (None, Adam.FUSE_FROM, False, False),      # no Numba: NumPy
+    (False, Adam.FUSE_FROM, True, False),      # asked for NumPy
+    (True, 10, True, True),                    # asked for the kernel, whatever the size
+])
+def test_which_path_runs(monkeypatch, fused, size, installed, expect_kernel):
+    calls = []
+
+    def fake_kernel(params, grads, m_sum, v_sum, b1, b2, neg_lr_t, eps_t):
+        calls.append(params.size)
+
+    monkeypatch.setattr(optimizers, "numba_installed", lambda: installed)
+    monkeypatch.setattr(optimizers, "adam_kernel", lambda: fake_kernel)
+    p = np.zeros(size, dtype=np.float32)
+    Adam(fused=fused).step(p, np.ones(size, dtype=np.float32))
+    assert calls == ([size] if expect_kernel else [])
+    assert np.all(p == 0) == expect_kernel  # the NumPy path moved the parameters
+
+
+def test_outer_step_kernel_is_the_gradient_then_sgd_step():
+    pytest.importorskip("numba", reason="the fused step needs Numba (the 'fast' extra)")
+    from glassnet._fused import outer_step_kernel
+
+    rng = np.random.default_rng(5)
+    W = rng.standard_normal((7, 5))
+    x, delta = rng.standard_normal(7), rng.standard_normal(5)
+    expected = W.copy()
+    grads = np.dot(x[:, None], delta[None, :])   # as Dense.backward_params, one sample
+    np.multiply(grads, 0.3, out=grads)           # as SGD.step: p <- p - lr g
+    expected -= grads
+    outer_step_kernel()(W, x, delta, 0.3)
+    np.testing.assert_array_equal(W, expected)
