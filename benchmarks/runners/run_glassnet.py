@@ -50,7 +50,8 @@ class Trainer:
     def fit(self, epochs: int, clock: EpochClock) -> None:
         # Timing starts in on_train_begin, so fit's one-off input checks and
         # conversion are outside epoch 1; they are cheap for float32 input.
-        self.net.fit(self.data.X_train, self.data.y_train, optimizer=glassnet.Adam(LR, fused=self.fused),
+        self.net.fit(self.data.X_train, self.data.y_train,
+                     optimizer=glassnet.Adam(LR, fused=self.fused),
                      epochs=epochs, batch_size=self.task["batch_size"], shuffle=True,
                      seed=self.task["seed"], verbose=0, callbacks=[_ClockCallback(clock)])
 

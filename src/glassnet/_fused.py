@@ -64,7 +64,7 @@ def adam_kernel() -> Callable[..., Any]:
 
 @functools.cache
 def outer_step_kernel() -> Callable[..., Any]:
-    """The compiled one-sample gradient step ``(W, x, delta, lr)``: ``W <- W - lr * outer(x, delta)``.
+    """The compiled one-sample step ``(W, x, delta, lr)``: ``W <- W - lr * outer(x, delta)``.
 
     The weight gradient of one sample is the outer product of the layer's
     input ``x`` (n_in,) and its output gradient ``delta`` (n_out,). Written
