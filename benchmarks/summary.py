@@ -215,12 +215,15 @@ def targets(s: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"target": f"{task} peak memory <= {spec.TARGET_PEAK_MIB:.0f} MiB",
                      "measured": g["peak_rss_mib"], "unit": "MiB",
                      "met": g["peak_rss_mib"] <= spec.TARGET_PEAK_MIB})
-        # A float64 copy of X_train at any moment would raise the peak by its size.
+        # A float64 copy of X_train at any moment, while loading or training,
+        # would put the peak that far above the resident set once the float32
+        # data is loaded. (Measured from there, not from the imports, so that
+        # a library loaded during training, like Numba, is not mistaken for one.)
         f64_copy = g["n_train"] * spec.SIZES[0] * 8 / spec.MIB
-        growth = g["peak_rss_mib"] - g["rss_after_import_mib"]
+        growth = g["peak_rss_mib"] - g["rss_after_data_mib"]
         subset = g["n_train"] < FULL_TRAIN
         rows.append({"target": f"{task} no float64 copy of the data "
-                               f"(peak - RSS after imports < {f64_copy:.0f} MiB)",
+                               f"(peak - RSS with the data loaded < {f64_copy:.0f} MiB)",
                      "measured": growth, "unit": "MiB",
                      # on a subset the loader's full-size arrays swamp the test
                      "met": None if subset else growth < f64_copy})

@@ -40,12 +40,16 @@ class Trainer:
         # fused=None: Numba's one-pass Adam when installed (the 'fast' extra);
         # the glassnet-numpy task asks for the ten NumPy passes instead.
         self.fused = task.get("fused")
-        adam = glassnet.Adam(LR, fused=self.fused)
-        uses_numba = adam.fused is not False and numba_installed()
+        uses_numba = self.fused is not False and numba_installed()
+        if uses_numba:
+            # Load Numba and the compiled step (from its disk cache) before the
+            # clock starts, as PyTorch is imported before its clock starts.
+            glassnet.Adam(fused=True).step(np.zeros(2, self.dtype), np.ones(2, self.dtype))
+        adam = "fused by Numba (loaded before the clock)" if uses_numba else "in NumPy"
         self.notes = [f"glassnet {glassnet.__version__}"
                       f"{' (numpy-only Adam)' if self.fused is False else ''}: "
                       f"mlp({list(SIZES)}) He-uniform init, Network.fit(shuffle=True, "
-                      f"verbose=0), Adam {'fused by Numba' if uses_numba else 'in NumPy'}"]
+                      f"verbose=0), Adam {adam}"]
 
     def fit(self, epochs: int, clock: EpochClock) -> None:
         # Timing starts in on_train_begin, so fit's one-off input checks and
