@@ -46,7 +46,8 @@ class NeuralNetwork:
         with the compiled one-pass kernel of ``glassnet._fused`` (needs Numba,
         the ``fast`` extra), False through the engine's gradient buffer and
         ``SGD``; None (default) fuses when Numba is installed and the network
-        has at least ``2**16`` weights. Both give the same bits.
+        has at least ``2**16`` weights. Both give the same weights, bit for
+        bit; only the unfused step leaves the gradients in ``network``.
 
     Attributes
     ----------

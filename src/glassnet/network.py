@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._aligned import aligned_zeros
 from ._validation import (
     as_2d_float,
     check_choice,
@@ -114,8 +115,11 @@ class Network:
         # Decayed parameters (weights) first, so weight decay is one slice.
         entries.sort(key=lambda e: e[1] not in e[2].decay_keys)
         total = sum(layer.params[key].size for _, key, layer in entries)
-        self.flat_params = np.empty(total, dtype=self.dtype)
-        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        # Cache-line aligned (see glassnet._aligned): the first weight matrix,
+        # at offset 0, is then aligned too, as are later ones whose offsets
+        # are multiples of 64 bytes (all of them for layer sizes divisible by 16).
+        self.flat_params = aligned_zeros(total, self.dtype)
+        self.flat_grads = aligned_zeros(total, self.dtype)
         self.param_slices: dict[str, slice] = {}
         self.n_decay = 0
         start = 0

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._aligned import aligned_zeros
 from ._fused import adam_kernel, numba_installed
 from ._validation import check_choice, check_non_negative, check_positive
 
@@ -78,14 +79,14 @@ class Optimizer:
                     f"the parameters are {like.shape} ({like.dtype}); "
                     "use a fresh optimizer for a different network"
                 )
-            slot = self.state[name] = np.zeros_like(like)
+            slot = self.state[name] = aligned_zeros(like.size, like.dtype).reshape(like.shape)
         return slot
 
     def _scratch_like(self, like: NDArray) -> NDArray:
         """A work array the size of the parameters, reused across steps (not state)."""
         scratch = self._scratch
         if scratch is None or scratch.shape != like.shape or scratch.dtype != like.dtype:
-            scratch = self._scratch = np.empty_like(like)
+            scratch = self._scratch = aligned_zeros(like.size, like.dtype).reshape(like.shape)
         return scratch
 
     def get_config(self) -> dict[str, Any]:

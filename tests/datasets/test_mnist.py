@@ -196,6 +196,29 @@ def test_real_fashion_mnist_both_splits(shared_data, offline):
 
 
 @pytest.mark.data
+@pytest.mark.parametrize(("stored", "asked", "other"), [
+    ("mnist", load_fashion_mnist, "fashion-mnist"),
+    ("fashion-mnist", load_mnist, "mnist"),
+])
+def test_the_other_data_sets_files_are_refused(shared_data, offline, monkeypatch, stored, asked,
+                                               other):
+    """Same names, same shapes: a bare $GLASSNET_DATA folder must not pass one for the other."""
+    folder = shared_data / stored
+    for stem in TEST:
+        require_file(folder / f"{stem}.gz")
+    monkeypatch.setenv("GLASSNET_DATA", str(folder))  # the files directly, no subfolder
+    with pytest.raises(DataFormatError, match=f"holds the {stored} labels, not {other}'s"):
+        asked(split="test", **offline)
+
+
+def test_labels_of_neither_data_set_are_accepted(tiny, offline):
+    folder, data = tiny  # made-up labels: not known to belong to either
+    for load in (load_mnist, load_fashion_mnist):
+        _, y = load(folder, split="test", **offline)
+        np.testing.assert_array_equal(y, data["t10k"][1])
+
+
+@pytest.mark.data
 def test_download_of_real_mnist_test_files_from_a_local_mirror(shared_data, http_server, offline):
     for stem in TEST:
         source = require_file(shared_data / "mnist" / f"{stem}.gz")

@@ -25,6 +25,19 @@ def test_backward_uses_the_same_mask():
     np.testing.assert_array_equal(layer.backward(np.ones((3, 8))), out)
 
 
+def test_backward_needs_a_training_forward_even_at_p_zero():
+    from glassnet.errors import ShapeError
+
+    layer = Dropout(0.0)
+    with pytest.raises(ShapeError, match="training=True"):
+        layer.backward(np.ones((2, 3)))
+    layer.forward(np.ones((2, 3)), training=True)
+    np.testing.assert_array_equal(layer.backward(np.full((2, 3), 2.0)), np.full((2, 3), 2.0))
+    layer.forward(np.ones((2, 3)), training=False)
+    with pytest.raises(ShapeError, match="training=True"):
+        layer.backward(np.ones((2, 3)))
+
+
 def test_seeded_masks_repeat():
     x = np.ones((5, 5))
     a = Dropout(0.5, rng=4).forward(x, training=True)

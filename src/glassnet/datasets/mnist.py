@@ -5,11 +5,15 @@ read by :func:`~glassnet.datasets.idx.read_idx` and checked for agreeing shapes.
 Downloads are verified by SHA-256: of the ``.gz`` archive for MNIST, of the
 decompressed content for Fashion-MNIST (whose archives some distributors,
 such as Debian, recompress). Files found on disk are not checksummed, only
-parsed and checked.
+parsed and checked, with one exception: the two data sets share their file
+names and shapes, so the labels are fingerprinted (SHA-256 of 60,000 or
+10,000 bytes, instantly) to refuse MNIST's files where Fashion-MNIST's are
+asked for, and the reverse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +61,7 @@ class _Spec:
     sha256: Mapping[str, str]
     content_sha256: bool
     n_classes: int
+    labels_sha256: Mapping[str, str]  # split -> SHA-256 of its label values (uint8)
 
 
 MNIST = _Spec(
@@ -74,6 +79,10 @@ MNIST = _Spec(
     },
     content_sha256=False,
     n_classes=len(MNIST_CLASSES),
+    labels_sha256={
+        "train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+        "test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+    },
 )
 
 FASHION_MNIST = _Spec(
@@ -90,7 +99,12 @@ FASHION_MNIST = _Spec(
     },
     content_sha256=True,
     n_classes=len(FASHION_MNIST_CLASSES),
+    labels_sha256={
+        "train": "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7",
+        "test": "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9",
+    },
 )
+_FAMILY = (MNIST, FASHION_MNIST)
 
 
 def _read_split(images_path: Path, labels_path: Path, n_classes: int) -> tuple[NDArray, NDArray]:
@@ -115,7 +129,20 @@ def _read_split(images_path: Path, labels_path: Path, n_classes: int) -> tuple[N
         raise DataFormatError(
             f"{labels_path}: expected labels 0..{n_classes - 1}, found {int(labels.max())}"
         )
-    return images, labels.astype(np.int64)
+    return images, labels
+
+
+def _check_identity(spec: _Spec, labels: NDArray[np.uint8], labels_path: Path) -> None:
+    """Refuse the labels of the other data set of the family (same names, same shapes)."""
+    digest = hashlib.sha256(labels.tobytes()).hexdigest()
+    for other in _FAMILY:
+        if other is not spec and digest in other.labels_sha256.values():
+            raise DataFormatError(
+                f"{labels_path} holds the {other.name} labels, not {spec.name}'s: the folder "
+                f"found belongs to {other.name} (both use the same file names); point path= "
+                f"or $GLASSNET_DATA at a folder with the {spec.name} files, or at the parent "
+                f"of a '{spec.name}' subfolder"
+            )
 
 
 def _load(
@@ -155,9 +182,10 @@ def _load(
     for s in splits:
         images_stem, labels_stem = _FILES[s]
         images, labels = _read_split(files[images_stem], files[labels_stem], spec.n_classes)
+        _check_identity(spec, labels, files[labels_stem])
         if flatten:
             images = images.reshape(images.shape[0], _SIDE * _SIDE)
-        out.append((scale_pixels(images, scale, dtype), labels))
+        out.append((scale_pixels(images, scale, dtype), labels.astype(np.int64)))
     return out[0] if split is not None else (out[0], out[1])
 
 
