@@ -91,18 +91,24 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
             f"{n_features}: got shape {arr.shape}, expected (n_samples, {n_features})"
         )
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    # A sum is NaN or infinite whenever any entry is, and needs no n-by-d
-    # boolean temporary (47 MiB for Fashion-MNIST); only then look closer.
-    if arr.dtype.kind == "f":
-        with np.errstate(over="ignore", invalid="ignore"):  # huge finite values may overflow
-            total = np.add.reduce(arr, axis=None)
-    if arr.dtype.kind == "f" and not np.isfinite(total) and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not _all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "
             "clean or impute the data first"
         )
     return arr
+
+
+def _all_finite(arr: NDArray) -> bool:
+    """Whether no entry of the float array ``arr`` is NaN or infinite."""
+    if arr.size <= 2**16:  # small (a single sample, a batch): the direct test is quickest
+        return bool(np.isfinite(arr).all())
+    # A sum is NaN or infinite whenever any entry is, and needs no n-by-d
+    # boolean temporary (47 MiB for Fashion-MNIST); only then look closer.
+    with np.errstate(over="ignore", invalid="ignore"):  # huge finite values may overflow
+        total = np.add.reduce(arr, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
 
 
 def check_same_length(X: NDArray, y: NDArray, names: tuple[str, str] = ("X", "y")) -> None:
