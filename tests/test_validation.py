@@ -11,7 +11,7 @@ SMALL, LARGE = (3, 4), (300, 400)  # on either side of the size where the finite
 def test_nan_and_infinity_are_refused_with_their_position(shape, bad):
     X = np.ones(shape, dtype=np.float32)
     X[2, 3] = bad
-    with pytest.raises(ValueError, match=r"X contains NaN or infinity \(first at row 2, column 3\)"):
+    with pytest.raises(ValueError, match=r"NaN or infinity \(first at row 2, column 3\)"):
         as_2d_float(X, dtype=np.float32)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
-from ._fused import numba_installed, outer_step_kernel
+from ._fused import FUSE_FROM, numba_installed, outer_step_kernel
 from ._validation import as_rng, check_positive, check_positive_int
 from .errors import ShapeError
 from .layers import Dense, Sigmoid
@@ -46,8 +46,9 @@ class NeuralNetwork:
         with the compiled one-pass kernel of ``glassnet._fused`` (needs Numba,
         the ``fast`` extra), False through the engine's gradient buffer and
         ``SGD``; None (default) fuses when Numba is installed and the network
-        has at least ``2**16`` weights. Both give the same weights, bit for
-        bit; only the unfused step leaves the gradients in ``network``.
+        has at least 65,536 weights (``glassnet._fused.FUSE_FROM``). Both
+        give the same weights, bit for bit; only the unfused step leaves the
+        gradients in ``network``.
 
     Attributes
     ----------
@@ -80,7 +81,7 @@ class NeuralNetwork:
                               "pip install 'glassnet[fast]'")
         if fused is None:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
-            fused = n_weights >= 2**16 and numba_installed()
+            fused = n_weights >= FUSE_FROM and numba_installed()
         self.fused = fused
 
     # The book stores weights as (next layer x this layer); the engine as

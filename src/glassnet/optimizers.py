@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
-from ._fused import adam_kernel, numba_installed
+from ._fused import FUSE_FROM, adam_kernel, numba_installed
 from ._validation import check_choice, check_non_negative, check_positive
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
@@ -160,12 +160,12 @@ class Adam(Optimizer):
     runs it as one compiled loop (needs Numba, the ``fast`` extra; about 3x
     faster, see ``glassnet._fused``), ``False`` as the ten NumPy passes, and
     ``None`` (default) fuses when Numba is installed and the network has at
-    least ``FUSE_FROM`` parameters: below that the update is quick anyway and
-    would not repay loading the compiler (about 0.5 s and 100 MiB). Both
-    paths give the same bits. It is not saved with a model.
+    least ``FUSE_FROM`` (65,536) parameters: below that the update is quick
+    anyway and would not repay loading the compiler (about 0.5 s and
+    100 MiB). Both paths give the same bits. It is not saved with a model.
     """
 
-    FUSE_FROM = 2**16
+    FUSE_FROM = FUSE_FROM
 
     def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0,
