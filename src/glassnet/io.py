@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._aligned import aligned_zeros
 from ._atomic import atomic_write
 from .errors import ModelFormatError
 from .layers import LAYERS, Dense
@@ -77,8 +78,9 @@ META_KEY = "__meta__"
 OPTIMIZER_PREFIX = "optimizer/"
 _DTYPES = ("float32", "float64")
 _OPTIMIZER_CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
-# Constructor arguments a file may not set: randomness and dtype come from elsewhere.
-_NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype"})
+# Constructor arguments a file may not set: randomness and dtype come from
+# elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
+_NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype", "fused"})
 _STATE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # What a damaged zip or .npy member raises while it is read.
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError, ValueError,
@@ -432,7 +434,8 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.state_names)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
-    optimizer.state = {n: np.empty_like(net.flat_params) for n in names}
+    optimizer.state = {n: aligned_zeros(net.flat_params.size, net.flat_params.dtype)
+                       for n in names}
     return optimizer, optimizer.state
 
 
