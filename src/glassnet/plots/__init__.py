@@ -1,0 +1,43 @@
+"""Pictures of data, decision boundaries, training curves and what a network learned.
+
+Every function returns a ``matplotlib.figure.Figure`` built with the
+object-oriented API (``Figure()``, never ``pyplot``): nothing is shown, no
+display or GUI backend is needed, and no figure lingers in a global registry.
+Pass ``path="name.png"`` to also save the picture as a PNG; the file appears
+whole or not at all (written beside the destination, then renamed).
+
+matplotlib is optional and imported only when a function is called::
+
+    pip install 'glassnet[plot]'
+
+The functions live in ``points`` (two-dimensional data and decision
+boundaries), ``training`` (curves, confusion matrix) and ``images``
+(misclassified samples, first-layer weights, backquery); ``_figure`` holds
+what they share.
+
+Examples
+--------
+>>> from glassnet import mlp, plots
+>>> from glassnet.datasets import make_moons
+>>> X, y = make_moons(200, noise=0.2, seed=0)
+>>> net = mlp([2, 16, 2], seed=0)
+>>> history = net.fit(X, y, epochs=5, validation_split=0.2, verbose=0)
+>>> fig = plots.plot_decision_boundary(net, X, y)
+>>> fig = plots.plot_history(history)
+"""
+
+from ._figure import DPI as DPI
+from ._figure import require_matplotlib as require_matplotlib
+from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
+from .points import plot_dataset, plot_decision_boundary
+from .training import plot_confusion_matrix, plot_history
+
+__all__ = [
+    "plot_backquery",
+    "plot_confusion_matrix",
+    "plot_dataset",
+    "plot_decision_boundary",
+    "plot_first_layer_weights",
+    "plot_history",
+    "plot_misclassified",
+]
