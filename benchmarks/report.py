@@ -189,7 +189,9 @@ def markdown(doc: dict[str, Any]) -> str:
     if "classic" in s:
         lines += ["## Book facade: one sample at a time, float64, 784-200-10 sigmoid", ""]
         lines += classic_table(s["classic"])
-        lines += ["", f"Book sigmoid: {s['classic']['book_sigmoid']}; book inputs x / 255 * 0.99 "
+        lines += ["", f"Book sigmoid: {s['classic']['book_sigmoid']}; classic update: "
+                  f"{s['classic'].get('classic_update', 'not recorded')}; "
+                  "book inputs x / 255 * 0.99 "
                   "+ 0.01, targets 0.01 / 0.99, lr 0.1; both start from the facade's weights "
                   "and train on the same samples in alternating chunks. Background load "
                   f"{_num(s['classic']['background_cores'], '{:.2f}')} cores.", ""]

@@ -85,7 +85,8 @@ def summarise_training(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def summarise_classic(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Pool the alternating chunks of every classic-vs-book run."""
     out: dict[str, Any] = {"runs": len(runs), "n_samples": runs[0]["n_samples"],
-                           "book_sigmoid": runs[0]["book_sigmoid"]}
+                           "book_sigmoid": runs[0]["book_sigmoid"],
+                           "classic_update": runs[0].get("classic_update", "not recorded")}
     for name in ("classic", "book"):
         rates = [x for r in runs for x in r["samples_per_s"][name]]
         out[name] = {"median": _median(rates), "min": min(rates), "max": max(rates)}
