@@ -218,8 +218,9 @@ def targets(s: dict[str, Any]) -> list[dict[str, Any]]:
                      "met": g["peak_rss_mib"] <= spec.TARGET_PEAK_MIB})
         # A float64 copy of X_train at any moment, while loading or training,
         # would put the peak that far above the resident set once the float32
-        # data is loaded. (Measured from there, not from the imports, so that
-        # a library loaded during training, like Numba, is not mistaken for one.)
+        # data is loaded. Measured from there, not from the imports, so that
+        # the float32 data itself is not counted: what remains is training
+        # plus anything loaded after the data (Numba's compiler, ~105 MiB).
         f64_copy = g["n_train"] * spec.SIZES[0] * 8 / spec.MIB
         growth = g["peak_rss_mib"] - g["rss_after_data_mib"]
         subset = g["n_train"] < FULL_TRAIN

@@ -78,14 +78,29 @@ def test_fused_and_engine_updates_give_the_same_bits():
     np.testing.assert_array_equal(fused.who, engine.who)
 
 
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_changed_learning_rate_takes_effect(fused):
+    """The book's code sets n.lr; both update paths must use the new value."""
+    needs_numba(fused)
+    rng = np.random.default_rng(2)
+    n = NeuralNetwork(6, 4, 3, 0.3, seed=1, fused=fused)
+    wih, who = n.wih.copy(), n.who.copy()
+    n.lr = 0.05
+    inputs, targets = rng.uniform(0.01, 1.0, 6), np.array([0.99, 0.01, 0.01])
+    n.train(inputs, targets)
+    wih, who = book_train(wih, who, 0.05, inputs, targets)
+    np.testing.assert_allclose(n.wih, wih, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(n.who, who, rtol=0, atol=1e-12)
+
+
 def test_fused_is_chosen_by_size_and_checked(monkeypatch):
     import glassnet.classic as classic
 
-    monkeypatch.setattr(classic, "numba_installed", lambda: True)
+    monkeypatch.setattr(classic, "numba_available", lambda: True)
     assert NeuralNetwork(784, 100, 10, 0.1).fused is True     # 79,400 weights
     assert NeuralNetwork(3, 3, 3, 0.3).fused is False          # too small to repay compiling
     assert NeuralNetwork(784, 100, 10, 0.1, fused=False).fused is False
-    monkeypatch.setattr(classic, "numba_installed", lambda: False)
+    monkeypatch.setattr(classic, "numba_available", lambda: False)
     assert NeuralNetwork(784, 100, 10, 0.1).fused is False
     with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
         NeuralNetwork(3, 3, 3, 0.3, fused=True)

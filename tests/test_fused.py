@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+import glassnet._fused as fused_module
 import glassnet.optimizers as optimizers
+from glassnet._fused import FUSE_FROM
 from glassnet.optimizers import Adam
 
 
@@ -44,7 +46,7 @@ def test_fused_step_handles_a_strided_vector():
 
 
 def test_fused_true_without_numba_names_the_extra(monkeypatch):
-    monkeypatch.setattr(optimizers, "numba_installed", lambda: False)
+    monkeypatch.setattr(optimizers, "numba_available", lambda: False)
     with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
         Adam(fused=True)
 
@@ -55,10 +57,10 @@ def test_fused_must_be_a_bool_or_none():
 
 
 @pytest.mark.parametrize("fused, size, installed, expect_kernel", [
-    (None, Adam.FUSE_FROM, True, True),        # large enough, Numba there: fused
-    (None, Adam.FUSE_FROM - 1, True, False),   # too small to repay the compiler
-    (None, Adam.FUSE_FROM, False, False),      # no Numba: NumPy
-    (False, Adam.FUSE_FROM, True, False),      # asked for NumPy
+    (None, FUSE_FROM, True, True),        # large enough, Numba there: fused
+    (None, FUSE_FROM - 1, True, False),   # too small to repay the compiler
+    (None, FUSE_FROM, False, False),      # no Numba: NumPy
+    (False, FUSE_FROM, True, False),      # asked for NumPy
     (True, 10, True, True),                    # asked for the kernel, whatever the size
 ])
 def test_which_path_runs(monkeypatch, fused, size, installed, expect_kernel):
@@ -67,7 +69,7 @@ def test_which_path_runs(monkeypatch, fused, size, installed, expect_kernel):
     def fake_kernel(params, grads, m_sum, v_sum, b1, b2, neg_lr_t, eps_t):
         calls.append(params.size)
 
-    monkeypatch.setattr(optimizers, "numba_installed", lambda: installed)
+    monkeypatch.setattr(optimizers, "numba_available", lambda: installed)
     monkeypatch.setattr(optimizers, "adam_kernel", lambda: fake_kernel)
     p = np.zeros(size, dtype=np.float32)
     Adam(fused=fused).step(p, np.ones(size, dtype=np.float32))
@@ -88,3 +90,25 @@ def test_outer_step_kernel_is_the_gradient_then_sgd_step():
     expected -= grads
     outer_step_kernel()(W, x, delta, 0.3)
     np.testing.assert_array_equal(W, expected)
+
+
+def test_a_numba_that_cannot_be_imported_counts_as_absent(monkeypatch):
+    """A broken installation falls back to NumPy, with a warning, where nobody asked for Numba."""
+    import builtins
+    import importlib.util
+
+    real_import = builtins.__import__
+
+    def failing_import(name, *args, **kwargs):
+        if name == "numba":
+            raise ImportError("numba built for another NumPy")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())  # "installed"
+    monkeypatch.setattr(builtins, "__import__", failing_import)
+    fused_module.numba_available.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="cannot be imported.*NumPy instead"):
+            assert fused_module.numba_available() is False
+    finally:
+        fused_module.numba_available.cache_clear()

@@ -50,6 +50,26 @@ def test_softmax_cross_entropy_labels_equal_one_hot():
     np.testing.assert_allclose(a[1], b[1], rtol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_softmax_cross_entropy_does_not_depend_on_the_memory_layout(layout):
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((6, 4))
+    y = rng.integers(0, 4, 6)
+    other = np.asfortranarray(z) if layout == "F" else np.repeat(z, 2, axis=1)[:, ::2]
+    loss = SoftmaxCrossEntropy()
+    expected_loss, expected_grad = loss.loss_and_grad(y, z)
+    got_loss, got_grad = loss.loss_and_grad(y, other)
+    assert got_loss == expected_loss
+    np.testing.assert_array_equal(got_grad, expected_grad)
+    assert gradcheck_loss(loss, y, other).max_rel_error < 1e-6
+
+
+@pytest.mark.parametrize("labels", [[0, 4, 1], [0, -1, 1], [0.0, 1.0, 2.0]])
+def test_softmax_cross_entropy_refuses_labels_out_of_range(labels):
+    with pytest.raises(ValueError, match=r"integer class labels in 0..3 for 4 outputs"):
+        SoftmaxCrossEntropy().loss_and_grad(np.array(labels), np.zeros((3, 4)))
+
+
 def test_softmax_cross_entropy_is_stable_for_huge_logits():
     z = np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=np.float32)
     with warnings.catch_warnings():

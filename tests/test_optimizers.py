@@ -115,6 +115,19 @@ def test_state_is_tied_to_one_parameter_size():
         opt.step(np.zeros(3), np.ones(4))
 
 
+@pytest.mark.parametrize("fused", [False, None])
+def test_step_refuses_mixed_dtypes_and_read_only_params(fused):
+    from glassnet.errors import DTypeError
+
+    opt = Adam(fused=fused)
+    with pytest.raises(DTypeError, match="float32 and float64.*astype"):
+        opt.step(np.zeros(3, np.float32), np.ones(3, np.float64))
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        opt.step(frozen, np.ones(3))
+
+
 def test_get_optimizer():
     assert isinstance(get_optimizer(None), Adam)
     assert get_optimizer("sgd", lr=0.5).lr == 0.5

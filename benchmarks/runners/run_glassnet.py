@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 import glassnet
-from glassnet._fused import numba_installed
+from glassnet._fused import numba_available
 from glassnet.training.callbacks import Callback
 
 from ..measure import EpochClock
@@ -40,7 +40,7 @@ class Trainer:
         # fused=None: Numba's one-pass Adam when installed (the 'fast' extra);
         # the glassnet-numpy task asks for the ten NumPy passes instead.
         self.fused = task.get("fused")
-        uses_numba = self.fused is not False and numba_installed()
+        uses_numba = self.fused is not False and numba_available()
         if uses_numba:
             # Load Numba and the compiled step (from its disk cache) before the
             # clock starts, as PyTorch is imported before its clock starts.

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FUSE_FROM", "numba_installed", "adam_kernel", "outer_step_kernel"]
+__all__ = ["FUSE_FROM", "numba_available", "adam_kernel", "outer_step_kernel"]
 
 # Below this many parameters an update is quick in NumPy anyway, and fusing
 # it would not repay loading the compiler (about 0.5 s and 100 MiB, once per
@@ -34,9 +35,22 @@ FUSE_FROM = 2**16
 
 
 @functools.cache
-def numba_installed() -> bool:
-    """Whether Numba can be imported (found once, without importing it: that takes ~0.4 s)."""
-    return importlib.util.find_spec("numba") is not None
+def numba_available() -> bool:
+    """Whether Numba is installed and imports (tried once per process; the import takes ~0.4 s).
+
+    An installation that fails to import (say, built for another NumPy) counts
+    as absent, with a warning, so that training falls back to NumPy instead
+    of failing where nobody asked for Numba.
+    """
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        import numba  # noqa: F401
+    except Exception as exc:  # any import-time failure of a broken installation
+        warnings.warn(f"Numba is installed but cannot be imported ({exc!r}); glassnet "
+                      "runs its updates in NumPy instead", RuntimeWarning, stacklevel=2)
+        return False
+    return True
 
 
 @functools.cache

@@ -100,9 +100,14 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
     return arr
 
 
+# Up to this many entries (a sample, a batch) the direct finite test is the
+# quickest; beyond, its boolean temporary grows with the data.
+_DIRECT_FINITE_CHECK_MAX = 2**16
+
+
 def _all_finite(arr: NDArray) -> bool:
     """Whether no entry of the float array ``arr`` is NaN or infinite."""
-    if arr.size <= 2**16:  # small (a single sample, a batch): the direct test is quickest
+    if arr.size <= _DIRECT_FINITE_CHECK_MAX:
         return bool(np.isfinite(arr).all())
     # A sum is NaN or infinite whenever any entry is, and needs no n-by-d
     # boolean temporary (47 MiB for Fashion-MNIST); only then look closer.

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
-from ._fused import FUSE_FROM, numba_installed, outer_step_kernel
+from ._fused import FUSE_FROM, numba_available, outer_step_kernel
 from ._validation import as_rng, check_positive, check_positive_int
 from .errors import ShapeError
 from .layers import Dense, Sigmoid
@@ -76,12 +76,12 @@ class NeuralNetwork:
         self._sgd = SGD(self.lr)
         if fused not in (None, True, False):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if fused and not numba_installed():
-            raise ImportError("neuralNetwork(fused=True) needs Numba: "
-                              "pip install 'glassnet[fast]'")
+        if fused and not numba_available():
+            raise ImportError("neuralNetwork(fused=True) needs Numba, installed and "
+                              "importable: pip install 'glassnet[fast]'")
         if fused is None:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
-            fused = n_weights >= FUSE_FROM and numba_installed()
+            fused = n_weights >= FUSE_FROM and numba_available()
         self.fused = fused
 
     # The book stores weights as (next layer x this layer); the engine as
@@ -162,6 +162,7 @@ class NeuralNetwork:
             self._output.backward_params(output_delta)
             self._hidden.backward_params(hidden_delta)
             net = self.network
+            self._sgd.lr = self.lr  # the book's code may change n.lr between calls
             self._sgd.step(net.flat_params, net.flat_grads)
 
     def query(self, inputs_list: ArrayLike) -> NDArray:

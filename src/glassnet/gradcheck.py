@@ -71,21 +71,24 @@ def relative_error(analytic: NDArray, numeric: NDArray, floor: float = 1e-6) -> 
 
 
 def _numeric_grad(f: Callable[[], float], a: NDArray, h: float) -> NDArray:
-    """Five-point central differences of ``f`` with respect to each entry of ``a`` (in place)."""
-    grad = np.zeros_like(a, dtype=np.float64)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
+    """Five-point central differences of ``f`` with respect to each entry of ``a`` (in place).
 
-    def f_at(i: int, value: float) -> float:
-        flat[i] = value
+    Entries are visited by index, not through ``a.reshape(-1)``, which would
+    be a copy (and the nudges lost) for an array not in C order.
+    """
+    grad = np.zeros(a.shape, dtype=np.float64)
+
+    def f_at(i: tuple[int, ...], value: float) -> float:
+        a[i] = value
         return f()
 
-    for i in range(flat.size):
-        keep = flat[i]
+    for i in np.ndindex(a.shape):
+        keep = a[i]
         f_2h, f_h = f_at(i, keep + 2 * h), f_at(i, keep + h)
         f_mh, f_m2h = f_at(i, keep - h), f_at(i, keep - 2 * h)
         # differences first: equal values cancel exactly, so a zero gradient stays 0
-        gflat[i] = (8 * (f_h - f_mh) - (f_2h - f_m2h)) / (12 * h)
-        flat[i] = keep
+        grad[i] = (8 * (f_h - f_mh) - (f_2h - f_m2h)) / (12 * h)
+        a[i] = keep
     return grad
 
 

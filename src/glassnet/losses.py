@@ -185,15 +185,16 @@ class SoftmaxCrossEntropy(Loss):
         # Row maxima picked at the argmax (flat index row * k + column): the
         # same values as y_pred.max(axis=1), but NumPy's max along short rows
         # is several times slower than its argmax.
-        row_starts = np.arange(0, n * k, k)
-        row_max = y_pred.ravel()[row_starts + y_pred.argmax(axis=1)]
-        shifted = y_pred - row_max[:, None]  # exp cannot overflow
+        rows = np.arange(n)
+        row_max = y_pred.ravel()[rows * k + y_pred.argmax(axis=1)]
+        # C order whatever y_pred's layout, so that ravel() below is a view
+        shifted = np.subtract(y_pred, row_max[:, None], order="C")  # exp cannot overflow
         grad = np.exp(shifted)
         sum_exp = grad.sum(axis=1, keepdims=True)
         grad *= 1.0 / (n * sum_exp)  # softmax(z) / n, in one pass
         log_sum_exp = np.log(sum_exp)
         if y_true.ndim == 1:  # integer labels: pick, do not build one-hot
-            picked = row_starts + y_true  # flat index of each sample's true class
+            picked = _flat_index_of_labels(rows, y_true, k)
             loss = (log_sum_exp.sum() - shifted.ravel()[picked].sum()) / n
             grad.ravel()[picked] -= grad.dtype.type(1.0 / n)
         else:
@@ -219,6 +220,17 @@ class SoftmaxCrossEntropy(Loss):
                 )
             return labels
         return _as_dense_targets(y, n_out, dtype)
+
+
+def _flat_index_of_labels(rows: NDArray, labels: NDArray, n_classes: int) -> NDArray:
+    """``rows * n_classes + labels``, refusing labels outside ``0 .. n_classes - 1``."""
+    try:
+        return np.ravel_multi_index((rows, labels), (rows.shape[0], n_classes))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"y_true must hold integer class labels in 0..{n_classes - 1} for {n_classes} "
+            f"outputs, got dtype {labels.dtype} with values from {labels.min()} to {labels.max()}"
+        ) from exc
 
 
 LOSSES: dict[str, type[Loss]] = {

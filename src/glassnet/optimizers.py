@@ -22,8 +22,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
-from ._fused import FUSE_FROM, adam_kernel, numba_installed
+from ._fused import FUSE_FROM, adam_kernel, numba_available
 from ._validation import check_choice, check_non_negative, check_positive
+from .errors import DTypeError
 
 __all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
 
@@ -50,6 +51,13 @@ class Optimizer:
                 f"{self!r}.step expects flat params and grads of one shape, "
                 f"got {params.shape} and {grads.shape}"
             )
+        if params.dtype != grads.dtype:
+            raise DTypeError(f"{self!r}.step expects params and grads of one dtype, got "
+                             f"{params.dtype} and {grads.dtype}; convert the gradients with "
+                             f"grads.astype(np.{params.dtype})")
+        if not params.flags.writeable:
+            raise ValueError(f"{self!r}.step updates params in place, but they are read-only; "
+                             "pass a writeable array (e.g. params.copy())")
         n_decay = params.size if n_decay is None else n_decay
         if self.weight_decay:
             decayed = grads[:n_decay]
@@ -160,12 +168,11 @@ class Adam(Optimizer):
     runs it as one compiled loop (needs Numba, the ``fast`` extra; about 3x
     faster, see ``glassnet._fused``), ``False`` as the ten NumPy passes, and
     ``None`` (default) fuses when Numba is installed and the network has at
-    least ``FUSE_FROM`` (65,536) parameters: below that the update is quick
-    anyway and would not repay loading the compiler (about 0.5 s and
-    100 MiB). Both paths give the same bits. It is not saved with a model.
+    least ``glassnet._fused.FUSE_FROM`` (65,536) parameters: below that the
+    update is quick anyway and would not repay loading the compiler (about
+    0.5 s and 100 MiB). Both paths give the same bits. It is not saved with
+    a model.
     """
-
-    FUSE_FROM = FUSE_FROM
 
     def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0,
@@ -176,8 +183,9 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         if fused not in (None, True, False):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if fused and not numba_installed():
-            raise ImportError("Adam(fused=True) needs Numba: pip install 'glassnet[fast]'")
+        if fused and not numba_available():
+            raise ImportError("Adam(fused=True) needs Numba, installed and importable: "
+                              "pip install 'glassnet[fast]'")
         self.fused = fused
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
@@ -189,8 +197,8 @@ class Adam(Optimizer):
         neg_lr_t = dt(-self.lr * (1.0 - b1) / (1.0 - b1**t) * root)
         eps_t = dt(self.eps * root)
 
-        if self.fused or (self.fused is None and params.size >= self.FUSE_FROM
-                          and numba_installed()):
+        if self.fused or (self.fused is None and params.size >= FUSE_FROM
+                          and numba_available()):
             adam_kernel()(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)
         else:
             self._numpy_update(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)

@@ -24,6 +24,17 @@ def test_backward_by_hand():
     np.testing.assert_array_equal(dx, [[-1, -1]])
 
 
+def test_bias_gradient_follows_the_batch_size():
+    """db is the column sum of dout for every batch size, as batch sizes alternate."""
+    layer = Dense(3, 4, dtype=np.float64, rng=0)
+    rng = np.random.default_rng(1)
+    for n in (5, 2, 5, 1, 7):
+        layer.forward(rng.standard_normal((n, 3)), training=True)
+        dout = rng.standard_normal((n, 4))
+        layer.backward_params(dout)
+        np.testing.assert_allclose(layer.grads["b"], dout.sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
 def test_bias_false_has_no_b_and_same_seed_same_weights():
     a, b = Dense(4, 3, bias=False, rng=3), Dense(4, 3, bias=False, rng=3)
     assert set(a.params) == {"W"}

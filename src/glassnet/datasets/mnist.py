@@ -132,7 +132,8 @@ def _read_split(images_path: Path, labels_path: Path, n_classes: int) -> tuple[N
     return images, labels
 
 
-def _check_identity(spec: _Spec, labels: NDArray[np.uint8], labels_path: Path) -> None:
+def _refuse_the_other_data_sets_labels(spec: _Spec, labels: NDArray[np.uint8],
+                                       labels_path: Path) -> None:
     """Refuse the labels of the other data set of the family (same names, same shapes)."""
     digest = hashlib.sha256(labels.tobytes()).hexdigest()
     for other in _FAMILY:
@@ -182,7 +183,7 @@ def _load(
     for s in splits:
         images_stem, labels_stem = _FILES[s]
         images, labels = _read_split(files[images_stem], files[labels_stem], spec.n_classes)
-        _check_identity(spec, labels, files[labels_stem])
+        _refuse_the_other_data_sets_labels(spec, labels, files[labels_stem])
         if flatten:
             images = images.reshape(images.shape[0], _SIDE * _SIDE)
         out.append((scale_pixels(images, scale, dtype), labels.astype(np.int64)))

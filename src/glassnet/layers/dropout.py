@@ -30,10 +30,10 @@ class Dropout(Layer):
         self.p = check_non_negative(p, "p", upper=1.0, strict_upper=True)
         self.rng = as_rng(rng)
         self._scaled_mask: NDArray | None = None
-        self._ready = False  # a training forward ran, so backward has what it needs
+        self._trained_forward = False  # backward needs a training forward first
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        self._ready = training
+        self._trained_forward = training
         if not training or self.p == 0.0:
             self._scaled_mask = None
             return x
@@ -42,7 +42,7 @@ class Dropout(Layer):
         return x * self._scaled_mask
 
     def backward(self, dout: NDArray) -> NDArray:
-        if not self._ready:  # as every layer: no backward without a training forward
+        if not self._trained_forward:  # as every layer: no backward without a training forward
             raise self._missing_cache()
         if self._scaled_mask is None:
             return dout  # p == 0: the identity
