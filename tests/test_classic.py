@@ -94,6 +94,7 @@ def test_a_changed_learning_rate_takes_effect(fused):
 
 
 def test_fused_is_chosen_by_size_and_checked(monkeypatch):
+    import glassnet._fused
     import glassnet.classic as classic
 
     monkeypatch.setattr(classic, "numba_available", lambda: True)
@@ -101,6 +102,7 @@ def test_fused_is_chosen_by_size_and_checked(monkeypatch):
     assert NeuralNetwork(3, 3, 3, 0.3).fused is False          # too small to repay compiling
     assert NeuralNetwork(784, 100, 10, 0.1, fused=False).fused is False
     monkeypatch.setattr(classic, "numba_available", lambda: False)
+    monkeypatch.setattr(glassnet._fused, "numba_available", lambda: False)
     assert NeuralNetwork(784, 100, 10, 0.1).fused is False
     with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
         NeuralNetwork(3, 3, 3, 0.3, fused=True)

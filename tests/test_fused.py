@@ -46,7 +46,7 @@ def test_fused_step_handles_a_strided_vector():
 
 
 def test_fused_true_without_numba_names_the_extra(monkeypatch):
-    monkeypatch.setattr(optimizers, "numba_available", lambda: False)
+    monkeypatch.setattr(fused_module, "numba_available", lambda: False)
     with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
         Adam(fused=True)
 

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FUSE_FROM", "numba_available", "adam_kernel", "outer_step_kernel"]
+__all__ = ["FUSE_FROM", "numba_available", "check_fused", "adam_kernel", "outer_step_kernel"]
 
 # Below this many parameters an update is quick in NumPy anyway, and fusing
 # it would not repay loading the compiler (about 0.5 s and 100 MiB, once per
@@ -51,6 +51,19 @@ def numba_available() -> bool:
                       "runs its updates in NumPy instead", RuntimeWarning, stacklevel=2)
         return False
     return True
+
+
+def check_fused(fused: Any, owner: str) -> bool | None:
+    """``fused`` as given, once it is True, False or None and True can be honoured here.
+
+    ``owner`` names the caller in the error, e.g. ``"Adam"``.
+    """
+    if fused not in (None, True, False):
+        raise TypeError(f"fused must be True, False or None, got {fused!r}")
+    if fused and not numba_available():
+        raise ImportError(f"{owner}(fused=True) needs Numba, installed and importable: "
+                          "pip install 'glassnet[fast]'")
+    return None if fused is None else bool(fused)
 
 
 @functools.cache

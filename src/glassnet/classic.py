@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
-from ._fused import FUSE_FROM, numba_available, outer_step_kernel
+from ._fused import FUSE_FROM, check_fused, numba_available, outer_step_kernel
 from ._validation import as_rng, check_positive, check_positive_int
 from .errors import ShapeError
 from .layers import Dense, Sigmoid
@@ -74,11 +74,7 @@ class NeuralNetwork:
                                loss=SumSquaredError(), task="regression")
 
         self._sgd = SGD(self.lr)
-        if fused not in (None, True, False):
-            raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if fused and not numba_available():
-            raise ImportError("neuralNetwork(fused=True) needs Numba, installed and "
-                              "importable: pip install 'glassnet[fast]'")
+        fused = check_fused(fused, "neuralNetwork")
         if fused is None:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
             fused = n_weights >= FUSE_FROM and numba_available()

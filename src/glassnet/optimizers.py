@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
-from ._fused import FUSE_FROM, adam_kernel, numba_available
+from ._fused import FUSE_FROM, adam_kernel, check_fused, numba_available
 from ._validation import check_choice, check_non_negative, check_positive
 from .errors import DTypeError
 
@@ -181,12 +181,7 @@ class Adam(Optimizer):
         self.beta1 = check_non_negative(beta1, "beta1", upper=1.0, strict_upper=True)
         self.beta2 = check_non_negative(beta2, "beta2", upper=1.0, strict_upper=True)
         self.eps = check_positive(eps, "eps")
-        if fused not in (None, True, False):
-            raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if fused and not numba_available():
-            raise ImportError("Adam(fused=True) needs Numba, installed and importable: "
-                              "pip install 'glassnet[fast]'")
-        self.fused = fused
+        self.fused = check_fused(fused, "Adam")
 
     def _update(self, params: NDArray, grads: NDArray) -> None:
         dt = params.dtype.type
