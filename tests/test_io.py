@@ -78,8 +78,8 @@ def assert_same_network(a: Network, b: Network, X: np.ndarray) -> None:
 
 
 def small_net(*, dtype=np.float32, seed: int = 0) -> Network:
-    return Network([Dense(N_IN, 6, rng=seed, dtype=dtype), Tanh(),
-                    Dense(6, 3, rng=seed + 1, dtype=dtype)])
+    return Network([Dense(N_IN, 6, seed=seed, dtype=dtype), Tanh(),
+                    Dense(6, 3, seed=seed + 1, dtype=dtype)])
 
 
 def saved(tmp_path: Path, net=None, **kwargs) -> Path:
@@ -134,21 +134,21 @@ def refused(path: Path, *fragments: str) -> ModelFormatError:
 # -- round trips -------------------------------------------------------------------
 ARCHITECTURES = {
     "relu_softmax_ce": lambda dt: Network(
-        [Dense(N_IN, 8, rng=0, dtype=dt), ReLU(), Dense(8, 3, rng=1, dtype=dt)]),
+        [Dense(N_IN, 8, seed=0, dtype=dt), ReLU(), Dense(8, 3, seed=1, dtype=dt)]),
     "tanh_mse_no_bias": lambda dt: Network(
-        [Dense(N_IN, 6, bias=False, rng=0, dtype=dt), Tanh(),
-         Dense(6, 2, bias=False, rng=1, dtype=dt)], loss="mse"),
+        [Dense(N_IN, 6, bias=False, seed=0, dtype=dt), Tanh(),
+         Dense(6, 2, bias=False, seed=1, dtype=dt)], loss="mse"),
     "sigmoid_sse_normal_init": lambda dt: Network(
-        [Dense(N_IN, 5, init="normal_fan_in", rng=0, dtype=dt), Sigmoid(),
-         Dense(5, 2, init="he_normal", rng=1, dtype=dt), Sigmoid()], loss="sse"),
+        [Dense(N_IN, 5, init="normal_fan_in", seed=0, dtype=dt), Sigmoid(),
+         Dense(5, 2, init="he_normal", seed=1, dtype=dt), Sigmoid()], loss="sse"),
     "leaky_dropout_bce_logits": lambda dt: Network(
-        [Dense(N_IN, 7, rng=0, dtype=dt), LeakyReLU(alpha=0.2), Dropout(p=0.3),
-         Dense(7, 1, rng=1, dtype=dt)], loss="binary_cross_entropy"),
+        [Dense(N_IN, 7, seed=0, dtype=dt), LeakyReLU(alpha=0.2), Dropout(p=0.3),
+         Dense(7, 1, seed=1, dtype=dt)], loss="binary_cross_entropy"),
     "bce_on_probabilities": lambda dt: Network(
-        [Dense(N_IN, 5, rng=0, dtype=dt), Tanh(), Dense(5, 2, rng=1, dtype=dt), Sigmoid()],
+        [Dense(N_IN, 5, seed=0, dtype=dt), Tanh(), Dense(5, 2, seed=1, dtype=dt), Sigmoid()],
         loss=BinaryCrossEntropy(from_logits=False, eps=1e-5)),
     "softmax_layer_mse_classifier": lambda dt: Network(
-        [Dense(N_IN, 6, rng=0, dtype=dt), Identity(), Dense(6, 3, rng=1, dtype=dt), Softmax()],
+        [Dense(N_IN, 6, seed=0, dtype=dt), Identity(), Dense(6, 3, seed=1, dtype=dt), Softmax()],
         loss="mse", task="classification"),
 }
 
@@ -171,8 +171,8 @@ def test_round_trip_after_training_is_exact(tmp_path, arch, dtype):
 
 
 def test_layer_settings_are_kept(tmp_path):
-    net = Network([Dense(N_IN, 5, bias=False, init="he_uniform", rng=0), LeakyReLU(alpha=0.37),
-                   Dropout(p=0.45), Dense(5, 2, rng=1)],
+    net = Network([Dense(N_IN, 5, bias=False, init="he_uniform", seed=0), LeakyReLU(alpha=0.37),
+                   Dropout(p=0.45), Dense(5, 2, seed=1)],
                   loss=BinaryCrossEntropy(from_logits=False, eps=1e-4))
     loaded = load(save(net, tmp_path / "m.npz"))
     dense, leaky, dropout = loaded.layers[0], loaded.layers[1], loaded.layers[2]
@@ -184,14 +184,14 @@ def test_layer_settings_are_kept(tmp_path):
 
 
 def example_layer(name: str) -> Layer:
-    special = {"Dense": lambda: Dense(5, 5, rng=2), "LeakyReLU": lambda: LeakyReLU(alpha=0.3),
-               "Dropout": lambda: Dropout(p=0.25, rng=0)}
+    special = {"Dense": lambda: Dense(5, 5, seed=2), "LeakyReLU": lambda: LeakyReLU(alpha=0.3),
+               "Dropout": lambda: Dropout(p=0.25, seed=0)}
     return special.get(name, LAYERS[name])()
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_every_built_in_layer_round_trips(tmp_path, name):
-    net = Network([Dense(N_IN, 5, rng=0), example_layer(name), Dense(5, 3, rng=1)])
+    net = Network([Dense(N_IN, 5, seed=0), example_layer(name), Dense(5, 3, seed=1)])
     X, y = data(3, kind="labels")
     net.fit(X, y, epochs=1, batch_size=16, seed=0, verbose=0)
     loaded = load(save(net, tmp_path / "m.npz"))
@@ -203,8 +203,8 @@ def test_every_built_in_layer_round_trips(tmp_path, name):
 def test_every_loss_round_trips(tmp_path, loss_name):
     loss = LOSSES[loss_name]()
     n_out = 1 if isinstance(loss, BinaryCrossEntropy) else 3
-    net = Network([Dense(N_IN, 5, rng=0, dtype=np.float64), Sigmoid(),
-                   Dense(5, n_out, rng=1, dtype=np.float64)], loss=loss_name)
+    net = Network([Dense(N_IN, 5, seed=0, dtype=np.float64), Sigmoid(),
+                   Dense(5, n_out, seed=1, dtype=np.float64)], loss=loss_name)
     X, y = data(n_out, kind=target_kind(loss), dtype=np.float64)
     net.fit(X, y, epochs=2, batch_size=8, seed=0, verbose=0)
     loaded = load(save(net, tmp_path / "m.npz"))
@@ -223,7 +223,7 @@ def test_random_architectures_round_trip(sizes, activation, bias, dtype, seed):
     widths = [N_IN, *sizes]
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
-        layers.append(Dense(n_in, n_out, bias=bias, rng=seed + i, dtype=dtype))
+        layers.append(Dense(n_in, n_out, bias=bias, seed=seed + i, dtype=dtype))
         if i < len(widths) - 2:
             layers.append(get_activation(activation))
     net = Network(layers, loss="mse")
@@ -363,7 +363,7 @@ def test_an_unused_optimizer_round_trips(tmp_path):
 
 
 def test_optimizer_of_another_network_is_refused(tmp_path):
-    other = Network([Dense(N_IN, 2, rng=0)])
+    other = Network([Dense(N_IN, 2, seed=0)])
     opt = Adam()
     opt.step(other.flat_params, np.ones_like(other.flat_params))
     with pytest.raises(ValueError, match="optimizer that trained this network"):
