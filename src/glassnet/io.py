@@ -204,6 +204,8 @@ def _flat_optimizer_state(opt: Optimizer, net: Network) -> dict[str, NDArray]:
     params = net.parameters
     flat = {}
     for slot, arrays in opt.state.items():
+        if not arrays:
+            continue  # not stepped yet
         parts = []
         for name in _file_order(net):
             value = arrays.get(name)
@@ -215,7 +217,8 @@ def _flat_optimizer_state(opt: Optimizer, net: Network) -> dict[str, NDArray]:
 
 def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
     if _optimizer_classes().get(type(opt).__name__) is not type(opt):
-        raise TypeError(f"{opt!r} is not a built-in optimizer and cannot be saved; "
+        raise TypeError(f"{opt!r} is not a registered optimizer and cannot be saved "
+                        "(glassnet.optimizers.register_optimizer); "
                         f"use one of {sorted(_optimizer_classes())}")
     params = net.parameters
     for slot, arrays in opt.state.items():
@@ -227,7 +230,7 @@ def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
                     f"({value.dtype}), which this network does not have; pass the optimizer "
                     "that trained this network")
     return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(opt.state)}
+            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
 
 
 def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -547,8 +550,7 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"the optimizer's 'state' must be a list of distinct names, "
                           f"got {names!r}")
     current = sorted(names) == sorted(optimizer.slots)
-    legacy = sorted(names) == sorted(_LEGACY_SLOTS) and isinstance(optimizer, _OPTIMIZER_CLASSES
-                                                                   .get("Adam", ()))
+    legacy = sorted(names) == sorted(_LEGACY_SLOTS) and type(optimizer).__name__ == "Adam"
     if names and not (current or legacy):  # none before the first step
         raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")

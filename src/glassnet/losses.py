@@ -246,7 +246,7 @@ class BinaryCrossEntropy(Loss):
         return _as_dense_targets(y, n_out, dtype)
 
     def check_last_layer(self, layer: object, n_out: int | None) -> None:
-        from .layers import Sigmoid
+        from .layers import Sigmoid, Softmax
 
         if self.from_logits and isinstance(layer, Sigmoid):
             raise ValueError(
@@ -254,10 +254,10 @@ class BinaryCrossEntropy(Loss):
                 "logits and applies the sigmoid itself (twice would squash the outputs and "
                 "stall training); remove the last Sigmoid (predict_proba still gives "
                 "probabilities), or use BinaryCrossEntropy(from_logits=False)")
-        if not self.from_logits and layer is not None and not isinstance(layer, Sigmoid):
+        if not self.from_logits and not isinstance(layer, (Sigmoid, Softmax)):
             raise ValueError(
                 f"BinaryCrossEntropy(from_logits=False) expects probabilities from a last "
-                f"Sigmoid layer, but the network ends in {layer!r}; add a Sigmoid or use "
+                f"Sigmoid (or Softmax) layer, but the network ends in {layer!r}; add a Sigmoid or use "
                 "from_logits=True")
 
     def __repr__(self) -> str:
