@@ -70,6 +70,7 @@ def test_which_path_runs(monkeypatch, fused, size, installed, expect_kernel):
         calls.append(params.size)
 
     monkeypatch.setattr(optimizers, "numba_available", lambda: installed)
+    monkeypatch.setattr(fused_module, "numba_available", lambda: installed)
     monkeypatch.setattr(optimizers, "adam_kernel", lambda: fake_kernel)
     p = np.zeros(size, dtype=np.float32)
     Adam(fused=fused).step(p, np.ones(size, dtype=np.float32))

@@ -215,3 +215,36 @@ def test_prediction_batch_size_is_checked(batch_size, match):
                  lambda: net.evaluate(X, [0, 1, 0, 1], batch_size=batch_size)):
         with pytest.raises(ValueError, match=match):
             call()
+
+
+def test_gradcheck_refuses_float32_and_says_how_to_get_float64():
+    net = gn.mlp([3, 4, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    with pytest.raises(DTypeError, match=r"astype\(np.float64\)"):
+        gn.gradcheck_network(net, X, np.array([0, 1, 1, 0]))
+    result = gn.gradcheck_network(net.astype(np.float64), X, np.array([0, 1, 1, 0]))
+    assert result.max_rel_error < 1e-6, str(result)
+    with pytest.raises(DTypeError, match="float64"):
+        gn.gradcheck(gn.Dense(3, 2), X.astype(np.float32))
+
+
+def test_dense_infers_its_input_size_and_summary_shows_real_shapes():
+    net = gn.Network([gn.Flatten(), gn.Dense(16, seed=0), gn.ReLU(), gn.Dense(3, seed=1)])
+    assert not net.built
+    assert "not built yet" in net.summary()
+    X = np.random.default_rng(0).standard_normal((10, 4, 5)).astype(np.float32)
+    net.fit(X, np.arange(10) % 3, epochs=1, verbose=0)
+    assert net.input_shape == (4, 5) and net.layers[1].params["W"].shape == (20, 16)
+    text = net.summary()
+    assert "(None, 20)" in text and "(None, 16)" in text and "(None, 3)" in text
+    with pytest.raises(ShapeError, match=r"\(n_samples, 4, 5\)"):
+        net.predict(np.zeros((2, 20), dtype=np.float32))
+
+
+def test_predicting_with_diverged_weights_raises():
+    net = small_net()
+    net.layers[0].params["W"][0, 0] = np.nan
+    with pytest.raises(FloatingPointError, match=r"\['0.W'\].*NaN"):
+        net.predict(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        net.evaluate(np.ones((2, 3), dtype=np.float32), [0, 1])

@@ -107,12 +107,15 @@ def as_float_batch(X: ArrayLike, *, dtype: np.dtype, sample_shape: tuple[int, ..
     2-D data goes through ``as_2d_float`` (its messages speak of features);
     ``sample_shape=None`` accepts any shape with at least two dimensions.
     """
-    if sample_shape is None or len(sample_shape) == 1:
-        return as_2d_float(X, dtype=dtype, name=name,
-                           n_features=None if sample_shape is None else sample_shape[0])
     arr = np.asarray(X)
+    if (sample_shape is None and arr.ndim <= 2) or (sample_shape is not None
+                                                    and len(sample_shape) == 1):
+        return as_2d_float(arr, dtype=dtype, name=name,
+                           n_features=None if sample_shape is None else sample_shape[0])
     if arr.dtype.kind not in "biuf":
         raise DTypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if sample_shape is None:
+        sample_shape = arr.shape[1:]
     if arr.shape[1:] != tuple(sample_shape) or arr.shape[0] == 0:
         expected = ", ".join(map(str, sample_shape))
         hint = (f"; for a single sample pass {name}[None]" if arr.shape == tuple(sample_shape)

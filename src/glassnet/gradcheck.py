@@ -184,7 +184,7 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     _require_float64(network.dtype, "the network")
     X = network._inputs(X)
     network.resolve_task(y)
-    y = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
+    y = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
     generators = [la.rng for la in network.layers  # type: ignore[attr-defined]
                   if isinstance(getattr(la, "rng", None), np.random.Generator)]
     states = [g.bit_generator.state for g in generators]

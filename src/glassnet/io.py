@@ -151,7 +151,7 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
     final = Path(path)
     if isinstance(model, Network):
         meta, arrays = _describe_network(model, optimizer)
-    elif FACADES.get(getattr(model, "facade_name", None)) is type(model):
+    elif FACADES.get(str(getattr(model, "facade_name", ""))) is type(model):
         if optimizer is not None:
             raise ValueError(f"{type(model).__name__} keeps its own training rule, saved with "
                              "its settings; do not pass optimizer=")

@@ -66,13 +66,13 @@ class Loss:
         return out
 
     def labels(self, out: NDArray) -> NDArray:
-        """Predicted class labels (n,) from raw outputs (n, k): argmax, or a 0.5 threshold for k = 1."""
+        """Class labels (n,) from raw outputs (n, k): argmax, or a 0.5 threshold for k = 1."""
         if out.shape[1] == 1:
             return (out[:, 0] > 0.5).astype(np.int64)
         return out.argmax(axis=1)
 
     def target_labels(self, targets: NDArray) -> NDArray:
-        """The true labels, in the form ``labels`` gives, from targets made by ``prepare_targets``."""
+        """The true labels, in the form ``labels`` gives, from ``prepare_targets``'s targets."""
         if targets.ndim == 1:
             return targets
         if targets.shape[1] == 1:
@@ -257,8 +257,8 @@ class BinaryCrossEntropy(Loss):
         if not self.from_logits and not isinstance(layer, (Sigmoid, Softmax)):
             raise ValueError(
                 f"BinaryCrossEntropy(from_logits=False) expects probabilities from a last "
-                f"Sigmoid (or Softmax) layer, but the network ends in {layer!r}; add a Sigmoid or use "
-                "from_logits=True")
+                f"Sigmoid (or Softmax) layer, but the network ends in {layer!r}; add a "
+                "Sigmoid or use from_logits=True")
 
     def __repr__(self) -> str:
         return f"BinaryCrossEntropy(from_logits={self.from_logits})"

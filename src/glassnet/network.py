@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +16,6 @@ from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
     from .optimizers import Optimizer
-    from .training.callbacks import Callback
     from .training.history import History
 
 __all__ = ["Network", "TASKS"]
@@ -157,6 +156,13 @@ class Network:
         """Outputs per sample, None before building."""
         return None if self.output_shape is None else self.output_shape[-1]
 
+    def _outputs(self) -> int:
+        """``n_out`` of a built network (inputs have been seen), else a clear error."""
+        if self.output_shape is None:
+            raise ShapeError("the network is not built yet: call build(input_shape), or give it "
+                             "data first")
+        return self.output_shape[-1]
+
     # -- parameters and state ------------------------------------------------
     def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
         """``(name, param, grad)`` of every trainable parameter, in layer order.
@@ -203,7 +209,7 @@ class Network:
         weights.update((k, v.copy()) for k, v in self.named_state())
         return weights
 
-    def set_weights(self, weights: dict[str, ArrayLike]) -> None:
+    def set_weights(self, weights: Mapping[str, ArrayLike]) -> None:
         """Copy values into the parameters and state; names and shapes must match exactly."""
         arrays = {**self.parameters, **dict(self.named_state())}
         if set(weights) != set(arrays):
@@ -319,7 +325,7 @@ class Network:
         of every label of every sample), counted as ``predict`` labels them.
         """
         X = self._inputs(X)
-        targets = self.loss.prepare_targets(np.asarray(y), self.n_out, self.dtype)
+        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
         if X.shape[0] != targets.shape[0]:
             raise ShapeError(f"X and y must have the same number of samples, got "
                              f"X.shape={X.shape} and y.shape={np.shape(y)}")

@@ -77,7 +77,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         raise ValueError("give validation_data or validation_split, not both")
     X = network._inputs(X)
     network.resolve_task(y)
-    targets = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
+    targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
     check_same_length(X, targets)
     if validation_split:
         n_val = int(round(X.shape[0] * validation_split))
@@ -91,7 +91,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val = network._inputs(validation_data[0], name="X_val")
-        y_val = network.loss.prepare_targets(np.asarray(validation_data[1]), network.n_out,
+        y_val = network.loss.prepare_targets(np.asarray(validation_data[1]), network._outputs(),
                                              network.dtype)
         check_same_length(X_val, y_val, ("X_val", "y_val"))
     else:
