@@ -4,13 +4,14 @@ Two kernels: ``adam_kernel`` for ``glassnet.optimizers.Adam`` and
 ``outer_step_kernel`` for the book's one-sample update in ``glassnet.classic``.
 
 Why a compiled loop at all: NumPy runs an update rule as a sequence of
-whole-array passes. For Adam that is ten passes, each reading and writing
-vectors the size of the model (parameters, gradients, two moments and one
-work array: 5 x 0.94 MB for a 784-256-128-10 network, more than the CPU's
-per-core L2 cache), so the update is bound by memory traffic, not
-arithmetic. One loop that reads each array once and writes three does the
-same work in about a third of the time (measured inside the training step
-with ``python -m benchmarks.profile_step``: 0.29 ms against 0.8 ms).
+whole-array passes. Adam's textbook expressions are about a dozen passes
+and temporaries, each reading and writing arrays the size of the model
+(parameters, gradients and two moments alone are 4 x 0.94 MB for a
+784-256-128-10 network, more than the CPU's per-core L2 cache), so the
+update is bound by memory traffic, not arithmetic. One loop per array that
+reads each element once does the same work in a fraction of the time
+(measured inside the training step with ``python -m benchmarks.profile_step``
+and ``--numpy-adam``; see the README's Performance section).
 
 Each kernel computes the same expression as the NumPy path of its optimizer,
 operation for operation and in the same order, so both paths give the same
