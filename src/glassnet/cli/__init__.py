@@ -57,6 +57,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``glassnet`` argument parser, one sub-command per action."""
     parser = argparse.ArgumentParser(
         prog="glassnet",
         description="Neural networks from scratch in NumPy: train, inspect and use them.")
