@@ -339,6 +339,94 @@ def test_flatten_exports():
     np.testing.assert_allclose(got["probabilities"], net.predict_proba(X), atol=TOLERANCE)
 
 
+
+class StandInBatchNorm(Layer):
+    """The inference formula of the engine's coming BatchNorm, to exercise its export now."""
+
+    def __init__(self, n, *, eps=1e-5, rng=0, dtype=np.float32):
+        super().__init__()
+        g = np.random.default_rng(rng)
+        self.eps = eps
+        self.params = {"gamma": g.uniform(0.5, 2, n).astype(dtype),
+                       "beta": g.normal(size=n).astype(dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.state = {"running_mean": g.normal(size=n).astype(dtype),
+                      "running_var": g.uniform(0.1, 3, n).astype(dtype)}
+
+    def forward(self, x, *, training=False):
+        st = self.state
+        return ((x - st["running_mean"]) / np.sqrt(st["running_var"] + x.dtype.type(self.eps))
+                * self.params["gamma"] + self.params["beta"])
+
+    def backward(self, dout):
+        raise NotImplementedError("inference only")
+
+
+class StandInFlatten(Layer):
+    """``x.reshape(n, -1)``, as the engine's coming Flatten."""
+
+    def forward(self, x, *, training=False):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        raise NotImplementedError("inference only")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_batch_norm_export_follows_the_inference_formula(monkeypatch, dtype):
+    """Until the engine's BatchNorm lands, a stand-in with its attributes and formula."""
+    if hasattr(glassnet.layers, "BatchNorm"):
+        pytest.skip("the engine's BatchNorm exists: test_batch_norm_exports_in_inference_mode")
+    monkeypatch.setattr(glassnet.layers, "BatchNorm", StandInBatchNorm, raising=False)
+    net = Network([Dense(5, 8, rng=0, dtype=dtype), StandInBatchNorm(8, eps=1e-3, dtype=dtype),
+                   ReLU(), Dense(8, 3, rng=1, dtype=dtype)])
+    model = to_onnx(net)
+    assert "BatchNormalization" in {n.op_type for n in model.graph.node}
+    names = {t.name for t in model.graph.initializer}
+    assert {"param/1.gamma", "param/1.beta", "state/1.running_mean",
+            "state/1.running_var"} <= names
+    X = inputs(5, dtype, n=100)
+    got = run(model, X)
+    np.testing.assert_allclose(got["probabilities"], net.predict_proba(X), atol=TOLERANCE)
+    np.testing.assert_array_equal(got["label"], net.predict(X))
+
+
+def test_batch_norm_without_its_statistics_is_refused(monkeypatch):
+    monkeypatch.setattr(glassnet.layers, "BatchNorm", StandInBatchNorm, raising=False)
+    bn = StandInBatchNorm(4)
+    del bn.state["running_var"]
+    net = Network([Dense(3, 4, rng=0), bn, Dense(4, 2, rng=1)])
+    with pytest.raises(ExportError, match=r"layer 1 StandInBatchNorm\(\) lacks \['running_var'\]"):
+        to_onnx(net)
+
+
+def test_flatten_export_reshapes_like_numpy(monkeypatch):
+    """Until the engine's Flatten lands, a stand-in and a network told its input shape."""
+    if hasattr(glassnet.layers, "Flatten"):
+        pytest.skip("the engine's Flatten exists: test_flatten_exports")
+    monkeypatch.setattr(glassnet.layers, "Flatten", StandInFlatten, raising=False)
+    if isinstance(getattr(Network, "input_shape", None), property):
+        pytest.skip("Network records its input shape itself now: test_flatten_exports")
+    net = Network([StandInFlatten(), Dense(12, 3, rng=0)])
+    net.input_shape = (3, 4)  # what build(input_shape) will record
+    model = to_onnx(net)
+    dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == ["batch", 3, 4]
+    X = inputs(12, np.float32).reshape(64, 3, 4)
+    got = run(model, X)
+    np.testing.assert_allclose(got["probabilities"], net.loss.output(net.forward(X)),
+                               atol=TOLERANCE)
+
+
+def test_dense_on_unflattened_input_is_refused():
+    if isinstance(getattr(Network, "input_shape", None), property):
+        pytest.skip("Network records its input shape itself now; a network with a Dense on "
+                    "(3, 4) inputs cannot be built to test this")
+    net = Network([Dense(12, 3, rng=0)])
+    net.input_shape = (3, 4)  # as build(input_shape) will record it
+    with pytest.raises(ExportError, match="layer 0 Dense.*put a Flatten before it"):
+        to_onnx(net)
+
 # -- real data -----------------------------------------------------------------
 @pytest.mark.data
 @pytest.mark.slow
