@@ -15,17 +15,26 @@ browser (onnxruntime-web) and on a phone:
     predicted values for a regression network).
 
 Each glassnet layer becomes one standard operator: ``Dense`` a ``Gemm``
-(``out = x @ W + b``), the activations ``Sigmoid``, ``Tanh``, ``Relu``,
-``LeakyRelu`` (``PRelu`` in float64, for the exact slope) and
-``Softmax`` (axis 1), ``BatchNorm`` a
-``BatchNormalization`` in inference mode (running statistics), ``Flatten`` a
-``Flatten``; ``Identity`` and ``Dropout`` (the identity at inference) add no
-node. Input scaling, e.g. pixels 0-255 to [0, 1], can be put in front of the
-graph as ``x * scale + offset`` (a ``Mul`` and an ``Add``).
+(``out = x @ W + b``); the activations ``Sigmoid``, ``Tanh``, ``Relu``,
+``LeakyRelu`` (``PRelu`` in float64, whose slope tensor keeps the exact
+alpha) and ``Softmax`` (axis 1); ``BatchNorm`` a ``BatchNormalization`` in
+inference mode (the running statistics); ``Flatten`` a ``Flatten``.
+``Identity`` and ``Dropout`` (the identity at inference) add no node. Input
+scaling, e.g. pixels 0-255 to [0, 1], can be put in front of the graph as
+``x * scale + offset`` (a ``Mul`` and an ``Add``).
 
 The opset and the IR version are set explicitly (default opset 17, IR
 version 8, both widely supported), not taken from whatever the installed
 ``onnx`` package would stamp.
+
+Usage (needs the ``onnx`` extra, so it is not run as a doctest)::
+
+    import onnxruntime as ort
+    from glassnet.export import PIXEL_SCALES, to_onnx
+
+    to_onnx(net, "fashion.onnx", input_scale=PIXEL_SCALES["unit"])
+    session = ort.InferenceSession("fashion.onnx")
+    label, probabilities = session.run(None, {"input": raw_pixels.astype(np.float32)})
 """
 
 from __future__ import annotations
@@ -102,14 +111,6 @@ def to_onnx(network: Any, path: str | os.PathLike[str] | None = None, *,
     ImportError
         when the ``onnx`` package is missing (``pip install 'glassnet[onnx]'``).
 
-    Examples
-    --------
-    >>> import glassnet
-    >>> from glassnet.export import to_onnx
-    >>> net = glassnet.mlp([4, 8, 3], seed=0)
-    >>> model = to_onnx(net)
-    >>> [o.name for o in model.graph.output]
-    ['label', 'probabilities']
     """
     onnx = _require_onnx()
     from onnx import helper
@@ -126,15 +127,14 @@ def to_onnx(network: Any, path: str | os.PathLike[str] | None = None, *,
     rank = 1 + len(input_shape)
     for i, layer in enumerate(network.layers):
         x, rank = _export_layer(graph, i, layer, x, rank)
-    produced = _export_head(graph, network, x, wanted)
+    label_is_vector = _export_head(graph, network, x, wanted)
 
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     n_out = network.n_out
     shapes: dict[str, tuple[int, list[Any]]] = {
         "probabilities": (elem, [BATCH, n_out]),
         "output": (elem, [BATCH, n_out]),
-        "label": (onnx.TensorProto.INT64, [BATCH] if produced.get("label_is_vector", True)
-                  else [BATCH, n_out]),
+        "label": (onnx.TensorProto.INT64, [BATCH] if label_is_vector else [BATCH, n_out]),
     }
     graph_outputs = [helper.make_tensor_value_info(name, *shapes[name]) for name in wanted]
     graph_input = helper.make_tensor_value_info(INPUT_NAME, elem, [BATCH, *input_shape])
@@ -325,16 +325,18 @@ def _exportable_layer_names() -> list[str]:
     return names + [n for n in ("BatchNorm", "Flatten") if hasattr(glayers, n)]
 
 
-def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, ...]
-                 ) -> dict[str, bool]:
-    """The requested outputs from the last layer's tensor ``out``, as ``predict`` decodes it."""
+def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, ...]) -> bool:
+    """The requested outputs from the last layer's tensor ``out``, as ``predict`` decodes it.
+
+    Returns whether ``label`` has one value per sample (else one per output).
+    """
     loss = network.loss
     n_out = network.n_out
     label_is_vector = True
     if "output" in wanted:
         graph.node("Identity", [out], "output")
     if network.task == "regression":
-        return {}
+        return True
     if isinstance(loss, SoftmaxCrossEntropy):
         proba = ("Softmax", {"axis": 1})
         # labels from the logits, as Network.predict does: softmax keeps their order
@@ -366,7 +368,7 @@ def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, .
                 graph.node("Squeeze", [as_int, axes], "label")
             else:
                 graph.node("Cast", [above], "label", to=_int64())
-    return {"label_is_vector": label_is_vector}
+    return label_is_vector
 
 
 def _int64() -> int:
