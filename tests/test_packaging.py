@@ -126,3 +126,13 @@ def test_installed_wheel_runs_outside_the_checkout(built, tmp_path):
     cli = subprocess.run([sys.executable, "-m", "glassnet", "--version"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
     assert cli.stdout.strip() == f"glassnet {glassnet.__version__}"
+
+
+def test_twine_accepts_both_for_upload(built):
+    """``twine check``: the metadata and the page render as PyPI will render them (offline)."""
+    _require("twine")
+    wheel, sdist = built
+    result = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", str(wheel),
+                             str(sdist)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2
