@@ -66,3 +66,17 @@ def test_bad_dtype_and_input():
         layer.forward(np.zeros((4, 5), dtype=np.float32))
     with pytest.raises(DTypeError, match="float32 arrays but got float64 input"):
         layer.forward(np.zeros((4, 3)))
+
+
+def test_the_old_rng_keyword_still_works_with_a_deprecation_warning():
+    import pytest
+
+    from glassnet.layers import Dense, Dropout
+
+    with pytest.warns(DeprecationWarning, match="use seed="):
+        old = Dense(3, 2, rng=7)
+    np.testing.assert_array_equal(old.params["W"], Dense(3, 2, seed=7).params["W"])
+    with pytest.warns(DeprecationWarning, match="use seed="):
+        Dropout(0.5, rng=1)
+    with pytest.raises(TypeError, match="seed= only"):
+        Dense(3, 2, seed=1, rng=1)
