@@ -778,3 +778,31 @@ def test_metadata_is_kept_and_must_be_json(tmp_path):
     with pytest.raises(TypeError, match="metadata must be a dict"):
         save(net, tmp_path / "bad.npz", metadata=["not", "a", "dict"])
     assert not (tmp_path / "bad.npz").exists()
+
+
+def test_registered_custom_loss_and_optimizer_round_trip(tmp_path):
+    from glassnet.losses import MeanSquaredError, register_loss
+    from glassnet.optimizers import register_optimizer
+
+    class HalfMSE(MeanSquaredError):
+        """Half the mean squared error, a loss of one's own."""
+
+        name = "half_mse_for_the_test"
+
+        def loss(self, y_true, y_pred):
+            return 0.5 * super().loss(y_true, y_pred)
+
+        def grad(self, y_true, y_pred):
+            return super().grad(y_true, y_pred) * y_pred.dtype.type(0.5)
+
+    class PlainSGD(SGD):
+        """SGD under another name, an optimizer of one's own."""
+
+    register_loss(HalfMSE)
+    register_optimizer(PlainSGD)
+    net = Network([Dense(N_IN, 3, seed=0)], loss=HalfMSE())
+    X = np.random.default_rng(0).standard_normal((20, N_IN)).astype(np.float32)
+    net.fit(X, np.zeros((20, 3)), optimizer=PlainSGD(0.1), epochs=1, verbose=0)
+    loaded = load(save(net, tmp_path / "own.npz", optimizer=net.optimizer))
+    assert type(loaded.loss) is HalfMSE and type(loaded.optimizer) is PlainSGD
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from ._validation import as_float_batch, check_choice, check_dtype, check_positive_int
+from ._validation import (
+    as_2d_float,
+    as_float_batch,
+    check_choice,
+    check_dtype,
+    check_positive_int,
+)
 from .errors import DTypeError, ShapeError
 from .layers import Layer
 from .losses import Loss, get_loss
@@ -260,6 +267,9 @@ class Network:
 
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
         """``X`` checked and converted once, at the boundary; builds the network if needed."""
+        shape = self.input_shape
+        if shape is not None and len(shape) == 1 and self.layers[0].input_kind == "float":
+            return as_2d_float(X, dtype=self.dtype, name=name, n_features=shape[0])
         if self.layers[0].input_kind == "int":
             arr = np.asarray(X)
             if arr.dtype.kind not in "iu":
@@ -273,7 +283,9 @@ class Network:
 
     def _checked_outputs(self, out: NDArray) -> NDArray:
         """``out``, unless it holds NaN or infinity: then say why instead of answering."""
-        if np.isfinite(out).all():
+        # A sum is NaN or infinite whenever an entry is: one quick reduction
+        # (this runs for every prediction), and the full test only if it fails.
+        if math.isfinite(np.add.reduce(out, axis=None)) or np.isfinite(out).all():
             return out
         bad = [name for name, p in self.parameters.items() if not np.isfinite(p).all()]
         if bad:
