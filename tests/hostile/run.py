@@ -44,6 +44,9 @@ sys.path.insert(0, str(HERE))
 TIME_LIMIT = 10.0  # seconds per call
 MEMORY_CAP = 64 << 20  # bytes traced per call beyond the file itself...
 MEMORY_PER_FILE_BYTE = 4  # ...plus this many times the file's size
+# A picture's memory is bounded by Pillow's decompression-bomb limit, not by its file size:
+# PIL.Image.MAX_IMAGE_PIXELS (89 million) pixels of up to 4 bytes.
+IMAGE_MEMORY_CAP = 400 << 20
 ADDRESS_SPACE = 3 << 30  # the worker's hard limit: a blow-up ends as MemoryError, not a dead box
 
 
@@ -102,7 +105,8 @@ def verdict(result: dict) -> str | None:
         return f"{result['outcome']}: {result['detail']}"
     if result["outcome"] == "loaded" and result["must_refuse"]:
         return f"silent load: {result['detail']}"
-    limit = MEMORY_CAP + MEMORY_PER_FILE_BYTE * result["size"]
+    cap = IMAGE_MEMORY_CAP if result["target"] == "image" else MEMORY_CAP
+    limit = cap + MEMORY_PER_FILE_BYTE * result["size"]
     if result["peak"] > limit:
         return f"traced {result['peak']} bytes, over the limit of {limit}"
     return None
