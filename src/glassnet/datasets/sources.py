@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -104,6 +105,9 @@ def find_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
+_RACY_NS = 3 * 10**9  # a file modified this recently is not recorded as verified
+
+
 class _Stamps:
     """Which files were verified, by path, size and mtime: ``<cache_dir>/<name>.verified.json``."""
 
@@ -127,6 +131,8 @@ class _Stamps:
 
     def record(self, file: Path, sha256: str) -> None:
         key, signature = self._key(file)
+        if time.time_ns() - signature[1] < _RACY_NS:
+            return  # it could still change within this mtime's clock tick: check it next time
         self.entries[key] = [*signature, sha256]
         self.changed = True
 
