@@ -247,10 +247,10 @@ def _read_member(f: BinaryIO, member: _Member, dtype: DTypeLike, shape: tuple[in
         raise _fail(path, f"{what}: {what_is_wrong} (member of {member.size} bytes for a "
                           f"{len(raw)}-byte header and {count} x {want.itemsize}-byte items)")
     flat = aligned_zeros(count, want)
-    got = f.readinto(memoryview(flat).cast("B")) if count else 0  # type: ignore[attr-defined]
+    got = f.readinto(flat.data.cast("B")) if count else 0  # type: ignore[attr-defined]
     if got != count * want.itemsize:
         raise _fail(path, f"{what}: the file ended inside its data")
-    crc = zlib.crc32(memoryview(flat).cast("B"), zlib.crc32(raw)) if count else zlib.crc32(raw)
+    crc = zlib.crc32(flat.data.cast("B"), zlib.crc32(raw)) if count else zlib.crc32(raw)
     if crc != member.crc:
         raise _fail(path, f"{what}: CRC-32 mismatch (stored {member.crc:08x}, computed "
                           f"{crc:08x}); the file is corrupt")

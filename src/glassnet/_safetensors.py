@@ -158,7 +158,7 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
         f.write(text)
         for _, _, array in arrays:
             if array.size:
-                f.write(memoryview(array).cast("B"))
+                f.write(array.data.cast("B"))
     return Path(path)
 
 
@@ -357,7 +357,7 @@ def _read_one(f: BinaryIO, t: TensorInfo, header: Header, aligned: bool) -> NDAr
     count = math.prod(t.shape)
     flat = aligned_zeros(count, t.dtype) if aligned else np.zeros(count, t.dtype)
     f.seek(header.data_start + t.begin)
-    got = f.readinto(memoryview(flat).cast("B")) if count else 0  # type: ignore[attr-defined]
+    got = f.readinto(flat.data.cast("B")) if count else 0  # type: ignore[attr-defined]
     if got != t.nbytes:
         raise _fail(header.path, f"tensor {t.name!r}: the file ended after {got} of its "
                                  f"{t.nbytes} bytes (it changed while it was read)")

@@ -134,12 +134,10 @@ def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> NDA
     """
     path = Path(path)
     try:
-        data: bytes | bytearray = path.read_bytes()
+        raw = path.read_bytes()
     except IsADirectoryError:
         raise DataFormatError(f"{path}: is a folder, expected an IDX file") from None
-    if is_gzip(data):
-        data = _gunzip_capped(bytes(data), path, max_bytes)
-    return _parse(data, path)
+    return _parse(_gunzip_capped(raw, path, max_bytes) if is_gzip(raw) else raw, path)
 
 
 def _parse(data: bytes | bytearray, path: Path) -> NDArray:

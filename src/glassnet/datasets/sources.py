@@ -232,7 +232,7 @@ def _locate(name: str, stems: Sequence[str], places: list[tuple[str, Path | None
             stamps: _Stamps, *, sha256: Mapping[str, str], mirrors: Sequence[str],
             download: bool, content_sha256: bool, progress: bool, timeout: float
             ) -> dict[str, Path]:
-    notes = []
+    notes: list[str] = []
     for label, folder in places:
         found, note = _look(folder, stems)
         if len(found) == len(stems):
