@@ -25,6 +25,7 @@ This module knows nothing of networks; ``glassnet.io`` builds on it.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import struct
@@ -163,8 +164,6 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
 
 
 def _dumps(header: dict[str, Any]) -> bytes:
-    import json
-
     return json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -187,22 +186,14 @@ def _fail(path: Path, problem: str) -> ModelFormatError:
     return ModelFormatError(f"{path}: {problem}")
 
 
-class _open:  # noqa: N801 - used like open()
-    """Open ``path`` for reading, turning a missing file into a clear FileNotFoundError."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        try:
-            self.file: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in __exit__
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no model file at {path}") from None
-        except IsADirectoryError:
-            raise ModelFormatError(f"{path}: is a folder, not a model file") from None
-
-    def __enter__(self) -> BinaryIO:
-        return self.file
-
-    def __exit__(self, *exc: object) -> None:
-        self.file.close()
+def _open(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading; a missing file is a FileNotFoundError saying so."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no model file at {path}") from None
+    except IsADirectoryError:
+        raise ModelFormatError(f"{path}: is a folder, not a model file") from None
 
 
 def _parse_header(f: BinaryIO, path: Path, max_header_bytes: int) -> Header:
