@@ -9,9 +9,11 @@ Pillow is an optional dependency: ``pip install 'glassnet[images]'``.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,13 +55,14 @@ def _open(image: Any, Image: Any) -> Any:
         raise TypeError(
             f"image must be a file path or a PIL.Image.Image, got {type(image).__name__}"
         )
+    # Read the bytes first: a damaged chunk length can make Pillow ask the file for 2 GB at
+    # once (a read that reserves that much); from memory it gets only what there is.
+    data = io.BytesIO(Path(image).read_bytes())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(image) as opened:
+            with Image.open(data) as opened:
                 opened.load()
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
     except Image.UnidentifiedImageError as exc:
         raise DataFormatError(
             f"{image}: not an image Pillow can read; expected a PNG, JPEG or similar file"
