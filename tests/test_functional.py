@@ -64,3 +64,62 @@ def test_one_hot():
         F.one_hot([3], 3)
     with pytest.raises(ValueError, match="shape"):
         F.one_hot([[1]], 3)
+
+
+# -- accuracy in the tails and no overflow anywhere ------------------------------------------
+def test_sigmoid_left_tail_in_float64():
+    assert F.sigmoid(np.array([-40.0]))[0] == pytest.approx(4.248354255291589e-18, rel=1e-15)
+    z = np.linspace(-700, 36, 2001)
+    reference = np.exp(z) / (1 + np.exp(z))  # exact enough: exp(z) neither over- nor underflows
+    np.testing.assert_allclose(F.sigmoid(z), reference, rtol=4e-16)
+
+
+def test_sigmoid_left_tail_in_float32():
+    z = np.linspace(-87, 15, 1001).astype(np.float32)
+    reference = 1 / (1 + np.exp(-z.astype(np.float64)))
+    np.testing.assert_allclose(F.sigmoid(z), reference, rtol=3e-7)
+    deep = np.array([-88, -95, -100, -103], dtype=np.float32)  # subnormal results
+    s = F.sigmoid(deep)
+    assert s.dtype == np.float32 and np.all(s > 0) and np.all(np.diff(s) < 0)
+    assert F.sigmoid(np.array([-104.0], np.float32))[0] == 0  # below the smallest subnormal
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_extremes_without_warnings(dtype):
+    big = np.finfo(dtype).max
+    z = np.array([-np.inf, -big, -1e30, 0.0, 1e30, big, np.inf, np.nan], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            s = F.sigmoid(z)
+    np.testing.assert_array_equal(s, np.array([0, 0, 0, 0.5, 1, 1, 1, np.nan], dtype=dtype))
+
+
+def test_sigmoid_in_place_and_of_integers():
+    z = np.array([-50.0, 0.0, 2.0])
+    expected = F.sigmoid(z.copy())
+    assert F.sigmoid(z, out=z) is z
+    np.testing.assert_array_equal(z, expected)
+    np.testing.assert_allclose(F.sigmoid(np.array([0, 1])), [0.5, 1 / (1 + np.exp(-1))])
+
+
+@pytest.mark.parametrize("dtype, low, high, rtol", [(np.float64, -700, 10, 1e-12),
+                                                    (np.float32, -87, 5, 2e-5)])
+def test_logit_inverts_sigmoid_in_both_tails(dtype, low, high, rtol):
+    """Far left exactly; on the right only while 1 - sigmoid(z) keeps enough digits."""
+    z = np.linspace(low, high, 997).astype(dtype)
+    z = z[np.abs(z) > 0.01]  # relative error near 0 is meaningless
+    np.testing.assert_allclose(F.logit(F.sigmoid(z)), z, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_log_softmax_at_the_largest_float(dtype):
+    big = np.finfo(dtype).max
+    z = np.array([[big, -big, 0.0], [big, big, big], [-big, -big, -big]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = F.softmax(z.copy())
+        log_p = F.log_softmax(z)
+    np.testing.assert_allclose(p, [[1, 0, 0], [1 / 3] * 3, [1 / 3] * 3], rtol=1e-6)
+    assert log_p[0, 0] == 0 and log_p[0, 1] == -np.inf  # -2*big is below the dtype's range
+    np.testing.assert_allclose(log_p[1:], np.log(1 / 3), rtol=1e-6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -15,16 +16,51 @@ import pytest
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Serves files from a folder, plus two misbehaving routes.
+    """Serves files from a folder, plus misbehaving routes.
 
     ``/short/<name>`` announces a Content-Length larger than the body it sends
-    and closes the connection; ``/slow/<name>`` waits before answering.
+    and closes the connection; ``/slow/<name>`` waits before answering;
+    ``/trickle/<name>`` sends the file one byte every 0.1 s (for at most 5 s);
+    ``/reset/<name>`` sends half the file and resets the connection. Every
+    path requested is appended to ``server.hits``.
     """
 
     def log_message(self, format: str, *args: object) -> None:
         """Say nothing: keep the test output clean."""
 
+    def _misbehave(self, route: str) -> None:
+        body = (Path(self.directory) / self.path[len(route) + 2:]).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        if route == "reset":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            # linger 0: close() sends a reset instead of an orderly end
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        stop = time.monotonic() + 5.0  # bounded: the server must be able to shut down
+        for i in range(len(body)):
+            if time.monotonic() > stop:
+                break
+            try:
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+            except OSError:
+                break  # the client gave up, as it should
+            time.sleep(0.1)
+        self.close_connection = True
+
     def do_GET(self) -> None:
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        for route in ("trickle", "reset"):
+            if self.path.startswith(f"/{route}/"):
+                self._misbehave(route)
+                return
         if self.path.startswith("/short/"):
             body = b"\x1f\x8b" + b"only part of the promised body"
             self.send_response(200)
@@ -49,6 +85,7 @@ class _QuietServer(ThreadingHTTPServer):
 class Server:
     root: Path  # files put here are served
     url: str  # base URL, without a trailing slash
+    hits: list[str]  # every path requested, in order
 
     def put(self, name: str, data: bytes) -> Path:
         path = self.root / name
@@ -65,11 +102,13 @@ def http_server(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     handler = functools.partial(_Handler, directory=str(root))
     server = _QuietServer(("127.0.0.1", 0), handler)
+    server.hits = []  # type: ignore[attr-defined]
     # a short poll interval makes shutdown() quick
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield Server(root=root, url=f"http://127.0.0.1:{server.server_address[1]}")
+        yield Server(root=root, url=f"http://127.0.0.1:{server.server_address[1]}",
+                     hits=server.hits)  # type: ignore[attr-defined]
     finally:
         server.shutdown()
         server.server_close()

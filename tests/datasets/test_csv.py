@@ -140,3 +140,10 @@ def test_real_book_test_sample_matches_mnist(shared_data):
     images = read_idx(require_file(shared_data / "mnist" / "t10k-images-idx3-ubyte.gz"))
     np.testing.assert_array_equal(X, images[:10].reshape(10, 784))
     assert y.tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+def test_a_huge_bad_field_is_shown_shortened(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("1," + "9" * 5000 + "," + ",".join(["0"] * 783) + "\n")
+    with pytest.raises(DataFormatError, match=r"huge\.csv, line 1: field 2 is '9{40}\.\.\. \(5000"):
+        read_digits_csv(path)

@@ -52,9 +52,9 @@ def _bad_field(fields: list[str], where: str) -> DataFormatError:
         try:
             int(field)
         except ValueError:
-            return DataFormatError(
-                f"{where}: field {col} is {field.strip()!r}, expected an integer"
-            )
+            shown = field.strip()
+            shown = shown if len(shown) <= 40 else f"{shown[:40]}... ({len(shown)} characters)"
+            return DataFormatError(f"{where}: field {col} is {shown!r}, expected an integer")
     return DataFormatError(f"{where}: a value is too large, expected pixels 0..255 and a label")
 
 

@@ -35,6 +35,7 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {dt.newbyteorder("="): code for code, dt in IDX_DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIMS = 4
+MAX_BYTES = 2 << 30  # the largest IDX file read_idx accepts unless told otherwise
 
 
 def is_gzip(data: bytes) -> bool:
@@ -42,23 +43,80 @@ def is_gzip(data: bytes) -> bool:
     return data[:2] == _GZIP_MAGIC
 
 
-def _decompress(data: bytes, path: Path) -> bytes:
+def _gunzip_capped(data: bytes, path: Path, max_bytes: int) -> bytearray:
+    """Decompress ``data`` but never past the size its own IDX header implies.
+
+    The header (the first 4 + 4 x ndim decompressed bytes) fixes the file's
+    exact length, so a gzip bomb, or a stream longer than its header says,
+    is refused after at most that many bytes plus one, never by running out
+    of memory. ``max_bytes`` caps what a lying header may ask for.
+    """
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # 16: expect the gzip wrapper
+    out = bytearray()
+    pending = data
+
+    def pull(target: int) -> None:
+        nonlocal pending
+        while len(out) < target and not inflater.eof:
+            chunk = inflater.decompress(pending, min(target - len(out), 1 << 24))
+            pending = inflater.unconsumed_tail
+            out.extend(chunk)
+            if not chunk and not pending:
+                return  # the input ran out: a truncated stream
+
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+        pull(4)
+        if len(out) < 4 or out[:2] != b"\0\0" or out[2] not in IDX_DTYPES \
+                or not 1 <= out[3] <= _MAX_DIMS:
+            return out  # not an IDX header: _parse names the problem
+        pull(4 + 4 * out[3])
+        expected = _implied_size(bytes(out)) if len(out) >= 4 + 4 * out[3] else len(out)
+        if expected > max_bytes:
+            raise DataFormatError(
+                f"{path}: the IDX header declares {expected} bytes, more than the limit of "
+                f"{max_bytes}; pass max_bytes= to read a larger file"
+            )
+        pull(expected + 1)  # one byte more than allowed shows a stream that is too long
+        if len(out) <= expected and not inflater.eof:
+            pull(expected + 1)
+    except zlib.error as exc:
         raise DataFormatError(
-            f"{path}: the gzip stream is corrupt or truncated ({exc}); expected a complete "
-            f"gzip file, found {len(data)} bytes that do not decompress. Delete the file "
-            "and download it again"
+            f"{path}: the gzip stream is corrupt ({exc}); expected a complete gzip file of "
+            f"{len(data)} bytes that decompresses. Delete the file and download it again"
         ) from exc
+    if len(out) > expected:
+        raise DataFormatError(
+            f"{path}: the decompressed data is longer than the {expected} bytes its IDX header "
+            "declares (trailing bytes, or a gzip bomb); the file is corrupt"
+        )
+    if not inflater.eof:
+        raise DataFormatError(
+            f"{path}: the gzip stream is truncated after {len(out)} decompressed bytes; "
+            "delete the file and download it again"
+        )
+    if inflater.unused_data:
+        raise DataFormatError(
+            f"{path}: {len(inflater.unused_data)} bytes follow the end of the gzip stream; "
+            "expected one gzip stream holding one IDX file"
+        )
+    return out
 
 
-def read_idx(path: str | os.PathLike[str]) -> NDArray:
+def _implied_size(header: bytes) -> int:
+    """The total length in bytes (header and payload) that an IDX header declares."""
+    dtype, ndim = IDX_DTYPES[header[2]], header[3]
+    shape = struct.unpack(f">{ndim}I", header[4:4 + 4 * ndim])
+    return 4 + 4 * ndim + math.prod(shape) * dtype.itemsize
+
+
+def read_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> NDArray:
     """Read an IDX file, gzip-compressed or raw, into an array.
 
     Parameters
     ----------
     path : path of the file
+    max_bytes : refuse a file whose header declares more bytes than this
+        (2 GiB by default; MNIST's largest file is 47 MB)
 
     Returns
     -------
@@ -71,15 +129,18 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray:
         Bad magic number, unknown type code, a dimension count outside 1..4,
         a corrupt gzip stream, or a payload whose size is not the product of
         the dimensions times the item size (truncated file or trailing bytes).
+        A compressed file is never decompressed past the size its header
+        declares, so a gzip bomb costs no more memory than an honest file.
     """
     path = Path(path)
-    data = path.read_bytes()
-    if is_gzip(data):
-        data = _decompress(data, path)
-    return _parse(data, path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise DataFormatError(f"{path}: is a folder, expected an IDX file") from None
+    return _parse(_gunzip_capped(raw, path, max_bytes) if is_gzip(raw) else raw, path)
 
 
-def _parse(data: bytes, path: Path) -> NDArray:
+def _parse(data: bytes | bytearray, path: Path) -> NDArray:
     if len(data) < 4:
         raise DataFormatError(
             f"{path}: too short for an IDX header: expected at least 4 bytes, found {len(data)}"

@@ -9,7 +9,11 @@ Pillow is an optional dependency: ``pip install 'glassnet[images]'``.
 
 from __future__ import annotations
 
+import io
 import os
+import struct
+import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,20 +40,53 @@ def _pillow() -> tuple[Any, Any]:
 
 
 def _open(image: Any, Image: Any) -> Any:
+    """The picture, fully decoded, or a DataFormatError naming the file and the problem.
+
+    Pillow reports a damaged file with a bare ``OSError`` ("image file is
+    truncated"), a decompression bomb with its own error (or a warning for
+    a merely very large picture) and an empty picture not at all; each
+    becomes one error that names the file.
+    """
+    import warnings
+
     if isinstance(image, Image.Image):
-        return image
+        return _check_not_empty(image, "the image given")
     if not isinstance(image, (str, os.PathLike)):
         raise TypeError(
             f"image must be a file path or a PIL.Image.Image, got {type(image).__name__}"
         )
+    # Read the bytes first: a damaged chunk length can make Pillow ask the file for 2 GB at
+    # once (a read that reserves that much); from memory it gets only what there is.
+    data = io.BytesIO(Path(image).read_bytes())
     try:
-        with Image.open(image) as opened:
-            opened.load()
-            return opened
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(data) as opened:
+                opened.load()
     except Image.UnidentifiedImageError as exc:
         raise DataFormatError(
             f"{image}: not an image Pillow can read; expected a PNG, JPEG or similar file"
         ) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DataFormatError(
+            f"{image}: the picture is too large to decode safely ({exc}); shrink it first, or "
+            "raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file"
+        ) from exc
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as exc:
+        # truncated or damaged data; Pillow's message does not say which file
+        raise DataFormatError(
+            f"{image}: the image file is damaged or truncated ({type(exc).__name__}: {exc})"
+        ) from exc
+    return _check_not_empty(opened, str(image))
+
+
+def _check_not_empty(img: Any, what: str) -> Any:
+    if img.width < 1 or img.height < 1:
+        raise DataFormatError(
+            f"{what}: the picture is empty ({img.width}x{img.height} pixels); expected a "
+            "picture of a digit at least 1 pixel wide and high"
+        )
+    return img
 
 
 def _flatten_alpha(img: Any, Image: Any) -> Any:
@@ -100,7 +137,9 @@ def image_to_input(
     ImportError
         Pillow is not installed.
     DataFormatError
-        The file is not an image Pillow can read.
+        The file is not an image Pillow can read, is truncated or damaged,
+        is a decompression bomb, or the picture is empty; the message names
+        the file.
     """
     check_scale(scale)
     Image, ImageOps = _pillow()

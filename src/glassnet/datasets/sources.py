@@ -13,16 +13,31 @@ For a data set called ``name`` (e.g. ``"fashion-mnist"``) the places are:
 The first folder holding *all* the requested files wins, so files of one
 data set are never mixed from two places. A file counts as present as
 ``<stem>`` or ``<stem>.gz``.
+
+Files found in the system folders or the cache are checked against their
+SHA-256 the first time they are used, and the check is recorded in
+``<cache_dir>/<name>.verified.json`` (by path, size and modification time),
+so later loads only compare a ``stat``. A corrupt file in the cache is
+deleted and downloaded again (or refused, when downloads are off); a corrupt
+file in a system folder is refused with a ``DataFormatError`` naming it.
+Folders you name yourself (``path=``, ``$GLASSNET_DATA``) are trusted as
+they are. An uncompressed file is checked only when the checksums are of the
+decompressed content (``content_sha256=True``); else only its ``.gz`` can be.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import time
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..errors import DataNotFoundError
-from .download import fetch
+from .._atomic import atomic_write
+from ..errors import DataFormatError, DataNotFoundError
+from .download import content_limit, fetch, sha256_of
 
 __all__ = [
     "ENV_VAR",
@@ -90,6 +105,66 @@ def find_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
+_RACY_NS = 3 * 10**9  # a file modified this recently is not recorded as verified
+
+
+class _Stamps:
+    """Which files were verified, by path, size and mtime: ``<cache_dir>/<name>.verified.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.changed = False
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            self.entries: dict[str, list] = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            self.entries = {}  # none yet, or unreadable: verify again
+
+    @staticmethod
+    def _key(file: Path) -> tuple[str, list]:
+        info = file.stat()
+        return str(file.resolve()), [info.st_size, info.st_mtime_ns]
+
+    def verified(self, file: Path, sha256: str) -> bool:
+        key, signature = self._key(file)
+        return self.entries.get(key) == [*signature, sha256]
+
+    def record(self, file: Path, sha256: str) -> None:
+        key, signature = self._key(file)
+        if time.time_ns() - signature[1] < _RACY_NS:
+            return  # it could still change within this mtime's clock tick: check it next time
+        self.entries[key] = [*signature, sha256]
+        self.changed = True
+
+    def forget(self, file: Path) -> None:
+        self.changed |= self.entries.pop(str(file.resolve()), None) is not None
+
+    def save(self) -> None:
+        """Write the record; a cache that cannot be written only means checking again later."""
+        if self.changed:
+            with contextlib.suppress(OSError):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(self.path) as f:
+                    f.write(json.dumps(self.entries, indent=0, sort_keys=True).encode())
+
+
+def _mismatch(file: Path, expected: str | None, content: bool, stamps: _Stamps) -> str | None:
+    """Why ``file`` is not the expected file (its actual hash, or a reason), or None if it is."""
+    if expected is None or (not content and not file.name.endswith(".gz")):
+        return None  # nothing to check it against
+    expected = expected.lower()
+    if stamps.verified(file, expected):
+        return None
+    try:
+        actual = sha256_of(file, content=content, max_content_bytes=content_limit(file))
+    except (EOFError, zlib.error, ValueError, OSError) as exc:
+        return f"it cannot be read as a gzip file ({exc})"
+    if actual != expected:
+        return f"its SHA-256 is {actual}, expected {expected}"
+    stamps.record(file, expected)
+    return None
+
+
 def _look(folder: Path | None, stems: Sequence[str]) -> tuple[dict[str, Path], str]:
     """The files of ``stems`` found in ``folder``, and a note on what is missing."""
     if folder is None:
@@ -122,7 +197,8 @@ def locate(
     ----------
     name : data set name, also the subfolder name (``"mnist"``)
     stems : file names without ``.gz`` (``"t10k-labels-idx1-ubyte"``)
-    sha256 : expected SHA-256 per stem, checked on downloads only
+    sha256 : expected SHA-256 per stem, checked on downloads and, once, on files found in
+        the system folders or the cache (a stem without one is not checked)
     mirrors : base URLs a download tries in order; ``stems[i] + ".gz"`` is fetched
     path, cache_dir, environ, system_dirs : override the places searched (see the
         module docstring); ``environ`` defaults to ``os.environ``
@@ -142,32 +218,49 @@ def locate(
     places = candidate_folders(
         name, path=path, environ=environ, system_dirs=system_dirs, cache_dir=cache_dir
     )
-    notes = []
+    cache = cache_folder(name, cache_dir=cache_dir, environ=environ)
+    stamps = _Stamps(cache.parent / f"{name}.verified.json")
+    try:
+        return _locate(name, stems, places, cache, stamps, sha256=sha256, mirrors=mirrors,
+                       download=download, content_sha256=content_sha256, progress=progress,
+                       timeout=timeout)
+    finally:
+        stamps.save()
+
+
+def _locate(name: str, stems: Sequence[str], places: list[tuple[str, Path | None]], cache: Path,
+            stamps: _Stamps, *, sha256: Mapping[str, str], mirrors: Sequence[str],
+            download: bool, content_sha256: bool, progress: bool, timeout: float
+            ) -> dict[str, Path]:
+    notes: list[str] = []
     for label, folder in places:
         found, note = _look(folder, stems)
         if len(found) == len(stems):
-            return found
+            if label == "system folder":
+                _refuse_corrupt(found, sha256, content_sha256, stamps)
+            if label != "user cache" or not _drop_corrupt(found, sha256, content_sha256,
+                                                          stamps, notes):
+                return found
+            note = "corrupt files removed, to be downloaded again"
         notes.append(label + (f" ({folder})" if folder is not None else "") + f": {note}")
-    cache = cache_folder(name, cache_dir=cache_dir, environ=environ)
     if not download:
         notes.append("download: not attempted (download=False)")
     elif not mirrors:
         notes.append("download: no mirrors given")
     else:
         try:
-            return {
-                stem: find_file(cache, stem)
-                or fetch(
-                    f"{stem}.gz",
-                    mirrors=mirrors,
-                    sha256=sha256[stem],
-                    dest_dir=cache,
-                    content_sha256=content_sha256,
-                    progress=progress,
-                    timeout=timeout,
-                )
-                for stem in stems
-            }
+            present = {s: p for s in stems if (p := find_file(cache, s)) is not None}
+            _drop_corrupt(present, sha256, content_sha256, stamps, notes)
+            result = {}
+            for stem in stems:
+                cached = find_file(cache, stem)
+                if cached is None:
+                    cached = fetch(f"{stem}.gz", mirrors=mirrors, sha256=sha256[stem],
+                                   dest_dir=cache, content_sha256=content_sha256,
+                                   progress=progress, timeout=timeout)
+                    stamps.record(cached, sha256[stem].lower())  # fetch has just verified it
+                result[stem] = cached
+            return result
         except OSError as exc:  # DataNotFoundError from fetch, or the cache is not writable
             notes.append(
                 f"download into {cache}: failed\n     " + str(exc).replace("\n", "\n     ")
@@ -179,3 +272,29 @@ def locate(
         f"(or to a folder with a '{name}' subfolder), or call with download=True and a working "
         f"internet connection to fetch them into {cache}."
     )
+
+
+def _refuse_corrupt(found: Mapping[str, Path], sha256: Mapping[str, str], content: bool,
+                    stamps: _Stamps) -> None:
+    """Raise DataFormatError for the first file of ``found`` that is not what it should be."""
+    for stem, file in found.items():
+        why = _mismatch(file, sha256.get(stem), content, stamps)
+        if why:
+            raise DataFormatError(
+                f"{file}: not the expected {stem}: {why}. The file is corrupt or of another "
+                "version; replace it, or pass path= a folder with the right files"
+            )
+
+
+def _drop_corrupt(found: Mapping[str, Path], sha256: Mapping[str, str], content: bool,
+                  stamps: _Stamps, notes: list[str]) -> bool:
+    """Delete the cached files of ``found`` that fail their checksum; True if any did."""
+    dropped = False
+    for stem, file in found.items():
+        why = _mismatch(file, sha256.get(stem), content, stamps)
+        if why:
+            stamps.forget(file)
+            file.unlink()
+            notes.append(f"user cache: removed corrupt {file} ({why})")
+            dropped = True
+    return dropped
