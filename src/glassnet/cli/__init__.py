@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                        help="stop when the validation loss has not improved for PATIENCE epochs")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    train.add_argument("-o", "--output", default="model.npz",
-                       help="model file to write (default model.npz)")
+    train.add_argument("-o", "--output", default="model.safetensors",
+                       help="model file to write (default model.safetensors; a name ending "
+                            "in .npz writes the format of glassnet 0.1)")
     train.add_argument("--plots", metavar="DIR", default=None,
                        help="also draw training curves, confusion matrix, ... into DIR")
     train.set_defaults(run=commands.train)
