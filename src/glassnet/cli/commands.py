@@ -123,7 +123,8 @@ def _check_output_path(output: str) -> None:
     """Refuse a model path that cannot be written, before any training time is spent."""
     path = Path(output)
     if path.is_dir():
-        raise ValueError(f"-o {output} is a folder; give a file name such as {path / 'model.safetensors'}")
+        raise ValueError(f"-o {output} is a folder; give a file name such as "
+                         f"{path / 'model.safetensors'}")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save the model to {output}: the folder {path.parent} "
                                 "does not exist; create it first")
