@@ -57,6 +57,17 @@ class NeuralNetwork:
     network : the engine's ``Network`` underneath
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> NeuralNetwork:
+        # Runs before the arguments are bound, so NeuralNetwork(X, y) gets this
+        # message instead of "missing 2 required positional arguments".
+        first = args[0] if args else kwargs.get("input_nodes")
+        if np.ndim(first) > 0:  # type: ignore[arg-type]
+            raise TypeError(
+                "this is the book's neuralNetwork(inputnodes, hiddennodes, outputnodes, "
+                "learningrate); for the blog's NeuralNetwork(x, y) use "
+                "glassnet.blog.NeuralNetwork")
+        return super().__new__(cls)
+
     def __init__(self, input_nodes: int, hidden_nodes: int, output_nodes: int,
                  learning_rate: float, *, seed: int | np.random.Generator | None = None,
                  fused: bool | None = None) -> None:
