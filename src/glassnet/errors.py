@@ -14,6 +14,7 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "ModelFormatError",
+    "TrainingHealthWarning",
 ]
 
 
@@ -42,3 +43,10 @@ class DataNotFoundError(GlassnetError, FileNotFoundError):
 
 class ModelFormatError(GlassnetError, ValueError):
     """A model file is malformed, truncated or of an unknown format version."""
+
+
+class TrainingHealthWarning(UserWarning):
+    """Training runs but something in it looks wrong (``glassnet.training.health``).
+
+    Each message says what was seen, with numbers, and what to try.
+    """
