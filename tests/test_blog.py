@@ -193,3 +193,13 @@ def test_bad_settings_are_refused(kwargs, match):
 def test_repr_shows_shapes():
     assert repr(NeuralNetwork(X, Y, seed=0)) == (
         "NeuralNetwork(x: (4, 3), y: (4, 1), hidden=4, lr=1.0, bias=False)")
+
+
+def test_zero_one_targets_make_the_engine_network_a_classifier():
+    nn = NeuralNetwork(X, Y, seed=0)
+    assert nn.network.task == "classification"
+    for _ in range(1500):
+        nn.feedforward()
+        nn.backprop()
+    np.testing.assert_array_equal(nn.network.predict(X.astype(float)), [0, 1, 1, 0])
+    assert NeuralNetwork(X, Y * 0.8, seed=0).network.task == "regression"

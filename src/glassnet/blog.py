@@ -67,7 +67,8 @@ class NeuralNetwork:
     layer1 : ndarray (n_samples, hidden), the hidden activations of the last
         ``feedforward``
     output : ndarray (n_samples, n_outputs), zeros until the first ``feedforward``
-    network : the engine's ``Network`` underneath
+    network : the engine's ``Network`` underneath; a classifier (``predict``
+        gives labels) when every target is 0 or 1, else a regressor
 
     Examples
     --------
@@ -101,8 +102,11 @@ class NeuralNetwork:
         n_in, n_out = self.input.shape[1], self.y.shape[1]
         dense1 = Dense(n_in, self.hidden, bias=self.bias, init="zeros", dtype=np.float64)
         dense2 = Dense(self.hidden, n_out, bias=self.bias, init="zeros", dtype=np.float64)
+        # 0/1 targets are classes (the blog's use): then network.predict gives labels
+        # and plots.plot_decision_boundary(nn.network, ...) draws the boundary.
+        task = "classification" if np.isin(self.y, (0.0, 1.0)).all() else "regression"
         self.network = Network([dense1, Sigmoid(), dense2, Sigmoid()], loss=SumSquaredError(),
-                               task="regression")
+                               task=task)
         # The blog's start: np.random.rand, uniform on [0, 1).
         self.weights1 = rng.random((n_in, self.hidden))
         self.weights2 = rng.random((self.hidden, n_out))

@@ -69,6 +69,7 @@ def test_unscaled_inputs(moons):
         warnings.simplefilter("always")
         check = fit(gn.mlp([2, 16, 2], activation="tanh", seed=0), X * 255, y, epochs=1)
     assert kinds(check)[0] == "inputs"
+    assert record[0].filename == __file__  # the warning names the caller's line
     assert re.match(r"the inputs are not scaled: they range from -4\d\d.* to 5\d\d.*, far "
                     r"outside \[-10, 10\].*X / 255", messages(record)[0])
 

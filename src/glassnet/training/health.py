@@ -30,6 +30,8 @@ those on the logged loss and accuracy still run.
 from __future__ import annotations
 
 import copy
+import os
+import sys
 import warnings
 from typing import TYPE_CHECKING
 
@@ -138,7 +140,7 @@ class HealthCheck(Callback):
             return
         self._warned.add((check, layer))
         self.issued.append((check, message))
-        warnings.warn(message, TrainingHealthWarning, stacklevel=3)
+        warnings.warn(message, TrainingHealthWarning, stacklevel=_caller_level())
 
     def _check_inputs(self, X: NDArray) -> None:
         if X.size == 0 or X.dtype.kind not in "biuf":
@@ -257,6 +259,21 @@ class HealthCheck(Callback):
                 f"are {ratio:.1e} times the last layer's (RMS {last:.2g}), so the early "
                 f"layers of this network of {len(dense)} Dense layers barely learn; use ReLU "
                 "instead of sigmoid/tanh, He initialisation, or fewer layers"))
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside glassnet (the user's ``fit`` call).
+
+    So the warning names the user's line, not this module, whichever way
+    the loop reaches the callback.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _labels(y: NDArray) -> NDArray:
