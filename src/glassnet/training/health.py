@@ -19,7 +19,7 @@ with ``glassnet.errors.TrainingHealthWarning``) about:
 
 Each kind of warning is given at most once per layer and training run.
 The sample checks use up to ``max_samples`` evenly spaced rows of ``X`` and
-a copy of the network, so they change nothing in the run (no weights, no
+copies of the network's layers, so they change nothing in the run (no weights, no
 random generators, no running statistics). Without ``X`` the checks that
 need data (inputs, saturation, dead ReLU, vanishing gradients) are skipped;
 those on the logged loss and accuracy still run.
@@ -40,7 +40,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_non_negative, check_positive, check_positive_int
 from ..errors import ShapeError, TrainingHealthWarning
-from ..layers import Dense, ReLU, Sigmoid, Tanh
+from ..layers import Dense, Layer, ReLU, Sigmoid, Tanh
+from ..losses import Loss
 from .callbacks import Callback
 
 if TYPE_CHECKING:
@@ -127,12 +128,16 @@ class HealthCheck(Callback):
             self._check_chance(network)
         if self.X is not None:
             sample = self._sample_rows()
-            # A copy: its forward passes draw no dropout masks from, and update no
-            # caches or statistics of, the network being trained.
-            probe = copy.deepcopy(network)
-            self._check_activations(probe, self.X[sample])
+            # Copies of the layers (only they: not the optimizer or any data the
+            # network may hold): their forward passes draw no dropout masks from,
+            # and update no caches or statistics of, the network being trained.
+            layers = copy.deepcopy(network.layers)
+            X = self.X[sample].astype(network.dtype)
+            self._check_activations(layers, X)
             if self.y is not None:
-                self._check_gradients(probe, self.X[sample], self.y[sample])
+                targets = network.loss.prepare_targets(self.y[sample], network.n_out,
+                                                       network.dtype)
+                self._check_gradients(layers, network.loss, X, targets)
 
     # -- the checks --------------------------------------------------------
     def _warn(self, check: str, message: str, layer: int = -1) -> None:
@@ -202,11 +207,11 @@ class HealthCheck(Callback):
         n = self.X.shape[0]
         return np.unique(np.linspace(0, n - 1, min(n, self.max_samples)).astype(np.intp))
 
-    def _check_activations(self, network: Network, X: NDArray) -> None:
-        last_dense = max(i for i, la in enumerate(network.layers) if isinstance(la, Dense))
-        out = X.astype(network.dtype)
+    def _check_activations(self, layers: list[Layer], X: NDArray) -> None:
+        last_dense = max(i for i, la in enumerate(layers) if isinstance(la, Dense))
+        out = X
         n = out.shape[0]
-        for i, layer in enumerate(network.layers):
+        for i, layer in enumerate(layers):
             out = layer.forward(out, training=False)
             if i > last_dense:
                 break  # the output layer's activation may rightly be saturated
@@ -237,16 +242,20 @@ class HealthCheck(Callback):
                         "they no longer learn; lower the learning rate, use He initialisation "
                         "(init='he_uniform'), scale the inputs, or try LeakyReLU"), i)
 
-    def _check_gradients(self, probe: Network, X: NDArray, y: NDArray) -> None:
-        dense = [i for i, la in enumerate(probe.layers) if isinstance(la, Dense)]
+    def _check_gradients(self, layers: list[Layer], loss: Loss, X: NDArray,
+                         targets: NDArray) -> None:
+        dense = [i for i, la in enumerate(layers) if isinstance(la, Dense)]
         if len(dense) < 2:
             return
-        targets = probe.loss.prepare_targets(y, probe.n_out, probe.dtype)
-        out = probe.forward(X.astype(probe.dtype), training=True)
-        probe.backward(probe.loss.grad(targets, out))
+        out = X
+        for layer in layers:
+            out = layer.forward(out, training=True)
+        dout = loss.grad(targets, out)
+        for layer in reversed(layers):
+            dout = layer.backward(dout)
 
         def rms(i: int) -> float:
-            grad = probe.layers[i].grads["W"].astype(np.float64)
+            grad = layers[i].grads["W"].astype(np.float64)
             return float(np.sqrt(np.mean(grad * grad)))
 
         first, last = rms(dense[0]), rms(dense[-1])
