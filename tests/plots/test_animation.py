@@ -70,3 +70,22 @@ def test_needs_two_inputs():
     X = np.zeros((4, 3))
     with pytest.raises(Exception, match="must have shape \\(n_samples, 2\\)"):
         boundary_animation(gn.mlp([3, 4, 2]), X, np.zeros(4, dtype=int))
+
+
+def test_missing_matplotlib_gives_the_install_hint(moons, monkeypatch):
+    import sys
+
+    from glassnet.plots import capacity_sweep
+
+    X, y = moons
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    net = gn.mlp([2, 4, 2], seed=0)
+    before = net.get_weights()
+    with pytest.raises(ImportError, match=r"pip install 'glassnet\[plot\]'"):
+        boundary_animation(net, X, y, epochs=2)
+    for name, value in net.get_weights().items():  # refused before any training
+        np.testing.assert_array_equal(value, before[name])
+    sweep = capacity_sweep(X, y, X, y, hidden=(2,), epochs=1)  # the numbers need no matplotlib
+    with pytest.raises(ImportError, match=r"pip install 'glassnet\[plot\]'"):
+        sweep.plot()

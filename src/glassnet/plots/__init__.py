@@ -30,17 +30,20 @@ Examples
 
 from ._figure import DPI as DPI
 from ._figure import require_matplotlib as require_matplotlib
-from .animation import BoundaryAnimation, boundary_animation
-from .capacity import CapacitySweep, capacity_sweep, plot_capacity_sweep
+
+# These train a network and return a result that shows itself in Jupyter
+# (a GIF, a table with .plot()), not a Figure: importable, but not in
+# __all__, which lists the functions that return a Figure.
+from .animation import BoundaryAnimation as BoundaryAnimation
+from .animation import boundary_animation as boundary_animation
+from .capacity import CapacitySweep as CapacitySweep
+from .capacity import capacity_sweep as capacity_sweep
+from .capacity import plot_capacity_sweep
 from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
 from .points import plot_dataset, plot_decision_boundary
 from .training import plot_confusion_matrix, plot_history
 
 __all__ = [
-    "BoundaryAnimation",
-    "CapacitySweep",
-    "boundary_animation",
-    "capacity_sweep",
     "plot_backquery",
     "plot_capacity_sweep",
     "plot_confusion_matrix",
