@@ -212,3 +212,10 @@ def test_the_blogs_call_on_the_books_class_points_to_the_blogs_class():
                                             r"glassnet.blog.NeuralNetwork") as info:
             call()
         assert "0." not in str(info.value)  # no array printed
+
+
+def test_signature_still_shows_the_books_arguments():
+    import inspect
+
+    assert list(inspect.signature(NeuralNetwork).parameters) == [
+        "input_nodes", "hidden_nodes", "output_nodes", "learning_rate", "seed", "fused"]

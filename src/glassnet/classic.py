@@ -17,6 +17,7 @@ descriptions always agree.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -90,6 +91,9 @@ class NeuralNetwork:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
             fused = n_weights >= FUSE_FROM and numba_available()
         self.fused = fused
+
+    # __new__ takes *args: inspect.signature (which io reads) shows __init__'s arguments
+    __signature__ = inspect.Signature(list(inspect.signature(__init__).parameters.values())[1:])
 
     # The book stores weights as (next layer x this layer); the engine as
     # (this layer x next layer). Transposed views keep one copy of the numbers.
