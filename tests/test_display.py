@@ -25,3 +25,11 @@ def test_pretty_printer_shows_the_text():
     printer = Printer()
     Summary(net.summary(), network_html(net))._repr_pretty_(printer, False)
     assert printer.out == [net.summary()]
+
+
+def test_the_network_shows_as_a_table_and_its_summary_too():
+    net = gn.mlp([2, 3, 2], seed=0)
+    assert net._repr_html_() == network_html(net)
+    summary = net.summary()
+    assert isinstance(summary, Summary) and summary._repr_html_() == network_html(net)
+    assert summary.startswith("#  layer")  # still the text table for print

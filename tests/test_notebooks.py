@@ -44,6 +44,7 @@ def test_first_network_tutorial_runs(tmp_path, monkeypatch):
     html = [o["data"]["text/html"] for _, o in outputs if "text/html" in o.get("data", {})]
     assert any("glassnet-trace" in h and "0.298371109" in h for h in html)
     assert any(h.startswith("<img src='data:image/gif;base64,") for h in html)
+    assert any(h.startswith("<table class='glassnet-summary'>") for h in html)
     text = "".join(o.get("text", "") for _, o in outputs)
     assert "new w5 = 0.35891648, new w1 = 0.149780716" in text
     assert "TrainingHealthWarning" in text and "learning rate is probably too high" in text

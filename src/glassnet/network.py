@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._aligned import aligned_zeros
+from ._display import Summary, network_html
 from ._validation import (
     as_2d_float,
     check_choice,
@@ -269,7 +270,10 @@ class Network:
         body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]]
         body += [line, f"loss: {self.loss!r}   task: {self.task}   dtype: {self.dtype}",
                  f"total parameters: {self.n_parameters:,}"]
-        return "\n".join(body)
+        return Summary("\n".join(body), network_html(self))  # a str; a table in Jupyter
+
+    def _repr_html_(self) -> str:
+        return network_html(self)
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""
