@@ -191,6 +191,7 @@ def _net(*layers, loss="sse"):
     (lambda: trace_step(_net(gn.Dense(2, 2)), np.full((1, 2), np.nan), np.zeros((1, 2))),
      ValueError, "NaN"),
     (lambda: trace_step("mazur", lr=0), ValueError, "lr must be > 0"),
+    (lambda: trace_step("mazur", digits=0), ValueError, "digits must be a positive integer"),
 ])
 def test_refusals_say_what_to_do(make, error, match):
     with pytest.raises(error, match=match):
@@ -214,3 +215,15 @@ def test_cli_prints_and_writes(tmp_path, capsys):
     assert "η = 0.1" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["trace", "--preset", "nope"])
+
+
+def test_cli_output_folder_must_exist(tmp_path, capsys):
+    from glassnet.cli import main
+
+    assert main(["trace", "-o", str(tmp_path / "missing" / "step.txt")]) == 1
+    assert "glassnet trace: error:" in capsys.readouterr().err
+
+
+def test_digits_sets_the_printed_precision():
+    text = trace_step("mazur", digits=4).to_text()
+    assert "= 0.2984\n" in text and "0.298371109" not in text

@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import functional as F
 from ._trace_views import StepTrace
 from ._tracer import TracedLayer, Tracer
-from ._validation import check_positive
+from ._validation import check_positive, check_positive_int
 from .errors import ShapeError
 from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import Loss
@@ -137,13 +137,14 @@ def trace_step(network_or_preset: Network | str = "mazur", x: ArrayLike | None =
                         f"{sorted(PRESETS)}, got {type(network_or_preset).__name__}")
     lr = check_positive(lr, "lr")
     h = check_positive(h, "h")
+    digits = check_positive_int(digits, "digits")
     layers = _layers_of(network)
     x_arr = _check_x(x_arr, layers[0].W.shape[0])
     targets, loss_kind, c = _targets_and_loss(network.loss, y_arr, x_arr.shape[0],
                                               layers[-1].W.shape[1])
     tracer = Tracer(layers, loss_kind, c, lr, bool(update_biases), h, digits, labels)
     trace = tracer.run(x_arr, targets)
-    trace.title, trace.description = title, description
+    trace.title, trace.description, trace.digits = title, description, digits
     trace.engine_max_difference = _engine_difference(network, x_arr, y_arr, layers, trace)
     trace.sections.append(tracer.engine_section(trace.engine_max_difference, network))
     if apply:
