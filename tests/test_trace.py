@@ -227,3 +227,14 @@ def test_cli_output_folder_must_exist(tmp_path, capsys):
 def test_digits_sets_the_printed_precision():
     text = trace_step("mazur", digits=4).to_text()
     assert "= 0.2984\n" in text and "0.298371109" not in text
+
+
+@pytest.mark.parametrize("n_out, x, y", [
+    (2, [0.5, -1.0], [0.2, 0.9]),                    # one sample given as vectors
+    (1, [[0.5, -1.0], [0.1, 0.2]], [0.3, 0.7]),      # one output: a target per sample
+])
+def test_vector_forms_of_x_and_y(n_out, x, y):
+    net = gn.mlp([2, 3, n_out], activation="sigmoid", loss="sse", seed=0, dtype=np.float64)
+    trace = trace_step(net, np.array(x), np.array(y))
+    assert trace.arrays["y"].shape == (np.atleast_2d(x).shape[0], n_out)
+    assert trace.engine_max_difference < 1e-14

@@ -145,7 +145,7 @@ def trace_step(network_or_preset: Network | str = "mazur", x: ArrayLike | None =
     tracer = Tracer(layers, loss_kind, c, lr, bool(update_biases), h, digits, labels)
     trace = tracer.run(x_arr, targets)
     trace.title, trace.description, trace.digits = title, description, digits
-    trace.engine_max_difference = _engine_difference(network, x_arr, y_arr, layers, trace)
+    trace.engine_max_difference = _engine_difference(network, x_arr, targets, layers, trace)
     trace.sections.append(tracer.engine_section(trace.engine_max_difference, network))
     if apply:
         for layer in layers:
@@ -205,7 +205,9 @@ def _targets_and_loss(loss: Loss, y: NDArray, n: int, n_out: int
         y = F.one_hot(y, n_out, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 1 and y.shape[0] == n_out and n == 1:
-        y = y.reshape(1, -1)
+        y = y.reshape(1, -1)  # the targets of one sample
+    elif y.ndim == 1 and n_out == 1:
+        y = y.reshape(-1, 1)  # one target per sample
     if y.shape != (n, n_out):
         raise ShapeError(f"y must have shape ({n}, {n_out}) (or integer labels ({n},)) to "
                          f"match x and the network's outputs, got {y.shape}")
@@ -227,13 +229,15 @@ def _targets_and_loss(loss: Loss, y: NDArray, n: int, n_out: int
     return y, "squared", float(c)
 
 
-def _engine_difference(network: Network, x: NDArray, y: NDArray, layers: list[TracedLayer],
-                       trace: StepTrace) -> float:
-    """Largest |engine gradient - traced gradient| over every parameter."""
-    xin = x.astype(network.dtype)
-    targets = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
-    out = network.forward(xin, training=True)
-    _, dout = network.loss.loss_and_grad(targets, out)
+def _engine_difference(network: Network, x: NDArray, targets: NDArray,
+                       layers: list[TracedLayer], trace: StepTrace) -> float:
+    """Largest |engine gradient - traced gradient| over every parameter.
+
+    ``targets`` are the trace's dense (n, n_out) targets, which every loss
+    traced here accepts (one-hot rows for the cross-entropy).
+    """
+    out = network.forward(x.astype(network.dtype), training=True)
+    _, dout = network.loss.loss_and_grad(targets.astype(network.dtype), out)
     network.backward(dout)
     worst = 0.0
     for layer in layers:
