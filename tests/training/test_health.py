@@ -218,3 +218,10 @@ def test_bad_settings(kwargs, error, match):
 def test_every_check_is_named():
     assert set(CHECKS) == {"inputs", "saturation", "dead_relu", "loss", "chance",
                            "vanishing_gradients"}
+
+
+def test_data_that_does_not_fit_the_network_is_refused(moons):
+    X, y = moons
+    with pytest.raises(ShapeError, match="X with 3 features .* but the network takes 2"):
+        gn.mlp([2, 4, 2]).fit(X, y, epochs=1, verbose=0,
+                              callbacks=[HealthCheck(np.zeros((len(X), 3)))])

@@ -117,6 +117,10 @@ class HealthCheck(Callback):
     def on_train_begin(self, network: Network) -> None:
         self.issued, self._warned, self._losses, self._accuracies = [], set(), [], []
         if self.X is not None:
+            if self.X.shape[1] != network.n_in:
+                raise ShapeError(f"HealthCheck was given X with {self.X.shape[1]} features "
+                                 f"(shape {self.X.shape}) but the network takes "
+                                 f"{network.n_in}; pass the data given to fit")
             self._check_inputs(self.X)
 
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
@@ -208,7 +212,8 @@ class HealthCheck(Callback):
         return np.unique(np.linspace(0, n - 1, min(n, self.max_samples)).astype(np.intp))
 
     def _check_activations(self, layers: list[Layer], X: NDArray) -> None:
-        last_dense = max(i for i, la in enumerate(layers) if isinstance(la, Dense))
+        last_dense = max((i for i, la in enumerate(layers) if isinstance(la, Dense)),
+                         default=len(layers))
         out = X
         n = out.shape[0]
         for i, layer in enumerate(layers):
