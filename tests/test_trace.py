@@ -238,3 +238,11 @@ def test_vector_forms_of_x_and_y(n_out, x, y):
     trace = trace_step(net, np.array(x), np.array(y))
     assert trace.arrays["y"].shape == (np.atleast_2d(x).shape[0], n_out)
     assert trace.engine_max_difference < 1e-14
+
+
+def test_huge_weighted_inputs_do_not_overflow():
+    net = gn.mlp([2, 2, 2], activation="sigmoid", loss="sse", seed=0, dtype=np.float64,
+                 output_activation="sigmoid")
+    net.layers[0].params["W"][...] = [[-900.0, 900.0], [0.0, 0.0]]
+    trace = trace_step(net, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    np.testing.assert_array_equal(trace.arrays["a1"], [[0.0, 1.0]])

@@ -36,7 +36,7 @@ class TracedLayer:
 
 def _activate(kind: str, z: NDArray, alpha: float) -> NDArray:
     if kind == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        return F.sigmoid(z)  # 1 / (1 + e^-z), computed without overflow for any z
     if kind == "tanh":
         return np.tanh(z)
     if kind == "relu":
