@@ -246,3 +246,25 @@ def test_huge_weighted_inputs_do_not_overflow():
     net.layers[0].params["W"][...] = [[-900.0, 900.0], [0.0, 0.0]]
     trace = trace_step(net, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
     np.testing.assert_array_equal(trace.arrays["a1"], [[0.0, 1.0]])
+
+
+def test_matrix_form_for_a_mini_batch():
+    net = gn.mlp([2, 2, 2], activation="sigmoid", loss="sse", seed=0, dtype=np.float64,
+                 output_activation="sigmoid")
+    X, y = np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    trace = trace_step(net, X, y)
+    section = next(s for s in trace.sections if s.title == "The same in matrix form")
+    lines = {line.name: line for line in section.lines}
+    assert lines["Z1"].formula.startswith("X·W1 + b1   (2×2 · 2×2)")
+    np.testing.assert_allclose(trace.arrays["dW1"], X.T @ trace.arrays["delta1"], rtol=1e-15)
+    w = trace.arrays["dW1"]
+    assert lines["∂C/∂W1"].value is None
+    assert lines["∂C/∂W1"].numbers.startswith(f"[[{w[0, 0]:.9g}, ")
+    data = json.loads(trace.to_json())
+    matrix = next(s for s in data["sections"] if s["title"] == "The same in matrix form")
+    assert all(line["value"] is None for line in matrix["lines"])
+    assert "| Z1 | X·W1 + b1" in trace.to_markdown()
+    # one sample: only when asked
+    assert "The same in matrix form" not in trace_step("mazur").to_text()
+    assert "A2 = σ(Z2)\n     = [[0.75136507, 0.772928465]]" in trace_step(
+        "mazur", matrix_form=True).to_text()

@@ -21,12 +21,15 @@ def fmt(value: float, digits: int = 9) -> str:
 
 @dataclass
 class Line:
-    """One quantity: ``name = formula = numbers = value`` (``label``: another name for it)."""
+    """One quantity: ``name = formula = numbers = value`` (``label``: another name for it).
+
+    ``value`` is None for a matrix, whose entries are all in ``numbers``.
+    """
 
     name: str
     formula: str
     numbers: str
-    value: float
+    value: float | None
     label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,8 +87,10 @@ class StepTrace:
                 label = f"  ({line.label})" if line.label else ""
                 head = f"  {line.name}{label} = "
                 pad = " " * (len(head) - 2) + "= "
-                value = fmt(line.value, self.digits)
-                if line.formula in ("input", "target") or line.formula.startswith(("weight",
+                value = self._value(line)
+                if line.value is None:
+                    out += [f"{head}{line.formula}", f"{pad}{line.numbers}"]
+                elif line.formula in ("input", "target") or line.formula.startswith(("weight",
                                                                                    "bias")):
                     out.append(f"{head}{value}   [{line.formula}]")
                 elif line.numbers == value:
@@ -93,6 +98,9 @@ class StepTrace:
                 else:
                     out += [f"{head}{line.formula}", f"{pad}{line.numbers}", f"{pad}{value}"]
         return "\n".join(out)
+
+    def _value(self, line: Line) -> str:
+        return "" if line.value is None else fmt(line.value, self.digits)
 
     def __str__(self) -> str:
         return self.to_text()
@@ -110,7 +118,7 @@ class StepTrace:
                 for line in section.lines:
                     name = line.name + (f" ({line.label})" if line.label else "")
                     out.append(f"| {_md(name)} | {_md(line.formula)} | {_md(line.numbers)} | "
-                               f"{fmt(line.value, self.digits)} |")
+                               f"{self._value(line)} |")
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
@@ -131,7 +139,7 @@ class StepTrace:
                 name = line.name + (f" ({line.label})" if line.label else "")
                 out.append(f"<tr><td style='{cell}'>{esc(name)}</td><td style='{cell}'>"
                            f"{esc(line.formula)}</td><td style='{cell}'>{esc(line.numbers)}"
-                           f"</td><td style='{cell}'><b>{esc(fmt(line.value, self.digits))}"
+                           f"</td><td style='{cell}'><b>{esc(self._value(line))}"
                            "</b></td></tr>")
             out.append("</table>")
         out.append("</div>")

@@ -64,9 +64,11 @@ _ACT_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "L
 
 class Tracer:
     def __init__(self, layers: list[TracedLayer], loss_kind: str, c: float, lr: float,
-                 update_biases: bool, h: float, digits: int, labels: dict[str, str]) -> None:
+                 update_biases: bool, h: float, digits: int, labels: dict[str, str],
+                 matrix_form: bool | None = None) -> None:
         self.layers, self.loss_kind, self.c, self.lr = layers, loss_kind, c, lr
         self.update_biases, self.h, self.digits, self.labels = update_biases, h, digits, labels
+        self.matrix_form = matrix_form
 
     def f(self, v: float) -> str:
         return fmt(v, self.digits)
@@ -144,6 +146,8 @@ class Tracer:
                                 "δ is ∂C/∂z, a unit's share of the blame; each weight's "
                                 "gradient is the activation feeding it times the δ it feeds.",
                                 bwd))
+        if self.matrix_form or (self.matrix_form is None and n > 1):
+            sections.append(self.matrix_section(arrays))
         check_lines, worst = self.gradcheck(x, y, params, grads)
         sections.append(Section("Gradient check", "Each gradient against the central "
                                 f"difference quotient [C(p + h) − C(p − h)] / 2h, "
@@ -282,6 +286,49 @@ class Tracer:
                         lines.append(Line(f"∂C/∂a{k - 1}{ij}", terms, nums,
                                           float(dC_da_l[s, i])))
         return grads, lines
+
+    def m(self, a: NDArray) -> str:
+        """A vector or matrix with its entries written out, row by row."""
+        if a.ndim == 1:
+            return "[" + ", ".join(self.f(v) for v in a) + "]"
+        return "[" + ", ".join(self.m(row) for row in a) + "]"
+
+    def matrix_section(self, arrays: dict[str, NDArray]) -> Section:
+        """The same step with whole matrices, one row per sample, as the engine computes it."""
+        L = len(self.layers)
+        lines: list[Line] = []
+        shape = "×".join
+        for layer in self.layers:
+            k = layer.number
+            prev = "X" if k == 1 else f"A{k - 1}"
+            a_prev = arrays["x"] if k == 1 else arrays[f"a{k - 1}"]
+            bias = f" + b{k}" if layer.b is not None else ""
+            lines.append(Line(f"Z{k}", f"{prev}·W{k}{bias}   ({shape(map(str, a_prev.shape))} · "
+                              f"{shape(map(str, layer.W.shape))})", self.m(arrays[f"z{k}"]),
+                              None))
+            lines.append(Line(f"A{k}", f"{_ACT_SYMBOL[layer.activation]}(Z{k})",
+                              self.m(arrays[f"a{k}"]), None))
+        grad_formula = ("2·" + _fraction(self.c) + f"(A{L} − Y)" if self.loss_kind == "squared"
+                        else f"(softmax(A{L}) − Y) / n")
+        lines.append(Line(f"∂C/∂A{L}", grad_formula, self.m(arrays[f"dC/da{L}"]), None))
+        for layer in reversed(self.layers):
+            k = layer.number
+            prev = "X" if k == 1 else f"A{k - 1}"
+            factor = {"sigmoid": f" ⊙ A{k} ⊙ (1 − A{k})", "tanh": f" ⊙ (1 − A{k}²)",
+                      "relu": f" ⊙ [Z{k} > 0]", "leaky_relu": f" ⊙ (1 if Z{k} > 0 else α)",
+                      "identity": ""}[layer.activation]
+            lines.append(Line(f"δ{k}", f"∂C/∂A{k}{factor}", self.m(arrays[f"delta{k}"]), None))
+            lines.append(Line(f"∂C/∂W{k}", f"{prev}ᵀ·δ{k}   (sums over the samples)",
+                              self.m(arrays[f"dW{k}"]), None))
+            if layer.b is not None:
+                lines.append(Line(f"∂C/∂b{k}", f"column sums of δ{k}",
+                                  self.m(arrays[f"db{k}"]), None))
+            if k > 1:
+                lines.append(Line(f"∂C/∂A{k - 1}", f"δ{k}·W{k}ᵀ",
+                                  self.m(arrays[f"dC/da{k - 1}"]), None))
+        return Section("The same in matrix form", "Each row is one sample: the network "
+                       "computes a whole mini-batch with a few matrix products, and each weight "
+                       "gradient sums the samples' contributions.", lines)
 
     def delta_line(self, layer: TracedLayer, k: int, n: int, s: int, j: int, dC_da: NDArray,
                    z: NDArray, a: NDArray, delta: NDArray) -> Line:

@@ -82,7 +82,8 @@ class _Preset:
 def trace_step(network_or_preset: Network | str = "mazur", x: ArrayLike | None = None,
                y: ArrayLike | None = None, *, lr: float | None = None,
                update_biases: bool | None = None, apply: bool = False,
-               h: float = 1e-6, digits: int = 9) -> StepTrace:
+               matrix_form: bool | None = None, h: float = 1e-6, digits: int = 9
+               ) -> StepTrace:
     """One gradient-descent step on ``(x, y)``, with every number, formula and check.
 
     Parameters
@@ -98,6 +99,8 @@ def trace_step(network_or_preset: Network | str = "mazur", x: ArrayLike | None =
         (default: the preset's, else True)
     apply : also write the new parameters into the network (in its dtype);
         by default the network is left as it was
+    matrix_form : add the step in matrix form (whole mini-batch at once, as
+        the engine computes it); by default, for more than one sample
     h : step of the central difference quotients ``(C(p + h) - C(p - h)) / 2h``
     digits : significant digits printed
 
@@ -142,7 +145,8 @@ def trace_step(network_or_preset: Network | str = "mazur", x: ArrayLike | None =
     x_arr = _check_x(x_arr, layers[0].W.shape[0])
     targets, loss_kind, c = _targets_and_loss(network.loss, y_arr, x_arr.shape[0],
                                               layers[-1].W.shape[1])
-    tracer = Tracer(layers, loss_kind, c, lr, bool(update_biases), h, digits, labels)
+    tracer = Tracer(layers, loss_kind, c, lr, bool(update_biases), h, digits, labels,
+                    matrix_form)
     trace = tracer.run(x_arr, targets)
     trace.title, trace.description, trace.digits = title, description, digits
     trace.engine_max_difference = _engine_difference(network, x_arr, targets, layers, trace)
