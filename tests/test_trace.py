@@ -208,6 +208,8 @@ def test_cli_prints_and_writes(tmp_path, capsys):
     assert main(["trace", "--preset", "moons", "--format", "html", "-o", str(path)]) == 0
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "two moons" in page
+    assert main(["trace", "--format", "html", "-o", str(path)]) == 0
+    assert "<title>Matt Mazur&#x27;s step-by-step" in path.read_text(encoding="utf-8")
     path = tmp_path / "step.json"
     assert main(["trace", "--preset", "book", "--format", "json", "-o", str(path)]) == 0
     assert json.loads(path.read_text(encoding="utf-8"))["lr"] == 0.3

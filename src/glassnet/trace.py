@@ -16,8 +16,9 @@ and records each quantity element by element with its formula, the same
 formula with the numbers filled in, and the value; checks every gradient
 against a central difference quotient; runs the engine's own backward on
 the same sample and records how far its gradients are from these; and
-evaluates the loss again after the step. ``StepTrace`` shows it all as
-plain text, Markdown, HTML (in Jupyter) or JSON.
+evaluates the loss again after the step. For a mini-batch it adds the same
+step in matrix form, as the engine computes it. ``StepTrace`` shows it all
+as plain text, Markdown, HTML (in Jupyter) or JSON.
 
 Presets: ``"mazur"`` (Matt Mazur's worked 2-2-2 example), ``"book"`` (a
 3-3-3 network without biases, as in the book) and ``"moons"`` (a 2-3-2

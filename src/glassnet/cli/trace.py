@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     text = {"text": trace.to_text, "markdown": trace.to_markdown, "html": trace.to_html,
             "json": trace.to_json}[args.format]()
     if args.format == "html":
-        text = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{trace.title}"
-                f"</title></head><body>{text}</body></html>")
+        text = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+                f"{html.escape(trace.title)}</title></head><body>{text}</body></html>")
     if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
