@@ -207,7 +207,8 @@ def test_the_blogs_call_on_the_books_class_points_to_the_blogs_class():
     import glassnet
 
     X, y = np.random.default_rng(0).random((200, 3)), np.zeros((200, 1))
-    for call in (lambda: glassnet.NeuralNetwork(X, y), lambda: NeuralNetwork(X, y, 4)):
+    for call in (lambda: glassnet.NeuralNetwork(X, y), lambda: NeuralNetwork(X, y, 4),
+                 lambda: NeuralNetwork(3, 4, y, 0.1), lambda: NeuralNetwork(input_nodes=X)):
         with pytest.raises(TypeError, match=r"for the blog's NeuralNetwork\(x, y\) use "
                                             r"glassnet.blog.NeuralNetwork") as info:
             call()

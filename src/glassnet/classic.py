@@ -61,8 +61,8 @@ class NeuralNetwork:
     def __new__(cls, *args: Any, **kwargs: Any) -> NeuralNetwork:
         # Runs before the arguments are bound, so NeuralNetwork(X, y) gets this
         # message instead of "missing 2 required positional arguments".
-        first = args[0] if args else kwargs.get("input_nodes")
-        if np.ndim(first) > 0:  # type: ignore[arg-type]
+        values = [*args, *kwargs.values()]
+        if any(np.ndim(v) > 0 for v in values if not isinstance(v, np.random.Generator)):
             raise TypeError(
                 "this is the book's neuralNetwork(inputnodes, hiddennodes, outputnodes, "
                 "learningrate); for the blog's NeuralNetwork(x, y) use "
