@@ -10,7 +10,7 @@ EXPECTED = [
     "ReLU", "SGD", "ShapeError", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SumSquaredError", "Tanh", "__version__", "datasets", "functional", "gradcheck",
     "gradcheck_loss", "gradcheck_network", "initializers", "io", "layers", "losses", "mlp",
-    "neuralNetwork", "optimizers", "plots", "training",
+    "neuralNetwork", "optimizers", "plots", "training", "blog", "trace",
 ]
 
 

@@ -1,6 +1,18 @@
 """glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
 
-from . import datasets, functional, initializers, io, layers, losses, optimizers, plots, training
+from . import (
+    blog,
+    datasets,
+    functional,
+    initializers,
+    io,
+    layers,
+    losses,
+    optimizers,
+    plots,
+    trace,
+    training,
+)
 from .classic import NeuralNetwork, neuralNetwork
 from .errors import (
     DataFormatError,
@@ -62,6 +74,7 @@ __all__ = [
     "SumSquaredError",
     "Tanh",
     "__version__",
+    "blog",
     "datasets",
     "functional",
     "gradcheck",
@@ -75,5 +88,6 @@ __all__ = [
     "neuralNetwork",
     "optimizers",
     "plots",
+    "trace",
     "training",
 ]

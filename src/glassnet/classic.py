@@ -17,6 +17,7 @@ descriptions always agree.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,17 @@ class NeuralNetwork:
     network : the engine's ``Network`` underneath
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> NeuralNetwork:
+        # Runs before the arguments are bound, so NeuralNetwork(X, y) gets this
+        # message instead of "missing 2 required positional arguments".
+        values = [*args, *kwargs.values()]
+        if any(np.ndim(v) > 0 for v in values if not isinstance(v, np.random.Generator)):
+            raise TypeError(
+                "this is the book's neuralNetwork(inputnodes, hiddennodes, outputnodes, "
+                "learningrate); for the blog's NeuralNetwork(x, y) use "
+                "glassnet.blog.NeuralNetwork")
+        return super().__new__(cls)
+
     def __init__(self, input_nodes: int, hidden_nodes: int, output_nodes: int,
                  learning_rate: float, *, seed: int | np.random.Generator | None = None,
                  fused: bool | None = None) -> None:
@@ -88,6 +100,9 @@ class NeuralNetwork:
     @property
     def _output(self) -> Dense:
         return self.network.layers[2]  # type: ignore[return-value]
+
+    # __new__ takes *args: inspect.signature (which io reads) shows __init__'s arguments
+    __signature__ = inspect.Signature(list(inspect.signature(__init__).parameters.values())[1:])
 
     # The book stores weights as (next layer x this layer); the engine as
     # (this layer x next layer). Transposed views keep one copy of the numbers.

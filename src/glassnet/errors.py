@@ -15,6 +15,7 @@ __all__ = [
     "DataNotFoundError",
     "ModelFormatError",
     "ExportError",
+    "TrainingHealthWarning",
 ]
 
 
@@ -47,3 +48,10 @@ class ModelFormatError(GlassnetError, ValueError):
 
 class ExportError(GlassnetError, ValueError):
     """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
+
+
+class TrainingHealthWarning(UserWarning):
+    """Training runs but something in it looks wrong (``glassnet.training.health``).
+
+    Each message says what was seen, with numbers, and what to try.
+    """

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from ._display import Summary, network_html
 from ._validation import (
     as_2d_float,
     as_float_batch,
@@ -400,7 +401,10 @@ class Network:
                  + (f"   non-trainable state: {n_state:,}" if n_state else "")]
         if not self.built:
             body.append("not built yet: shapes are known after build(input_shape) or the first fit")
-        return "\n".join(body)
+        return Summary("\n".join(body), network_html(self))  # a str; a table in Jupyter
+
+    def _repr_html_(self) -> str:
+        return network_html(self)
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""

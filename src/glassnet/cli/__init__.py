@@ -1,4 +1,4 @@
-"""The ``glassnet`` command line: demo, train, evaluate, predict, info, export.
+"""The ``glassnet`` command line: demo, train, evaluate, predict, info, export, trace.
 
 Exit codes: 0 success, 1 a runtime failure (data not found, bad file, ...),
 2 bad usage (argparse's convention). Errors are one line on stderr that
@@ -17,6 +17,7 @@ from .. import __version__
 from ..errors import GlassnetError
 from . import commands
 from . import export as export_command
+from . import trace as trace_command
 from .data import NAMES
 
 __all__ = ["build_parser", "main"]
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", help="model file")
     info.set_defaults(run=commands.info)
     export_command.add_parser(sub)
+    trace_command.register(sub)
     return parser
 
 

@@ -24,6 +24,7 @@ from .._validation import as_rng, check_non_negative, check_positive_int, check_
 from ..optimizers import Optimizer, get_optimizer
 from .batching import batch_order, batch_slices
 from .callbacks import Callback, EpochLogger
+from .health import HealthCheck
 from .history import History
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     callbacks = list(callbacks)
     if verbose:
         callbacks.append(EpochLogger(epochs))
+        if not any(isinstance(cb, HealthCheck) for cb in callbacks):
+            callbacks.append(HealthCheck(X, targets))  # says what looks wrong, and what to try
     history = History()
     network.stop_training = False
     for cb in callbacks:
