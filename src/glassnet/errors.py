@@ -14,6 +14,7 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "ModelFormatError",
+    "InputWarning",
 ]
 
 
@@ -42,3 +43,7 @@ class DataNotFoundError(GlassnetError, FileNotFoundError):
 
 class ModelFormatError(GlassnetError, ValueError):
     """A model file is malformed, truncated or of an unknown format version."""
+
+
+class InputWarning(UserWarning):
+    """An input looks unlike the data the network was trained on (e.g. a blank picture)."""
