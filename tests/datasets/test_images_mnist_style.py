@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import require_file
+from conftest import require_file, shared_data_dir
 
 from glassnet.datasets import digit_maths as dm
 from glassnet.datasets.images import PreparedImage, image_to_input, preprocess_image
@@ -210,8 +210,6 @@ def digits_and_network():
     import glassnet
     from glassnet.datasets import load_mnist
 
-    from conftest import shared_data_dir
-
     folder = shared_data_dir() / "mnist"
     require_file(folder / "t10k-images-idx3-ubyte.gz")
     X, y = load_mnist(folder, split="test", scale="none", download=False)
@@ -235,7 +233,8 @@ def test_redrawn_mnist_digits_read_within_2_points_of_the_stored_ones(digits_and
                       for p in pictures]) / 255
     redrawn = net.evaluate(prepared, y[:n])["accuracy"]
     unprepared = net.evaluate(plain, y[:n])["accuracy"]
-    print(f"stored {stored:.4f}  redrawn, MNIST-style {redrawn:.4f}  redrawn, plain {unprepared:.4f}")
+    print(f"stored {stored:.4f}  redrawn, MNIST-style {redrawn:.4f}  "
+          f"redrawn, plain {unprepared:.4f}")
     assert stored > 0.93
     assert redrawn >= stored - 0.02
     assert unprepared < 0.5  # the picture as a whole, shrunk, is not what the network knows

@@ -161,7 +161,7 @@ def _plain(grey: NDArray, invert: bool, Image: Any) -> NDArray[np.uint8]:
     border = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
     # the picture's own background, taken before resizing blurs a thin margin into the ink
     paper = float(np.median(border))
-    size = _fit(*values.shape, _SIDE)
+    size = _fit(values.shape[0], values.shape[1], _SIDE)
     small = _resize(values, size, Image)
     canvas = np.full((_SIDE, _SIDE), paper)
     top, left = (_SIDE - size[1]) // 2, (_SIDE - size[0]) // 2
@@ -195,7 +195,7 @@ def _mnist_style(grey: NDArray, invert: bool, Image: Any) -> tuple[NDArray[np.ui
             crop = dm.dilate(np.pad(crop, 1), round(target - width_now) + 1)
         elif width_now > 2 * target:  # a marker would fill the box
             crop = dm.erode(crop, round(width_now - target) + 1)
-    size = _fit(*crop.shape, _BOX)
+    size = _fit(crop.shape[0], crop.shape[1], _BOX)
     small = np.clip(_resize(crop * 255.0, size, Image), 0.0, None)
     peak = small.max()
     if peak > 0:  # the strongest ink is 255 in MNIST; thin strokes lose contrast when shrunk
