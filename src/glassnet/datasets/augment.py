@@ -182,7 +182,7 @@ def random_rotate_shift(images: ArrayLike, *, max_angle: float = 10.0, max_shift
     return _transform(images, angle, rows, cols, fill, image_shape)
 
 
-def augment_rotations(X: ArrayLike, y: ArrayLike, angles: Sequence[float] = (10.0, -10.0), *,
+def augment_rotations(X: ArrayLike, y: ArrayLike, *, angles: Sequence[float] = (10.0, -10.0),
                       fill: float | None = None, image_shape: Sequence[int] = (28, 28)
                       ) -> tuple[NDArray, NDArray]:
     """The book's recipe: each picture followed by its copies turned by each of ``angles``.
