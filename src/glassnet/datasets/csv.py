@@ -79,7 +79,7 @@ def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], ND
         number), or a file without any rows.
     """
     path = Path(path)
-    table = _parse_fast(path)
+    table: NDArray[np.integer] | None = _parse_fast(path)
     if table is None:  # something is wrong or unusual: the careful reader names the line
         table = _parse_by_line(path)
     return table[:, 1:].astype(np.uint8), table[:, 0].astype(np.int64)
