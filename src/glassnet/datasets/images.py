@@ -42,7 +42,10 @@ __all__ = ["image_to_input", "preprocess_image", "PreparedImage", "PREPROCESSING
 PREPROCESSING = ("mnist", "plain")
 _SIDE = 28
 _BOX = 20  # MNIST fits each digit into 20x20 before centring it on 28x28
-_MNIST_STROKE = 3.7  # median stroke_width of MNIST test digits redrawn large, per 20 px of box
+# Stroke widths (stroke_width) in pixels per 20 px of the digit's box. MNIST's digits,
+# redrawn large, measure 2.6 to 7.5 (median 3.7); a pen outside [_THIN, _THICK] is
+# brought to _STROKE, so that strokes neither vanish nor fill the box when shrunk.
+_STROKE, _THIN, _THICK = 2.5, 1.25, 7.0
 
 
 @dataclass(frozen=True)
@@ -189,12 +192,12 @@ def _mnist_style(grey: NDArray, invert: bool, Image: Any) -> tuple[NDArray[np.ui
     crop = ink[top:bottom, left:right]
     longest = max(crop.shape)
     if longest >= 2 * _BOX:  # below that, stroke widths cannot be estimated
-        target = _MNIST_STROKE * longest / _BOX
+        per_box = longest / _BOX  # pixels of the picture per pixel of the 20x20 box
         width_now = dm.stroke_width(crop)
-        if width_now < target / 2:  # a fine pen on a big canvas would vanish at 20x20
-            crop = dm.dilate(np.pad(crop, 1), round(target - width_now) + 1)
-        elif width_now > 2 * target:  # a marker would fill the box
-            crop = dm.erode(crop, round(width_now - target) + 1)
+        if width_now < _THIN * per_box:  # a fine pen on a big canvas would vanish at 20x20
+            crop = dm.dilate(np.pad(crop, 1), round(_STROKE * per_box - width_now) + 1)
+        elif width_now > _THICK * per_box:  # a marker would fill the box
+            crop = dm.erode(crop, round(width_now - _STROKE * per_box) + 1)
     size = _fit(crop.shape[0], crop.shape[1], _BOX)
     small = np.clip(_resize(crop * 255.0, size, Image), 0.0, None)
     peak = small.max()
