@@ -67,8 +67,11 @@ def test_book_trains_exactly_the_books_network(tmp_path, capsys, digits_csv):
 def test_book_takes_hidden_lr_and_epochs(tmp_path, capsys, digits_csv):
     path, _, _ = digits_csv
     code, out, _ = run(capsys, "train", path, "--book", "--hidden", "30", "--lr", "0.2",
-                       "--epochs", "1", "--samples", "20", "-o", tmp_path / "m.npz")
+                       "--epochs", "1", "--samples", "20", "-o", tmp_path / "m.npz",
+                       "--plots", tmp_path / "pics")
     assert code == 0
+    assert (tmp_path / "pics" / "backquery.png").is_file()
+    assert (tmp_path / "pics" / "weights.png").is_file()
     assert "hidden_nodes=30" in out and "learning_rate=0.2" in out
     assert "20 training samples" in out and "epoch  1/1" in out
 

@@ -8,7 +8,7 @@ EXPECTED = [
     "Layer", "LeakyReLU", "MeanSquaredError", "ModelFormatError", "Network", "NeuralNetwork",
     "ReLU", "SGD", "ShapeError", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SumSquaredError", "Tanh", "__version__", "datasets", "functional", "gradcheck",
-    "gradcheck_loss", "gradcheck_network", "initializers", "io", "layers", "losses", "mlp",
+    "gradcheck_loss", "gradcheck_network", "initializers", "inside", "io", "layers", "losses", "mlp",
     "neuralNetwork", "optimizers", "plots", "training",
 ]
 

@@ -1,6 +1,7 @@
 """glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
 
-from . import datasets, functional, initializers, io, layers, losses, optimizers, plots, training
+from . import datasets, functional, initializers, inside, io, layers, losses, optimizers, plots
+from . import training
 from .classic import NeuralNetwork, neuralNetwork
 from .errors import (
     DataFormatError,
@@ -54,6 +55,7 @@ __all__ = [
     "gradcheck_loss",
     "gradcheck_network",
     "initializers",
+    "inside",
     "io",
     "layers",
     "losses",

@@ -157,6 +157,11 @@ def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) ->
                                      class_names=data.class_names,
                                      path=out / "misclassified.png")
             plots.plot_first_layer_weights(net, path=out / "weights.png")
+            low = 0.01 if data.scale == "book" else 0.0
+            high = 255.0 if data.scale == "none" else 1.0
+            plots.plot_imagined(net, labels=range(min(net.n_out, 10)),
+                                class_names=data.class_names, input_range=(low, high),
+                                path=out / "imagined.png")
     print(f"pictures written to {out}/")
 
 

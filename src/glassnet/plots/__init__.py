@@ -12,8 +12,9 @@ matplotlib is optional and imported only when a function is called::
 
 The functions live in ``points`` (two-dimensional data and decision
 boundaries), ``training`` (curves, confusion matrix) and ``images``
-(misclassified samples, first-layer weights, backquery); ``_figure`` holds
-what they share.
+(misclassified samples, first-layer weights, backquery) and ``inside``
+(what any network imagines, its hidden units); ``_figure`` holds what they
+share.
 
 Examples
 --------
@@ -29,6 +30,7 @@ Examples
 from ._figure import DPI as DPI
 from ._figure import require_matplotlib as require_matplotlib
 from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
+from .inside import plot_hidden_activations, plot_imagined, plot_strongest_inputs
 from .points import plot_dataset, plot_decision_boundary
 from .training import plot_confusion_matrix, plot_history
 
@@ -38,6 +40,9 @@ __all__ = [
     "plot_dataset",
     "plot_decision_boundary",
     "plot_first_layer_weights",
+    "plot_hidden_activations",
     "plot_history",
+    "plot_imagined",
     "plot_misclassified",
+    "plot_strongest_inputs",
 ]
