@@ -1,7 +1,17 @@
 """glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
 
-from . import datasets, functional, initializers, inside, io, layers, losses, optimizers, plots
-from . import training
+from . import (
+    datasets,
+    functional,
+    initializers,
+    inside,
+    io,
+    layers,
+    losses,
+    optimizers,
+    plots,
+    training,
+)
 from .classic import NeuralNetwork, neuralNetwork
 from .errors import (
     DataFormatError,
