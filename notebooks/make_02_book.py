@@ -245,6 +245,32 @@ if HAVE_MNIST:
 else:
     print("skipped: needs the network trained on MNIST (see above)")"""),
     ("md", """\
+## Looking inside any network
+
+`glassnet.inside.backquery` runs engine networks of any depth backwards, as
+long as each activation can be undone (sigmoid, tanh, leaky ReLU; softmax at
+the output is undone by a logarithm). A ReLU cannot be undone: every negative
+input gives 0. For ReLU networks, `plot_imagined` says so and draws the answer
+of *activation maximisation* instead: starting from grey, the input is nudged
+step by step up the gradient of the label's probability."""),
+    ("code", """\
+from glassnet import inside
+
+if HAVE_MNIST:
+    X32, X32_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    deep = glassnet.mlp([784, 100, 50, 10], activation="sigmoid", seed=0)
+    deep.fit(X32, y_train, epochs=3, seed=0, verbose=0)
+    relu = glassnet.mlp([784, 100, 10], activation="relu", seed=0)
+    relu.fit(X32, y_train, epochs=3, seed=0, verbose=0)
+    for name, model in (("sigmoid, two hidden layers", deep), ("ReLU", relu)):
+        print(f"{name}: test accuracy {model.evaluate(X32_test, y_test)['accuracy']:.4f}, "
+              f"can be run backwards: {inside.invertible(model)}")
+    display(plots.plot_imagined(deep))
+    display(plots.plot_imagined(relu, input_range=(0.01, 1.0)))
+    display(plots.plot_strongest_inputs(deep, X32_test, units=range(4), k=6))
+else:
+    print("skipped: needs MNIST (see above)")"""),
+    ("md", """\
 ## Your own handwriting
 
 A digit drawn here with Pillow stands in for a photo of your own: dark ink on

@@ -158,3 +158,16 @@ def test_book_on_idx_pictures_with_the_parent_data_dir(tmp_path, capsys, shared_
     code, out, _ = run(capsys, "evaluate", model, "--data-dir", shared_data / "fashion-mnist",
                        "--no-download", "--samples", "500")
     assert code == 0 and f"accuracy {test_acc:.4f}" in out
+
+
+@pytest.mark.data
+def test_the_readers_journey_with_the_books_csv_files(tmp_path, capsys, shared_data):
+    train_csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
+    test_csv = require_file(shared_data / "rashid-csv" / "mnist_test_10.csv")
+    model = tmp_path / "book.npz"
+    code, out, _ = run(capsys, "train", train_csv, "--book", "-o", model)
+    assert code == 0 and "epoch  5/5" in out and "hidden_nodes=200" in out
+    code, out, _ = run(capsys, "evaluate", model, test_csv)
+    assert code == 0
+    accuracy = float(re.search(r"10 samples\): accuracy ([\d.]+)", out).group(1))
+    assert accuracy >= 0.5  # the book's 100 digits read about 6 or 7 of its 10
