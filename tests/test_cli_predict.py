@@ -139,3 +139,14 @@ def test_a_fashion_picture_saved_as_stored_reads_as_the_stored_one(tmp_path, cap
     read = [int(line.split(": ")[1].split()[0]) for line in out.strip().splitlines()]
     expected = io.load(model).predict(X[:5] / np.float32(255))
     assert read == expected.tolist()
+
+
+def test_data_dir_may_be_the_folder_that_holds_the_data_sets(tmp_path):
+    from glassnet.cli.data import _data_folder
+
+    (tmp_path / "mnist").mkdir()
+    assert _data_folder(str(tmp_path), "mnist") == str(tmp_path / "mnist")
+    assert _data_folder(str(tmp_path), "fashion-mnist") == str(tmp_path)  # no such subfolder
+    (tmp_path / "t10k-images-idx3-ubyte.gz").touch()  # the files themselves are here
+    assert _data_folder(str(tmp_path), "mnist") == str(tmp_path)
+    assert _data_folder(None, "mnist") is None
