@@ -72,7 +72,8 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
         ignored = [f for f, v in (("--momentum", args.momentum), ("--nesterov", args.nesterov))
                    if v not in (None, False)]
         if ignored:
-            raise ValueError(f"{' and '.join(ignored)} only apply to --optimizer sgd; Adam "
+            verb = "applies" if len(ignored) == 1 else "apply"
+            raise ValueError(f"{' and '.join(ignored)} only {verb} to --optimizer sgd; Adam "
                              "keeps its own running averages: add --optimizer sgd, or drop "
                              f"{' and '.join(ignored)}")
     if args.nesterov and not args.momentum:
