@@ -63,6 +63,13 @@ def test_book_trains_exactly_the_books_network(tmp_path, capsys, digits_csv):
     predicted = [int(m) for m in re.findall(r"digits\.csv:\d+: (\d)", out)]
     assert predicted == y.tolist()
 
+    from PIL import Image  # a picture of row 3, light on black as stored: read the same
+
+    png = tmp_path / "row3.png"
+    Image.fromarray(X[3].reshape(28, 28)).save(png)
+    code, out, _ = run(capsys, "predict", model, png, "--preprocess", "plain", "--top", "1")
+    assert code == 0 and out.startswith(f"{png}: {y[3]}")
+
 
 def test_book_takes_hidden_lr_and_epochs(tmp_path, capsys, digits_csv):
     path, _, _ = digits_csv

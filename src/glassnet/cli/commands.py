@@ -162,6 +162,8 @@ def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) ->
             plots.plot_imagined(net, labels=range(min(net.n_out, 10)),
                                 class_names=data.class_names, input_range=(low, high),
                                 path=out / "imagined.png")
+            plots.plot_strongest_inputs(net, data.X_test[:5000], units=range(8), k=6,
+                                        path=out / "units.png")
     print(f"pictures written to {out}/")
 
 
