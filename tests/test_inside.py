@@ -43,9 +43,9 @@ def test_backquery_of_the_books_network_is_the_books_backquery():
 
 def test_deep_tanh_and_sigmoid_networks_worked_by_hand():
     rng = np.random.default_rng(1)
-    layers = [Dense(5, 4, rng=rng, dtype=np.float64), Tanh(),
-              Dense(4, 3, rng=rng, dtype=np.float64), Sigmoid(),
-              Dense(3, 2, rng=rng, dtype=np.float64)]
+    layers = [Dense(5, 4, seed=rng, dtype=np.float64), Tanh(),
+              Dense(4, 3, seed=rng, dtype=np.float64), Sigmoid(),
+              Dense(3, 2, seed=rng, dtype=np.float64)]
     net = Network(layers, loss="softmax_cross_entropy")
     result = backquery(net, 1)
     # by hand: logits from the target, then each layer undone
@@ -69,7 +69,7 @@ def test_leaky_relu_is_undone_and_relu_is_refused_with_the_way_out():
     assert not invertible(relu)
     with pytest.raises(ValueError, match="cannot run a ReLU backwards.*activation_maximisation"):
         backquery(relu, 0)
-    flat = Network([Dense(3, 2, rng=0), LeakyReLU(alpha=0.0), Dense(2, 2, rng=0)])
+    flat = Network([Dense(3, 2, seed=0), LeakyReLU(alpha=0.0), Dense(2, 2, seed=0)])
     assert not invertible(flat)
 
 
@@ -92,12 +92,12 @@ def test_activation_maximisation_raises_the_chosen_output():
     lo, hi = float(X.min()), float(X.max())
     for label in range(int(y.max()) + 1):
         x = activation_maximisation(net, label, input_range=(lo, hi), steps=100,
-                                    step_size=0.05 * (hi - lo), rng=1)
+                                    step_size=0.05 * (hi - lo), seed=1)
         assert x.shape == (X.shape[1],) and lo <= x.min() and x.max() <= hi
         assert int(net.predict(x[None])[0]) == label
-    again = activation_maximisation(net, 0, input_range=(lo, hi), steps=10, rng=1)
+    again = activation_maximisation(net, 0, input_range=(lo, hi), steps=10, seed=1)
     np.testing.assert_array_equal(
-        again, activation_maximisation(net, 0, input_range=(lo, hi), steps=10, rng=1))
+        again, activation_maximisation(net, 0, input_range=(lo, hi), steps=10, seed=1))
     with pytest.raises(ValueError, match="low < high"):
         activation_maximisation(net, 0, input_range=(1.0, 0.0))
 

@@ -3,8 +3,9 @@
 import glassnet
 
 EXPECTED = [
-    "Adam", "BinaryCrossEntropy", "DTypeError", "DataFormatError", "DataNotFoundError", "Dense",
-    "Dropout", "EarlyStopping", "GlassnetError", "GradcheckResult", "History", "Identity",
+    "Adam", "BatchNorm", "BinaryCrossEntropy", "DTypeError", "DataFormatError",
+    "DataNotFoundError", "Dense", "Dropout", "EarlyStopping", "Flatten", "GlassnetError",
+    "GradcheckResult", "History", "Identity",
     "Layer", "LeakyReLU", "MeanSquaredError", "ModelFormatError", "Network", "NeuralNetwork",
     "ReLU", "SGD", "ShapeError", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SumSquaredError", "Tanh", "__version__", "datasets", "functional", "gradcheck",

@@ -22,7 +22,19 @@ from .errors import (
     ShapeError,
 )
 from .gradcheck import GradcheckResult, gradcheck, gradcheck_loss, gradcheck_network
-from .layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (
+    BatchNorm,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, SumSquaredError
 from .models import mlp
 from .network import Network
@@ -34,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Adam",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "DTypeError",
     "DataFormatError",
@@ -41,6 +54,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "EarlyStopping",
+    "Flatten",
     "GlassnetError",
     "GradcheckResult",
     "History",

@@ -14,6 +14,7 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "ModelFormatError",
+    "ExportError",
     "InputWarning",
 ]
 
@@ -43,6 +44,10 @@ class DataNotFoundError(GlassnetError, FileNotFoundError):
 
 class ModelFormatError(GlassnetError, ValueError):
     """A model file is malformed, truncated or of an unknown format version."""
+
+
+class ExportError(GlassnetError, ValueError):
+    """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
 
 
 class InputWarning(UserWarning):

@@ -183,7 +183,7 @@ def _undo(layer: Layer, signal: NDArray, at_output: bool) -> NDArray:
 
 def activation_maximisation(net: Any, label: int, *, steps: int = 200, step_size: float = 0.02,
                             l2: float = 0.01, input_range: tuple[float, float] = (0.0, 1.0),
-                            rng: int | np.random.Generator | None = 0) -> NDArray:
+                            seed: int | np.random.Generator | None = 0) -> NDArray:
     """An input that makes the network's output for ``label`` large, found by gradient ascent.
 
     The answer for networks that :func:`backquery` cannot invert (ReLU). It
@@ -222,7 +222,7 @@ def activation_maximisation(net: Any, label: int, *, steps: int = 200, step_size
         raise ShapeError(f"{engine!r} must start with a Dense layer")
     n_in = layers[0].n_in
     middle = (low + high) / 2
-    gen = np.random.default_rng(rng)
+    gen = np.random.default_rng(seed)
     x = (middle + 0.01 * (high - low) * gen.standard_normal((1, n_in))).astype(engine.dtype)
     dout = np.zeros((1, n_out), dtype=engine.dtype)
     dout[0, label] = 1.0

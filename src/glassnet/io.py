@@ -61,15 +61,46 @@ from numpy.typing import NDArray
 from ._aligned import aligned_zeros
 from ._atomic import atomic_write
 from .errors import ModelFormatError
-from .layers import LAYERS, Dense
+from .layers import LAYERS
 from .losses import LOSSES
 from .network import TASKS, Network
 from .optimizers import OPTIMIZERS, Optimizer
 
 if TYPE_CHECKING:
-    from .classic import NeuralNetwork
+    from typing import Protocol
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info"]
+    class Facade(Protocol):
+        """A class that presents a Network under other names (e.g. the book's network)."""
+
+        facade_name: str
+        network: Network
+
+        def get_config(self) -> dict[str, Any]: ...
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade"]
+
+#: facade name -> class; a facade registers itself (the core never imports one)
+FACADES: dict[str, Any] = {}
+
+
+def register_facade(cls: Any) -> Any:
+    """Let ``save`` and ``load`` handle a facade class (usable as a decorator).
+
+    The class needs ``facade_name`` (a str), instances with ``network`` (the
+    ``Network`` underneath) and ``get_config()``, and a classmethod
+    ``from_network(network, config)`` that wraps a loaded network. It is
+    saved as its network plus ``{"name": facade_name, "config": ...}``.
+    """
+    name = getattr(cls, "facade_name", None)
+    if not isinstance(name, str) or not callable(getattr(cls, "from_network", None)):
+        raise TypeError(f"{cls!r} needs a facade_name string and a from_network classmethod")
+    FACADES[name] = cls
+    return cls
+
+
+def _optimizer_classes() -> dict[str, type[Optimizer]]:
+    return {cls.__name__: cls for cls in OPTIMIZERS.values()}
+
 
 FORMAT_NAME = "glassnet-model"
 FORMAT_VERSION = 1
@@ -77,7 +108,6 @@ KINDS = ("network", "classic")
 META_KEY = "__meta__"
 OPTIMIZER_PREFIX = "optimizer/"
 _DTYPES = ("float32", "float64")
-_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
 # Constructor arguments a file may not set: randomness and dtype come from
 # elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
 _NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype", "fused"})
@@ -88,14 +118,14 @@ _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError, Val
 
 
 # -- saving ------------------------------------------------------------------
-def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
+def save(model: Network | Facade, path: str | os.PathLike[str], *,
          optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (architecture, hyper-parameters and weights) to one file.
 
     Parameters
     ----------
-    model : a ``glassnet.Network`` (built-in layers and losses only) or a
-        ``glassnet.classic.NeuralNetwork``
+    model : a ``glassnet.Network`` (registered layers and losses) or a
+        registered facade of one, such as ``glassnet.classic.NeuralNetwork``
     path : where to write; used exactly as given (no suffix is appended). An
         existing file is replaced atomically and keeps its permissions.
     optimizer : also store this optimizer's settings and state (e.g.
@@ -113,24 +143,23 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
     --------
     >>> import tempfile, pathlib
     >>> from glassnet import Network, Dense
-    >>> net = Network([Dense(2, 3, rng=0)])
+    >>> net = Network([Dense(2, 3, seed=0)])
     >>> path = save(net, pathlib.Path(tempfile.mkdtemp()) / "net.npz")
     >>> np.array_equal(load(path).parameters["0.W"], net.parameters["0.W"])
     True
     """
-    from .classic import NeuralNetwork
-
     final = Path(path)
-    if type(model) is Network:
+    if isinstance(model, Network):
         meta, arrays = _describe_network(model, optimizer)
-    elif isinstance(model, NeuralNetwork):
+    elif FACADES.get(str(getattr(model, "facade_name", ""))) is type(model):
         if optimizer is not None:
-            raise ValueError("a classic NeuralNetwork trains with plain SGD at its learning_rate, "
-                             "which is saved with it; do not pass optimizer=")
-        meta, arrays = _describe_classic(model)
+            raise ValueError(f"{type(model).__name__} keeps its own training rule, saved with "
+                             "its settings; do not pass optimizer=")
+        meta, arrays = _describe_network(model.network, None)
+        meta["facade"] = {"name": model.facade_name, "config": model.get_config()}
     else:
-        raise TypeError(f"save takes a glassnet.Network or a glassnet.classic.NeuralNetwork, "
-                        f"got {type(model).__name__}")
+        raise TypeError(f"save takes a glassnet.Network or a registered facade such as "
+                        f"glassnet.classic.NeuralNetwork, got {type(model).__name__}")
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
@@ -147,37 +176,61 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
 
 def _describe_network(net: Network, optimizer: Optimizer | None
                       ) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    if LOSSES.get(net.loss.name) is not type(net.loss):
-        raise TypeError(f"the loss {net.loss!r} is not a built-in loss and cannot be saved; "
-                        f"use one of {sorted(LOSSES)}")
-    config = net.get_config()  # raises TypeError for a layer that is not built in
+    if not net.built:
+        raise ValueError("the network is not built yet, so it has no weights to save; "
+                         "fit it or call build(input_shape) first")
+    config = net.get_config()  # raises TypeError for a layer or loss that is not registered
     meta = _meta("network", config)
     arrays = {name: np.ascontiguousarray(value) for name, value in net.parameters.items()}
+    arrays.update((name, np.ascontiguousarray(value)) for name, value in net.named_state())
     if optimizer is not None:
         meta["optimizer"] = _describe_optimizer(optimizer, net)
-        for name, value in optimizer.state.items():
-            arrays[OPTIMIZER_PREFIX + name] = value
+        for slot, flat in _flat_optimizer_state(optimizer, net).items():
+            arrays[OPTIMIZER_PREFIX + slot] = flat
     return meta, arrays
 
 
+def _file_order(net: Network) -> list[str]:
+    """Parameter names in the order of the file's flat optimizer state: weights
+    (decayed parameters) first, then the others, each in layer order."""
+    names = list(net.parameters)
+    decayed = net.decay_names
+    return [n for n in names if n in decayed] + [n for n in names if n not in decayed]
+
+
+def _flat_optimizer_state(opt: Optimizer, net: Network) -> dict[str, NDArray]:
+    """Each state slot as one vector over every parameter, in ``_file_order``
+    (zeros for a parameter the optimizer has not stepped yet)."""
+    params = net.parameters
+    flat = {}
+    for slot, arrays in opt.state.items():
+        if not arrays:
+            continue  # not stepped yet
+        parts = []
+        for name in _file_order(net):
+            value = arrays.get(name)
+            parts.append(np.zeros(params[name].size, net.dtype) if value is None
+                         else value.reshape(-1))
+        flat[slot] = np.concatenate(parts) if parts else np.zeros(0, net.dtype)
+    return flat
+
+
 def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
-    if _OPTIMIZER_CLASSES.get(type(opt).__name__) is not type(opt):
-        raise TypeError(f"{opt!r} is not a built-in optimizer and cannot be saved; "
-                        f"use one of {sorted(_OPTIMIZER_CLASSES)}")
-    for name, value in opt.state.items():
-        if value.shape != net.flat_params.shape or value.dtype != net.dtype:
-            raise ValueError(
-                f"{opt!r} holds state {name!r} of shape {value.shape} ({value.dtype}) but the "
-                f"network has {net.n_parameters} {net.dtype} parameters; pass the optimizer "
-                "that trained this network"
-            )
+    if _optimizer_classes().get(type(opt).__name__) is not type(opt):
+        raise TypeError(f"{opt!r} is not a registered optimizer and cannot be saved "
+                        "(glassnet.optimizers.register_optimizer); "
+                        f"use one of {sorted(_optimizer_classes())}")
+    params = net.parameters
+    for slot, arrays in opt.state.items():
+        for name, value in arrays.items():
+            if name not in params or value.shape != params[name].shape \
+                    or value.dtype != net.dtype:
+                raise ValueError(
+                    f"{opt!r} holds {slot!r} state for {name!r} of shape {value.shape} "
+                    f"({value.dtype}), which this network does not have; pass the optimizer "
+                    "that trained this network")
     return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(opt.state)}
-
-
-def _describe_classic(model: NeuralNetwork) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    arrays = {"wih": np.ascontiguousarray(model.wih), "who": np.ascontiguousarray(model.who)}
-    return _meta("classic", model.get_config()), arrays
+            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
 
 
 def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +249,7 @@ def _write_atomically(final: Path, arrays: dict[str, NDArray]) -> None:
 
 
 # -- loading -----------------------------------------------------------------
-def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
+def load(path: str | os.PathLike[str]) -> Any:
     """Read a model written by ``save``; the type returned is the type saved.
 
     Every array is checked against the shape and dtype the architecture
@@ -218,9 +271,9 @@ def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
         _check_names(npz, targets, path)
         for name, target in targets.items():
             target[...] = _read_array(npz, name, target.shape, target.dtype, path)
-    if isinstance(model, Network):
-        model.optimizer = optimizer  # None when the file holds no optimizer
-    return model
+    flat = {k[len(OPTIMIZER_PREFIX):]: v for k, v in targets.items()
+            if k.startswith(OPTIMIZER_PREFIX)}
+    return _finish(model, meta, optimizer, flat, path)
 
 
 def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -359,53 +412,119 @@ def _listing(names: Any, limit: int = 12) -> str:
 
 # -- rebuilding the architecture -----------------------------------------------
 def _build(meta: dict[str, Any], path: Path
-           ) -> tuple[Network | NeuralNetwork, dict[str, NDArray], Optimizer | None]:
+           ) -> tuple[Any, dict[str, NDArray], Optimizer | None]:
     """The model from its metadata, and the arrays to fill: name -> destination (a view)."""
-    if meta["kind"] == "classic":
-        from .classic import NeuralNetwork
-
+    if meta["kind"] == "classic":  # the book's network as files of glassnet 0.1 stored it
+        facade = _facade("classic", path)
         if meta.get("optimizer") is not None:
             raise _fail(path, "a classic network has no separate optimizer, but one is stored")
-        model = _construct(NeuralNetwork, meta["config"], "the classic network", path)
-        return model, {"wih": model.wih, "who": model.who}, None
+        model = _construct(facade, meta["config"], "the classic network", path)
+        return model, facade.legacy_arrays(model), None
     net = _build_network(meta["config"], path)
     targets = dict(net.parameters)
+    targets.update(net.named_state())
     optimizer = None
     if meta.get("optimizer") is not None:
-        optimizer, state = _build_optimizer(meta["optimizer"], net, path)
-        targets.update({OPTIMIZER_PREFIX + name: value for name, value in state.items()})
+        optimizer, flat = _build_optimizer(meta["optimizer"], net, path)
+        targets.update({OPTIMIZER_PREFIX + slot: value for slot, value in flat.items()})
     return net, targets, optimizer
 
 
+def _facade(name: Any, path: Path) -> Any:
+    cls = FACADES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise _fail(path, f"the model is stored for the facade {name!r}, which is not "
+                          f"registered (known: {sorted(FACADES)}); import it first")
+    return cls
+
+
+def _finish(model: Any, meta: dict[str, Any], optimizer: Optimizer | None,
+            flat: dict[str, NDArray], path: Path) -> Any:
+    """Split the flat optimizer state per parameter and wrap the network in its facade."""
+    if not isinstance(model, Network):
+        return model
+    if optimizer is not None:
+        _scatter_optimizer_state(optimizer, flat, model)
+    model.optimizer = optimizer  # None when the file holds no optimizer
+    spec = meta.get("facade")
+    if spec is None:
+        return model
+    if not isinstance(spec, dict) or set(spec) != {"name", "config"}:
+        raise _fail(path, f"'facade' must be {{'name': ..., 'config': {{...}}}}, got {spec!r}")
+    try:
+        return _facade(spec["name"], path).from_network(model, spec["config"])
+    except (ValueError, TypeError) as exc:
+        raise _fail(path, f"the {spec['name']} model cannot be rebuilt: {exc}") from exc
+
+
+# Files of glassnet 0.1 kept Adam's moments without their (1 - beta) factors.
+_LEGACY_SLOTS = {"m_sum": ("m", "beta1"), "v_sum": ("v", "beta2")}
+
+
+def _scatter_optimizer_state(opt: Optimizer, flat: dict[str, NDArray], net: Network) -> None:
+    params = net.parameters
+    opt.state = {slot: {} for slot in opt.slots}
+    for slot, vector in flat.items():
+        scale = None
+        if slot in _LEGACY_SLOTS:
+            slot, beta = _LEGACY_SLOTS[slot]
+            scale = vector.dtype.type(1.0 - getattr(opt, beta))
+        start = 0
+        for name in _file_order(net):
+            size = params[name].size
+            value = aligned_zeros(size, vector.dtype)
+            value[...] = vector[start:start + size]
+            if scale is not None:
+                value *= scale
+            opt.state.setdefault(slot, {})[name] = value.reshape(params[name].shape)
+            start += size
+
+
 def _build_network(config: dict[str, Any], path: Path) -> Network:
-    _check_keys(config, {"layers", "loss", "loss_config", "task", "dtype"}, "config", path)
+    _check_keys(config, {"layers", "loss", "loss_config", "task", "dtype", "input_shape"},
+                "config", path)
     dtype = config.get("dtype")
     if dtype not in _DTYPES:
         raise _fail(path, f"unknown dtype {dtype!r}; expected one of {list(_DTYPES)}")
     specs = config.get("layers")
     if not isinstance(specs, list) or not specs:
         raise _fail(path, f"'layers' must be a non-empty list, got {specs!r}")
+    _check_declared_size(specs, np.dtype(dtype).itemsize, path)
     layers = []
     for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or set(spec) != {"class", "config"}:
+        if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
+                or not set(spec) <= {"class", "config", "trainable"}:
             raise _fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
                               f"got {spec!r}")
         cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
         if cls is None:
             raise _fail(path, f"layer {i} has unknown class {spec['class']!r}; "
                               f"known layers are {sorted(LAYERS)}")
-        fixed = {"dtype": np.dtype(dtype)} if cls is Dense else {}
-        layers.append(_construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed))
+        takes_dtype = "dtype" in inspect.signature(cls).parameters
+        fixed = {"dtype": np.dtype(dtype)} if takes_dtype else {}
+        layer = _construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
+        trainable = spec.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise _fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
+        layer.trainable = trainable
+        layers.append(layer)
+    input_shape = config.get("input_shape")
+    if input_shape is not None and (
+            not isinstance(input_shape, list) or not input_shape
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 2**31
+                       for s in input_shape)):
+        raise _fail(path, f"'input_shape' must be a list of positive sizes, got {input_shape!r}")
     loss_name = config.get("loss")
     loss_cls = LOSSES.get(loss_name) if isinstance(loss_name, str) else None
     if loss_cls is None:
         raise _fail(path, f"unknown loss {loss_name!r}; known losses are {sorted(LOSSES)}")
     loss = _construct(loss_cls, config.get("loss_config", {}), f"loss {loss_name}", path)
     task = config.get("task")
-    if task not in TASKS:
+    if task not in TASKS and task is not None:
         raise _fail(path, f"unknown task {task!r}; expected one of {list(TASKS)}")
     try:
-        return Network(layers, loss=loss, task=task)
+        return Network(layers, loss=loss, task=task, input_shape=input_shape,
+                       dtype=np.dtype(dtype))
     except (ValueError, TypeError) as exc:
         raise _fail(path, f"the stored layers do not form a network: {exc}") from exc
 
@@ -416,10 +535,10 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"'optimizer' must be a JSON object or null, got {spec!r}")
     _check_keys(spec, {"class", "config", "t", "state"}, "optimizer", path)
     name = spec.get("class")
-    cls = _OPTIMIZER_CLASSES.get(name) if isinstance(name, str) else None
+    cls = _optimizer_classes().get(name) if isinstance(name, str) else None
     if cls is None:
         raise _fail(path, f"unknown optimizer class {name!r}; "
-                          f"known optimizers are {sorted(_OPTIMIZER_CLASSES)}")
+                          f"known optimizers are {sorted(_optimizer_classes())}")
     optimizer = _construct(cls, spec.get("config", {}), f"optimizer {name}", path)
     t = spec.get("t", 0)
     if isinstance(t, bool) or not isinstance(t, int) or t < 0:
@@ -430,13 +549,33 @@ def _build_optimizer(spec: Any, net: Network, path: Path
             or len(set(names)) != len(names)):
         raise _fail(path, f"the optimizer's 'state' must be a list of distinct names, "
                           f"got {names!r}")
-    if names and sorted(names) != sorted(optimizer.state_names):  # none before the first step
-        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.state_names)} but the "
+    current = sorted(names) == sorted(optimizer.slots)
+    legacy = sorted(names) == sorted(_LEGACY_SLOTS) and type(optimizer).__name__ == "Adam"
+    if names and not (current or legacy):  # none before the first step
+        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
-    optimizer.state = {n: aligned_zeros(net.flat_params.size, net.flat_params.dtype)
-                       for n in names}
-    return optimizer, optimizer.state
+    return optimizer, {n: aligned_zeros(net.n_parameters, net.dtype) for n in names}
+
+
+def _check_declared_size(specs: list[Any], itemsize: int, path: Path) -> None:
+    """Refuse, before building anything, an architecture whose weights the file cannot hold.
+
+    Every weight must be stored in the file, so a file declaring more weight
+    bytes than it has is lying; building its layers first would allocate
+    (and randomly fill) whatever it declares.
+    """
+    declared = 0
+    for spec in specs:
+        config = spec.get("config") if isinstance(spec, dict) else None
+        if isinstance(config, dict) and spec.get("class") == "Dense":
+            n_in, n_out = config.get("n_in"), config.get("n_out")
+            if isinstance(n_in, int) and isinstance(n_out, int) and n_in > 0 and n_out > 0:
+                declared += n_in * n_out * itemsize
+    size = path.stat().st_size
+    if declared > size:
+        raise _fail(path, f"the architecture declares {declared:,} bytes of weights but the "
+                          f"file holds only {size:,} bytes; it is truncated or crafted")
 
 
 def _construct(cls: type, kwargs: Any, what: str, path: Path,

@@ -75,11 +75,11 @@ def test_augment_rotations_follows_the_books_order():
 
 def test_random_rotate_shift_is_seeded_and_differs_per_picture():
     X = np.tile(dot(28, 28, 5, 14), (6, 1, 1)).reshape(6, 784)
-    a = random_rotate_shift(X, rng=3)
-    np.testing.assert_array_equal(a, random_rotate_shift(X, rng=np.random.default_rng(3)))
-    assert not np.array_equal(a, random_rotate_shift(X, rng=4))
+    a = random_rotate_shift(X, seed=3)
+    np.testing.assert_array_equal(a, random_rotate_shift(X, seed=np.random.default_rng(3)))
+    assert not np.array_equal(a, random_rotate_shift(X, seed=4))
     assert len({row.tobytes() for row in a}) == 6
-    still = random_rotate_shift(X, max_angle=0, max_shift=0, rng=0)
+    still = random_rotate_shift(X, max_angle=0, max_shift=0, seed=0)
     np.testing.assert_allclose(still, X, atol=1e-12)
 
 
@@ -89,7 +89,7 @@ def test_many_pictures_with_their_own_transforms_match_one_at_a_time(monkeypatch
     monkeypatch.setattr(augment, "_CHUNK", 4)  # several blocks
     rng = np.random.default_rng(5)
     X = rng.random((10, 64))
-    out = random_rotate_shift(X, image_shape=(8, 8), fill=0.0, rng=11)
+    out = random_rotate_shift(X, image_shape=(8, 8), fill=0.0, seed=11)
     gen = np.random.default_rng(11)
     angle = gen.uniform(-10, 10, size=10)
     rows, cols = gen.uniform(-2, 2, size=(2, 10))

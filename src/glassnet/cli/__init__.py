@@ -1,4 +1,4 @@
-"""The ``glassnet`` command line: demo, train, evaluate, predict, info.
+"""The ``glassnet`` command line: demo, train, evaluate, predict, info, export.
 
 Exit codes: 0 success, 1 a runtime failure (data not found, bad file, ...),
 2 bad usage (argparse's convention). Errors are one line on stderr that
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import GlassnetError
 from . import commands
+from . import export as export_command
 from .data import NAMES
 
 __all__ = ["build_parser", "main"]
@@ -64,6 +65,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``glassnet`` argument parser, one sub-command per action."""
     parser = argparse.ArgumentParser(
         prog="glassnet",
         description="Neural networks from scratch in NumPy: train, inspect and use them.")
@@ -185,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Print a saved model's layers, sizes and metadata.")
     info.add_argument("model", help="model file")
     info.set_defaults(run=commands.info)
+    export_command.add_parser(sub)
     return parser
 
 

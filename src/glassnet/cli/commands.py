@@ -208,7 +208,7 @@ def evaluate(args: argparse.Namespace) -> int:
           + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     if net.task == "classification":
         pred = net.predict(X, batch_size=10000)
-        print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out, 2)),
+        print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out or 0, 2)),
                               meta.get("class_names") or data.class_names))
     return 0
 

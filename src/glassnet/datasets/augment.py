@@ -164,18 +164,18 @@ def shift(images: ArrayLike, rows: float, cols: float, *, fill: float | None = N
 
 def random_rotate_shift(images: ArrayLike, *, max_angle: float = 10.0, max_shift: float = 2.0,
                         fill: float | None = None, image_shape: Sequence[int] = (28, 28),
-                        rng: int | np.random.Generator | None = None) -> NDArray:
+                        seed: int | np.random.Generator | None = None) -> NDArray:
     """Each picture turned and moved by its own random amount, for training on the fly.
 
     The angle is uniform in ``[-max_angle, max_angle]`` degrees and each of
     the two shifts uniform in ``[-max_shift, max_shift]`` pixels, drawn from
-    ``rng`` (an int seed, a Generator, or None for fresh entropy).
+    ``seed`` (an int, a Generator, or None for fresh entropy).
     """
     for value, name in ((max_angle, "max_angle"), (max_shift, "max_shift")):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value}")
     pictures, _ = _as_images(images, image_shape)
-    gen = as_rng(rng)
+    gen = as_rng(seed)
     n = pictures.shape[0]
     angle = gen.uniform(-max_angle, max_angle, size=(n, 1, 1))
     rows, cols = gen.uniform(-max_shift, max_shift, size=(2, n, 1, 1))
