@@ -25,10 +25,11 @@ first three-node network to reading your own handwriting, with
 `glassnet.classic.neuralNetwork`: the book's class, with the book's names and
 numbers, running on glassnet's engine.
 
-**Reading the book's own notebooks on NumPy 2?** They stop at once with
-`AttributeError: numpy.asfarray was removed`. Write
-`numpy.asarray(x, dtype=float)` wherever they write `numpy.asfarray(x)`;
-nothing else changes. This notebook does not use `asfarray`.
+**Reading the book's own notebooks on NumPy 2?** They stop at their first
+training cell with an `AttributeError`: `np.asfarray` was removed in the
+NumPy 2.0 release. Write `numpy.asarray(x, dtype=float)` wherever they write
+`numpy.asfarray(x)`; nothing else changes. This notebook does not use
+`asfarray`.
 
 The data cells look for the book's CSV files and MNIST in the folder named by
 `$GLASSNET_SHARED_DATA` (or `../../shared/data` from this folder); a cell whose
