@@ -48,6 +48,8 @@ def test_train_on_book_csv_then_predict_csv_and_png(tmp_path, capsys, shared_dat
     assert code == 0, out
     assert (tmp_path / "plots" / "history.png").is_file()
     assert (tmp_path / "plots" / "weights.png").is_file()
+    assert (tmp_path / "plots" / "imagined.png").is_file()  # ReLU: activation maximisation
+    assert (tmp_path / "plots" / "units.png").is_file()  # what first-layer units respond to
 
     code, out, _ = run(capsys, "predict", model, test_csv)
     assert code == 0

@@ -9,8 +9,8 @@ EXPECTED = [
     "Layer", "LeakyReLU", "MeanSquaredError", "ModelFormatError", "Network", "NeuralNetwork",
     "ReLU", "SGD", "ShapeError", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SumSquaredError", "Tanh", "__version__", "datasets", "functional", "gradcheck",
-    "gradcheck_loss", "gradcheck_network", "initializers", "io", "layers", "losses", "mlp",
-    "neuralNetwork", "optimizers", "plots", "training", "blog", "trace",
+    "gradcheck_loss", "gradcheck_network", "initializers", "inside", "io", "layers", "losses",
+    "mlp", "neuralNetwork", "optimizers", "plots", "training", "blog", "trace",
 ]
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "ModelFormatError",
     "ExportError",
     "TrainingHealthWarning",
+    "InputWarning",
 ]
 
 
@@ -55,3 +56,7 @@ class TrainingHealthWarning(UserWarning):
 
     Each message says what was seen, with numbers, and what to try.
     """
+
+
+class InputWarning(UserWarning):
+    """An input looks unlike the data the network was trained on (e.g. a blank picture)."""

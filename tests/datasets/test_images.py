@@ -1,4 +1,6 @@
-"""image_to_input: a picture of your own becomes an MNIST-like row of 784 inputs."""
+"""image_to_input in both modes, and the errors of opening pictures.
+
+The MNIST-style steps are tested in test_images_mnist_style.py."""
 
 from __future__ import annotations
 
@@ -62,13 +64,14 @@ def test_none_scale_gives_inverted_uint8(png):
 
 
 @needs_pillow
-def test_a_28x28_picture_is_only_inverted(tmp_path):
+def test_plain_mode_only_inverts_a_28x28_picture(tmp_path):
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(28, 28), dtype=np.uint8)
     pixels[0, :] = 255  # a white border, so the paper colour is white
     pixels[-1, :] = pixels[:, 0] = pixels[:, -1] = 255
     Image.fromarray(pixels).save(tmp_path / "p.png")
-    np.testing.assert_array_equal(image_to_input(tmp_path / "p.png", scale="none"),
+    np.testing.assert_array_equal(image_to_input(tmp_path / "p.png", scale="none",
+                                                 preprocess="plain"),
                                   255 - pixels.reshape(-1))  # fmt: skip
 
 
@@ -85,7 +88,7 @@ def test_wide_picture_keeps_its_aspect_and_is_centred(tmp_path):
     img = Image.new("L", (100, 50), 255)  # twice as wide as tall,
     ImageDraw.Draw(img).rectangle([1, 1, 98, 48], fill=0)  # ink inside a thin white margin
     img.save(path)
-    image = image_to_input(path, scale="unit").reshape(28, 28)
+    image = image_to_input(path, scale="unit", preprocess="plain").reshape(28, 28)
     ink_rows = np.flatnonzero(image.max(axis=1) > 0.5)
     assert ink_rows.min() == 7 and ink_rows.max() == 20  # 14 rows, centred
     assert (image[10, :] > 0.5).all()  # full width
@@ -95,7 +98,7 @@ def test_wide_picture_keeps_its_aspect_and_is_centred(tmp_path):
 def test_off_white_paper_becomes_the_background(tmp_path):
     path = tmp_path / "grey.jpg"
     stroke_picture(size=(40, 80), paper=220).save(path)  # tall: padding on the sides
-    image = image_to_input(path, scale="none").reshape(28, 28)
+    image = image_to_input(path, scale="none", preprocess="plain").reshape(28, 28)
     # padding takes the paper's colour, so the sides match the paper left in the picture
     assert abs(int(image[14, 0]) - (255 - 220)) <= 3
     assert abs(int(image[0, 14]) - (255 - 220)) <= 3

@@ -10,7 +10,8 @@ PUBLIC = {
     "make_moons", "make_circles", "make_spirals", "make_xor", "make_blobs",
     "read_idx", "write_idx", "fetch",
     "load_mnist", "load_fashion_mnist", "MNIST_CLASSES", "FASHION_MNIST_CLASSES",
-    "read_digits_csv", "write_digits_csv", "image_to_input",
+    "read_digits_csv", "write_digits_csv", "image_to_input", "preprocess_image", "PreparedImage",
+    "augment_rotations", "random_rotate_shift",
 }  # fmt: skip
 
 
@@ -23,7 +24,7 @@ def test_all_is_the_public_api():
 def test_public_functions_have_docstrings_and_keyword_only_options():
     for name in PUBLIC:
         obj = getattr(datasets, name)
-        if not callable(obj):
+        if not callable(obj) or isinstance(obj, type):  # classes: their fields, not options
             continue
         assert inspect.getdoc(obj), name
         params = inspect.signature(obj).parameters.values()

@@ -58,6 +58,10 @@ def _calls(moons, trained, images, classic):
                                                                            max_units=4),
         "plot_backquery": lambda: plots.plot_backquery(classic, labels=[0, 1]),
         "plot_capacity_sweep": lambda: plots.plot_capacity_sweep(SWEEP),
+        "plot_imagined": lambda: plots.plot_imagined(classic, labels=[0, 1]),
+        "plot_hidden_activations": lambda: plots.plot_hidden_activations(classic, Ximg[0]),
+        "plot_strongest_inputs": lambda: plots.plot_strongest_inputs(classic, Ximg,
+                                                                     units=[0, 1], k=3),
     }
 
 
@@ -113,6 +117,8 @@ def _with_path(name, path, moons, trained, images, classic):
         return plots.plot_first_layer_weights(classic, max_units=4, path=path)
     if name == "plot_capacity_sweep":
         return plots.plot_capacity_sweep(SWEEP, path=path)
+    if name in ("plot_imagined", "plot_hidden_activations", "plot_strongest_inputs"):
+        return _calls_with_path(name, path, Ximg, classic)
     return plots.plot_backquery(classic, labels=[0, 1], path=str(path))  # str paths too
 
 
@@ -148,3 +154,11 @@ def test_path_must_be_a_png(tmp_path, moons, bad):
 def test_a_path_without_suffix_gets_a_png(tmp_path, moons):
     plots.plot_dataset(*moons, path=tmp_path / "moons")
     assert_png(tmp_path / "moons")
+
+
+def _calls_with_path(name, path, Ximg, classic):
+    if name == "plot_imagined":
+        return plots.plot_imagined(classic, labels=[0, 1], path=path)
+    if name == "plot_hidden_activations":
+        return plots.plot_hidden_activations(classic, Ximg[0], path=path)
+    return plots.plot_strongest_inputs(classic, Ximg, units=[0, 1], k=3, path=path)

@@ -31,8 +31,13 @@ def _positive_int(text: str) -> int:
 
 
 def _sizes(text: str) -> list[int]:
+    parts = [s.strip() for s in text.split(",")]
+    if not text.strip() or any(not s for s in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes like 256,128, got {text!r} (an empty size); "
+            "give at least one size, e.g. --hidden 128")
     try:
-        sizes = [int(s) for s in text.split(",") if s.strip()]
+        sizes = [int(s) for s in parts]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated layer sizes like 256,128, got {text!r}") from None
@@ -42,15 +47,18 @@ def _sizes(text: str) -> list[int]:
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help="folder with the data set's files (else $GLASSNET_DATA, "
-                                      "system folders, the cache, then a download)")
+    p.add_argument("--data-dir", help="folder with the data set's files, or the folder holding "
+                                      "its mnist/ or fashion-mnist/ subfolder (else "
+                                      "$GLASSNET_DATA, system folders, the cache, then a "
+                                      "download)")
     p.add_argument("--no-download", action="store_true", help="never download data")
     p.add_argument("--scale", choices=("unit", "book", "none"), default=None,
                    help="pixel scaling: unit x/255, book x/255*0.99+0.01 (default: as trained, "
                         "else unit)")
     p.add_argument("--samples", type=_positive_int, default=None,
                    help="points to generate for the toy data sets (default 1000, or as "
-                        "trained)")
+                        "trained); for pictures and CSV files, use the first N samples of "
+                        "each split")
     p.add_argument("--noise", type=float, default=None,
                    help="noise of a toy data set (default: the generator's, or as trained)")
     p.add_argument("--seed", type=int, default=None,
@@ -95,30 +103,44 @@ def build_parser() -> argparse.ArgumentParser:
                     "it, and report its test accuracy.")
     train.add_argument("dataset", help=f"one of {', '.join(NAMES)}, or a .csv file")
     _add_data_options(train)
-    train.add_argument("--hidden", type=_sizes, default=[128],
-                       help="hidden layer sizes, comma-separated (default 128)")
-    train.add_argument("--activation", default="relu",
-                       help="hidden activation: relu, tanh, sigmoid, leaky_relu (default relu)")
-    train.add_argument("--loss", default="softmax_cross_entropy",
-                       help="loss (default softmax_cross_entropy)")
-    train.add_argument("--dropout", type=float, default=0.0,
+    train.add_argument("--book", action="store_true",
+                       help="train exactly the network and recipe of Make Your Own Neural "
+                            "Network: glassnet.classic.neuralNetwork (no biases, sigmoid "
+                            "layers, sum of squared errors), one sample at a time, targets "
+                            "0.01/0.99, inputs scaled 0.01-1.0; --hidden (default 200), --lr "
+                            "(default 0.1) and --epochs (default 5) may be given")
+    train.add_argument("--hidden", type=_sizes, default=None,
+                       help="hidden layer sizes, comma-separated (default 16 for the toy data "
+                            "sets, 128 for pictures)")
+    train.add_argument("--activation", default=None,
+                       help="hidden activation: relu, tanh, sigmoid, leaky_relu (default tanh "
+                            "for the toy data sets, relu for pictures)")
+    train.add_argument("--loss", default=None, help="loss (default softmax_cross_entropy)")
+    train.add_argument("--dropout", type=float, default=None,
                        help="dropout probability after each hidden layer (default 0)")
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
-    train.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
-    train.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
-    train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay")
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default=None,
+                       help="default adam")
+    train.add_argument("--lr", type=float, default=None,
+                       help="learning rate (default 0.01 for the toy data sets, 0.001 for "
+                            "pictures)")
+    train.add_argument("--momentum", type=float, default=None,
+                       help="SGD momentum (default 0; only with --optimizer sgd)")
+    train.add_argument("--nesterov", action="store_true",
+                       help="Nesterov momentum (only with --optimizer sgd)")
+    train.add_argument("--weight-decay", type=float, default=None, help="L2 weight decay")
     train.add_argument("--clip-norm", type=float, default=None,
                        help="clip the gradient's global norm to this value")
-    train.add_argument("--epochs", type=_positive_int, default=10, help="epochs (default 10)")
-    train.add_argument("--batch-size", type=_positive_int, default=128,
-                       help="batch size (default 128)")
-    train.add_argument("--validation-split", type=float, default=0.0,
+    train.add_argument("--epochs", type=_positive_int, default=None,
+                       help="epochs (default 100 for the toy data sets, 10 for pictures)")
+    train.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="batch size (default 32 for the toy data sets, 128 for pictures)")
+    train.add_argument("--validation-split", type=float, default=None,
                        help="fraction of the training data held out for validation "
                             "(default: validate on the test split)")
     train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                        help="stop when the validation loss has not improved for PATIENCE epochs")
-    train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    train.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                       help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",
                        help="model file to write (default model.safetensors; a name ending "
                             "in .npz writes the format of glassnet 0.1)")
@@ -140,14 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser(
         "predict", help="label pictures or CSV rows with a saved model",
         description="Print the predicted label and the top probabilities for each picture "
-                    "(PNG, JPEG: a dark digit or garment on a light background) or each row "
-                    "of a CSV file.")
+                    "(PNG, JPEG: a digit or garment, dark on light or light on dark) or each "
+                    "row of a CSV file. Pictures are prepared as the training data was "
+                    "(--preprocess), with a warning when one looks unlike it.")
     predict.add_argument("model", help="model file")
     predict.add_argument("inputs", nargs="+", help="image files or .csv files")
     predict.add_argument("--scale", choices=("unit", "book", "none"), default=None,
                          help="pixel scaling (default: as the model was trained)")
     predict.add_argument("--top", type=_positive_int, default=3,
                          help="probabilities to show (default 3)")
+    predict.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                         help="--invert: the pictures are dark on light, --no-invert: light on "
+                              "dark as MNIST stores them (default: decided from each "
+                              "picture's background)")
+    predict.add_argument("--preprocess", choices=("mnist", "plain"), default=None,
+                         help="mnist: cut to the ink, fit in 20x20, centre by mass, as MNIST's "
+                              "digits were made; plain: fit the whole picture into 28x28, as "
+                              "Fashion-MNIST's garments (default: plain for fashion-mnist "
+                              "models, else mnist)")
+    predict.add_argument("--show", metavar="PATH", default=None,
+                         help="write the 28x28 the network sees, enlarged, as a PNG: PATH for "
+                              "one picture, a folder PATH for several")
     predict.set_defaults(run=commands.predict)
 
     info = sub.add_parser("info", help="describe a saved model",

@@ -43,7 +43,8 @@ def demo(args: argparse.Namespace) -> int:
     try:
         plots.require_matplotlib()
     except ImportError:
-        print("(install the plot extra for pictures: pip install 'glassnet[plot]')")
+        print("no pictures written: drawing them needs matplotlib, which the plot extra "
+              "installs: pip install 'glassnet[plot]'")
         return 0
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,20 +61,29 @@ def train(args: argparse.Namespace) -> int:
     from ..models import mlp
     from ..optimizers import SGD, Adam
     from ..training import EarlyStopping
+    from .book import train_book
+    from .options import resolve_train_options
 
+    resolve_train_options(args)  # defaults for this data set; refuse options that do nothing
     if args.plots:
         from .. import plots
 
         plots.require_matplotlib()  # say so now, not after the training
     _check_output_path(args.output)
-    args.samples = args.samples or 1000
+    toy = args.dataset in cli_data.TOYS
     args.seed = 0 if args.seed is None else args.seed
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
-                         samples=args.samples, noise=args.noise, seed=args.seed,
-                         download=not args.no_download)
+                         samples=(args.samples or 1000) if toy else 0,
+                         limit=None if toy else args.samples, noise=args.noise,
+                         seed=args.seed, download=not args.no_download)
+    if toy:
+        args.samples = args.samples or 1000
     assert data.X_train is not None and data.y_train is not None
     n_classes = int(max(data.y_train.max(), data.y_test.max() if data.y_test is not None
                         else 0)) + 1
+    cli_data.warn_unexpected_labels(data)
+    if args.book:
+        return train_book(args, data, max(n_classes, len(data.class_names or ())))
     sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
     # labelled classes: a classifier whatever the loss (the book trains one with "sse")
     net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
@@ -148,6 +158,13 @@ def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) ->
                                      class_names=data.class_names,
                                      path=out / "misclassified.png")
             plots.plot_first_layer_weights(net, path=out / "weights.png")
+            low = 0.01 if data.scale == "book" else 0.0
+            high = 255.0 if data.scale == "none" else 1.0
+            plots.plot_imagined(net, labels=range(min(net.n_out, 10)),
+                                class_names=data.class_names, input_range=(low, high),
+                                path=out / "imagined.png")
+            plots.plot_strongest_inputs(net, data.X_test[:5000], units=range(8), k=6,
+                                        path=out / "units.png")
     print(f"pictures written to {out}/")
 
 
@@ -164,11 +181,8 @@ def evaluate(args: argparse.Namespace) -> int:
     from ..training.metrics import confusion_matrix
 
     net = io.load(args.model)
-    if not isinstance(net, Network):
-        raise ValueError(f"{args.model} holds the book's classic network; "
-                         "evaluate works on engine networks (glassnet train)")
     meta = _model_metadata(args.model)
-    scale = args.scale or meta.get("scale") or "unit"
+    scale = args.scale or meta.get("scale") or ("unit" if isinstance(net, Network) else "book")
     dataset = args.dataset or meta.get("dataset")
     if not dataset:
         raise ValueError("name the data set to evaluate on (the model file does not say)")
@@ -177,9 +191,19 @@ def evaluate(args: argparse.Namespace) -> int:
     noise = args.noise if args.noise is not None else meta.get("noise")
     seed = args.seed if args.seed is not None else meta.get("seed") or 0
     data = cli_data.load(dataset, data_dir=args.data_dir, split=args.split, scale=scale,
-                         samples=samples, noise=noise, seed=seed, download=not args.no_download)
+                         samples=samples, noise=noise, seed=seed, download=not args.no_download,
+                         limit=None if dataset in cli_data.TOYS else args.samples)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     assert X is not None and y is not None
+    if not isinstance(net, Network):  # the book's network, scored as the book does
+        from .book import classic_predict
+
+        pred = classic_predict(net, X)
+        print(f"{dataset} ({args.split}, {X.shape[0]} samples): accuracy "
+              f"{np.mean(pred == y):.4f}")
+        print(_confusion_text(confusion_matrix(y, pred, n_classes=net.onodes),
+                              meta.get("class_names") or data.class_names))
+        return 0
     scores = net.evaluate(X, y, batch_size=10000)
     print(f"{dataset} ({args.split}, {X.shape[0]} samples): "
           + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
@@ -203,9 +227,11 @@ def _confusion_text(matrix: np.ndarray, class_names: list[str] | None) -> str:
 
 def predict(args: argparse.Namespace) -> int:
     """Label pictures or CSV rows with a saved model."""
+    import sys
+
     from .. import io
     from ..classic import NeuralNetwork
-    from ..datasets import image_to_input, read_digits_csv
+    from ..datasets import preprocess_image, read_digits_csv
     from ..datasets._pixels import scale_pixels
 
     model = io.load(args.model)
@@ -213,6 +239,10 @@ def predict(args: argparse.Namespace) -> int:
     scale = args.scale or meta.get("scale") or ("book" if isinstance(model, NeuralNetwork)
                                                  else "unit")
     names: list[str] = meta.get("class_names") or []
+    preprocess = args.preprocess or ("plain" if meta.get("dataset") == "fashion-mnist"
+                                     else "mnist")
+    pictures = [Path(p) for p in args.inputs if Path(p).suffix.lower() != ".csv"]
+    show = _show_paths(args.show, pictures) if args.show else {}
     rows, labels = [], []
     for item in args.inputs:
         path = Path(item)
@@ -221,9 +251,15 @@ def predict(args: argparse.Namespace) -> int:
             X = scale_pixels(pixels, scale, np.float32)
             rows += list(X)
             labels += [f"{path.name}:{i + 1}" for i in range(X.shape[0])]
-        else:
-            rows.append(image_to_input(path, scale=scale))
-            labels.append(str(path))
+            continue
+        prepared = preprocess_image(path, preprocess=preprocess, invert=args.invert)
+        for note in prepared.warnings:
+            print(f"warning: {path}: {note}", file=sys.stderr)
+        if path in show:
+            print(f"{path}: the network sees {prepared.save(show[path])}"
+                  + (" (inverted)" if prepared.inverted else ""), file=sys.stderr)
+        rows.append(scale_pixels(prepared.pixels.reshape(-1), scale, np.float32))
+        labels.append(str(path))
     X = np.stack(rows)
     if isinstance(model, NeuralNetwork):
         proba = np.stack([model.query(x)[:, 0] for x in X.astype(np.float64)])
@@ -236,6 +272,23 @@ def predict(args: argparse.Namespace) -> int:
         name = f" ({names[best]})" if best < len(names) else ""
         print(f"{label}: {best}{name}   {shown}")
     return 0
+
+
+def _show_paths(show: str, pictures: list[Path]) -> dict[Path, Path]:
+    """Where ``--show`` writes each picture's 28x28: the file itself for one, a folder for more."""
+    target = Path(show)
+    if not pictures:
+        raise ValueError("--show draws what the network sees of a picture; the inputs are "
+                         "all CSV files: give a picture (PNG, JPEG, ...)")
+    if len(pictures) == 1 and not target.is_dir():
+        if not target.parent.is_dir():
+            raise FileNotFoundError(f"--show {show}: the folder {target.parent} does not exist")
+        return {pictures[0]: target}
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"--show {show} is a file, but there are {len(pictures)} pictures: "
+                         "give a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    return {p: target / f"{p.stem}.seen.png" for p in pictures}
 
 
 def info(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import datasets
+from ..errors import DataNotFoundError
 
 TOYS: dict[str, Callable[..., tuple[NDArray, NDArray]]] = {
     "moons": datasets.make_moons,
@@ -40,10 +42,12 @@ class Data:
 
 def load(name: str, *, data_dir: str | None = None, split: str | None = None,
          scale: str = "unit", samples: int = 1000, noise: float | None = None,
-         seed: int = 0, download: bool = True) -> Data:
+         seed: int = 0, download: bool = True, limit: int | None = None) -> Data:
     """Load a data set by name, or a CSV file (the book's format) by path.
 
     ``split`` is None for both splits, or ``"train"`` / ``"test"`` for one.
+    ``samples`` is the size of a generated toy data set; ``limit`` keeps the
+    first ``limit`` rows of each split of pictures or a CSV file.
     """
     if name in TOYS:
         kwargs = {} if noise is None else {"noise": noise}
@@ -54,12 +58,17 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
         return Data(name, X, y, X_t, y_t, None)
     if name in IMAGE_SETS:
         loader = IMAGE_SETS[name]
+        folder = _data_folder(data_dir, name)
 
         def one(which: str) -> tuple[NDArray | None, NDArray | None]:
             if split not in (None, which):
                 return None, None
-            return cast("tuple[NDArray, NDArray]",
-                        loader(data_dir, split=which, scale=scale, download=download))
+            try:
+                X, y = cast("tuple[NDArray, NDArray]",
+                            loader(folder, split=which, scale=scale, download=download))
+            except DataNotFoundError as exc:
+                raise DataNotFoundError(_in_cli_terms(str(exc), name)) from None
+            return X[:limit], y[:limit]
 
         (X, y), (X_t, y_t) = one("train"), one("test")
         return Data(name, X, y, X_t, y_t, scale, CLASS_NAMES[name])
@@ -68,10 +77,51 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
         if not path.is_file():
             raise FileNotFoundError(f"no CSV file at {path}")
         pixels, labels = datasets.read_digits_csv(path)
-        X = _scale(pixels, scale)
+        X = _scale(pixels[:limit], scale)
+        labels = labels[:limit]
         # a CSV file is one split; it serves as train or test as asked
         return Data(path.name, X, labels, X, labels, scale, CLASS_NAMES["mnist"])
     raise ValueError(f"unknown data set {name!r}; choose one of {NAMES} or give a .csv file")
+
+
+def _data_folder(data_dir: str | None, name: str) -> str | None:
+    """``data_dir``, or its ``name`` subfolder when it is the folder holding the data sets.
+
+    ``GLASSNET_DATA`` may name either; ``--data-dir`` accepts both the same way.
+    """
+    if data_dir is None:
+        return None
+    sub = Path(data_dir).expanduser() / name
+    holds_files = any(Path(data_dir).expanduser().glob("*-ubyte*"))
+    return str(sub) if sub.is_dir() and not holds_files else data_dir
+
+
+def _in_cli_terms(message: str, name: str) -> str:
+    """A loader's not-found message with the command line's options instead of arguments."""
+    from ..datasets.sources import ENV_VAR, cache_folder
+
+    places = message.split("\nTo fix:")[0]
+    places = places.replace("path= argument", "--data-dir").replace(
+        "(download=False)", "(--no-download)")
+    return (f"{places}\nTo fix: give --data-dir a folder holding these files (or the folder "
+            f"holding a '{name}' subfolder), set {ENV_VAR} likewise, or leave out "
+            f"--no-download with a working internet connection to fetch them into "
+            f"{cache_folder(name)}.")
+
+
+def warn_unexpected_labels(data: Data) -> None:
+    """Say so on stderr when labels fall outside the data set's classes (a digit label 12)."""
+    if not data.class_names or data.y_train is None:
+        return
+    labels = np.concatenate([y for y in (data.y_train, data.y_test) if y is not None])
+    n = len(data.class_names)
+    odd = np.unique(labels[(labels < 0) | (labels >= n)])
+    if odd.size:
+        count = int(np.isin(data.y_train, odd).sum())
+        shown = ", ".join(map(str, odd[:5].tolist())) + (", ..." if odd.size > 5 else "")
+        print(f"warning: {data.name} has labels outside 0-{n - 1} ({shown}; {count} training "
+              f"samples); the network gets {int(labels.max()) + 1} outputs. Check the file's "
+              "first column (the label)", file=sys.stderr)
 
 
 def stored_name(name: str) -> str:

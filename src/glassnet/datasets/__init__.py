@@ -8,10 +8,11 @@ search order).
 
 from __future__ import annotations
 
+from .augment import augment_rotations, random_rotate_shift
 from .csv import read_digits_csv, write_digits_csv
 from .download import fetch
 from .idx import read_idx, write_idx
-from .images import image_to_input
+from .images import PreparedImage, image_to_input, preprocess_image
 from .mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .toy import make_blobs, make_circles, make_moons, make_spirals, make_xor
 
@@ -31,4 +32,8 @@ __all__ = [
     "read_digits_csv",
     "write_digits_csv",
     "image_to_input",
+    "preprocess_image",
+    "PreparedImage",
+    "augment_rotations",
+    "random_rotate_shift",
 ]

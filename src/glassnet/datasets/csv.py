@@ -9,6 +9,7 @@ all integers, comma separated, no header::
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,36 @@ def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], ND
         number), or a file without any rows.
     """
     path = Path(path)
+    table: NDArray[np.integer] | None = _parse_fast(path)
+    if table is None:  # something is wrong or unusual: the careful reader names the line
+        table = _parse_by_line(path)
+    return table[:, 1:].astype(np.uint8), table[:, 0].astype(np.int64)
+
+
+def _parse_fast(path: Path) -> NDArray[np.int32] | None:
+    """The whole table by NumPy's own C parser, or None if it is not a clean digits file.
+
+    None (never an error) sends the file to :func:`_parse_by_line`, which
+    reads it the same way but line by line, 10-20 times slower, and says
+    which line is wrong; so both paths accept and refuse the same files.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "input contained no data" and the like
+            table = np.loadtxt(path, delimiter=",", dtype=np.int32, comments=None, ndmin=2,
+                               encoding="ascii")
+    except (ValueError, OverflowError, UnicodeDecodeError, UserWarning):
+        return None
+    if table.shape[0] == 0 or table.shape[1] != 1 + N_PIXELS:
+        return None
+    pixels = table[:, 1:]
+    if table[:, 0].min() < 0 or pixels.min() < 0 or pixels.max() > 255:
+        return None
+    return table
+
+
+def _parse_by_line(path: Path) -> NDArray[np.int64]:
+    """The table read line by line; the first bad line raises a DataFormatError naming it."""
     rows = []
     with open(path, encoding="ascii", errors="replace") as f:
         for number, line in enumerate(f, start=1):
@@ -85,8 +116,7 @@ def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], ND
                 rows.append(_parse_line(line, f"{path}, line {number}"))
     if not rows:
         raise DataFormatError(f"{path}: expected at least one line of label and pixels, found none")
-    table = np.stack(rows)
-    return table[:, 1:].astype(np.uint8), table[:, 0].copy()
+    return np.stack(rows)
 
 
 def write_digits_csv(path: str | os.PathLike[str], X: ArrayLike, y: ArrayLike) -> None:

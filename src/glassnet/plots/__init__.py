@@ -13,9 +13,10 @@ matplotlib is optional and imported only when a function is called::
 The functions live in ``points`` (two-dimensional data and decision
 boundaries), ``training`` (curves, confusion matrix), ``images``
 (misclassified samples, first-layer weights, backquery), ``animation`` (the
-decision boundary over training, as a GIF) and ``capacity`` (accuracy
-against hidden units); ``_figure`` holds what they share. In Jupyter a
-returned figure is drawn as a picture, with no ``%matplotlib`` magic.
+decision boundary over training, as a GIF), ``capacity`` (accuracy against
+hidden units) and ``inside`` (what any network imagines, its hidden units);
+``_figure`` holds what they share. In Jupyter a returned figure is drawn as
+a picture, with no ``%matplotlib`` magic.
 
 Examples
 --------
@@ -40,6 +41,7 @@ from .capacity import CapacitySweep as CapacitySweep
 from .capacity import capacity_sweep as capacity_sweep
 from .capacity import plot_capacity_sweep
 from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
+from .inside import plot_hidden_activations, plot_imagined, plot_strongest_inputs
 from .points import plot_dataset, plot_decision_boundary
 from .training import plot_confusion_matrix, plot_history
 
@@ -50,6 +52,9 @@ __all__ = [
     "plot_dataset",
     "plot_decision_boundary",
     "plot_first_layer_weights",
+    "plot_hidden_activations",
     "plot_history",
+    "plot_imagined",
     "plot_misclassified",
+    "plot_strongest_inputs",
 ]

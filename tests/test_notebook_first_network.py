@@ -1,4 +1,4 @@
-"""The tutorial notebooks run top to bottom, and their pictures reach Jupyter as pictures."""
+"""The first-network tutorial runs top to bottom, and its pictures reach Jupyter as pictures."""
 
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""What ``glassnet train`` uses when an option is not given, and the options it refuses.
+
+Defaults depend on the data: the toy data sets (two features, a thousand
+points) train well with a small tanh layer and a larger step, the pictures
+with a wider ReLU layer and Adam's usual step. An option that would have no
+effect (``--momentum`` with Adam, ``--activation`` with ``--book``) is
+refused with the reason, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .data import TOYS
+
+__all__ = ["resolve_train_options", "BOOK_DEFAULTS"]
+
+_COMMON: dict[str, Any] = {
+    "loss": "softmax_cross_entropy", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
+    "weight_decay": 0.0, "validation_split": 0.0, "dtype": "float32",
+}
+_TOY_DEFAULTS: dict[str, Any] = {
+    "hidden": [16], "activation": "tanh", "lr": 0.01, "batch_size": 32, "epochs": 100,
+}
+_PICTURE_DEFAULTS: dict[str, Any] = {
+    "hidden": [128], "activation": "relu", "lr": 1e-3, "batch_size": 128, "epochs": 10,
+}
+BOOK_DEFAULTS: dict[str, Any] = {"hidden": [200], "lr": 0.1, "epochs": 5}
+
+# options --book cannot honour: the book's network and recipe fix them
+_NOT_WITH_BOOK = ("activation", "loss", "dropout", "optimizer", "momentum", "nesterov",
+                  "weight_decay", "clip_norm", "batch_size", "validation_split",
+                  "early_stopping", "dtype")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill in the defaults for ``args.dataset`` and refuse options that would do nothing.
+
+    Raises
+    ------
+    ValueError
+        An option that has no effect with the others given.
+    """
+    if args.book:
+        given = [_flag(n) for n in _NOT_WITH_BOOK
+                 if getattr(args, n) not in (None, False)]
+        if given:
+            raise ValueError(
+                f"--book trains the book's network and recipe exactly (sigmoid layers without "
+                f"biases, sum of squared errors, one sample at a time); it does not take "
+                f"{', '.join(given)}: drop {'it' if len(given) == 1 else 'them'}, or leave out "
+                "--book to train an engine network")
+        if args.hidden is not None and len(args.hidden) != 1:
+            raise ValueError(f"--book trains one hidden layer, got --hidden "
+                             f"{','.join(map(str, args.hidden))}; give one size, e.g. "
+                             "--hidden 200")
+        if args.scale not in (None, "book"):
+            raise ValueError(f"--book scales inputs to 0.01-1.0 as the book does; drop --scale "
+                             f"{args.scale}")
+        args.scale = "book"
+        for name, value in BOOK_DEFAULTS.items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
+        return args
+    optimizer = args.optimizer or _COMMON["optimizer"]
+    if optimizer == "adam":
+        ignored = [f for f, v in (("--momentum", args.momentum), ("--nesterov", args.nesterov))
+                   if v not in (None, False)]
+        if ignored:
+            verb = "applies" if len(ignored) == 1 else "apply"
+            raise ValueError(f"{' and '.join(ignored)} only {verb} to --optimizer sgd; Adam "
+                             "keeps its own running averages: add --optimizer sgd, or drop "
+                             f"{' and '.join(ignored)}")
+    if args.nesterov and not args.momentum:
+        raise ValueError("--nesterov needs --momentum above 0 (e.g. --momentum 0.9)")
+    defaults = _TOY_DEFAULTS if args.dataset in TOYS else _PICTURE_DEFAULTS
+    for name, value in {**_COMMON, **defaults}.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
