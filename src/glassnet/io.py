@@ -121,6 +121,9 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
          training: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (architecture, hyper-parameters and weights) to one file.
 
+    A path ending in ``.npz`` gets the version-1 format of glassnet 0.1;
+    any other the safetensors format (version 2).
+
     Parameters
     ----------
     model : a ``glassnet.Network`` (registered layers and losses) or a
@@ -136,9 +139,6 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
     training : JSON-serialisable training state (what a checkpoint needs to
         resume exactly; ``glassnet.training`` writes it); ``load(path,
         with_training=True)`` returns it.
-
-    A path ending in ``.npz`` gets the version-1 format of glassnet 0.1;
-    any other the safetensors format (version 2).
 
     Returns
     -------
