@@ -20,7 +20,11 @@ from glassnet._safetensors import (
 )
 from glassnet.errors import DTypeError, ModelFormatError
 
-st_numpy = pytest.importorskip("safetensors.numpy")
+
+@pytest.fixture
+def st_numpy():
+    """The official package's NumPy reader and writer: the oracle (skipped when absent)."""
+    return pytest.importorskip("safetensors.numpy")
 
 
 def sample_tensors() -> dict[str, np.ndarray]:
@@ -52,7 +56,7 @@ def entry(dtype: str, shape: list, begin: int, end: int) -> dict:
 
 
 # -- agreement with the official package --------------------------------------------------
-def test_our_file_loads_in_the_official_reader(tmp_path):
+def test_our_file_loads_in_the_official_reader(tmp_path, st_numpy):
     tensors = sample_tensors()
     path = write_safetensors(tmp_path / "m.safetensors", tensors,
                              metadata={"format": "glassnet", "model": '{"layers": []}'})
@@ -78,7 +82,7 @@ def test_our_file_loads_into_pytorch(tmp_path):
         np.testing.assert_array_equal(theirs[name].numpy(), array)
 
 
-def test_their_file_loads_in_ours(tmp_path):
+def test_their_file_loads_in_ours(tmp_path, st_numpy):
     tensors = sample_tensors()
     path = tmp_path / "theirs.safetensors"
     st_numpy.save_file(tensors, str(path), metadata={"a": "1", "b": "two"})
@@ -90,7 +94,7 @@ def test_their_file_loads_in_ours(tmp_path):
         np.testing.assert_array_equal(arrays[name], array)
 
 
-def test_same_layout_as_the_reference_writer(tmp_path):
+def test_same_layout_as_the_reference_writer(tmp_path, st_numpy):
     """Padding to 8 bytes, largest item size first: the data section is byte-identical."""
     tensors = sample_tensors()
     ours = write_safetensors(tmp_path / "ours", tensors).read_bytes()
