@@ -286,3 +286,32 @@ def test_missing_file_and_folder(tmp_path):
         read_header(tmp_path / "absent")
     with pytest.raises(ModelFormatError, match="folder"):
         read_header(tmp_path)
+
+
+# -- structured fuzzing of headers -----------------------------------------------------------
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**64),
+                         st.floats(allow_nan=False), st.text(max_size=5))
+entries = st.fixed_dictionaries(
+    {"dtype": st.sampled_from([*DTYPES, "BF16", "X", 3]),
+     "shape": st.one_of(st.lists(st.integers(-1, 4), max_size=3), json_scalars),
+     "data_offsets": st.one_of(st.lists(st.integers(-1, 40), min_size=0, max_size=3),
+                               json_scalars)},
+    optional={"extra": json_scalars})
+headers = st.dictionaries(st.text(max_size=4), st.one_of(entries, json_scalars), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=headers, data_len=st.integers(0, 64))
+def test_any_header_loads_consistently_or_is_refused(tmp_path_factory, header, data_len):
+    path = tmp_path_factory.mktemp("fuzz") / "f.safetensors"
+    path.write_bytes(raw_file(header, bytes(range(data_len))))
+    try:
+        arrays_, parsed = read_tensors(path)
+    except ModelFormatError as exc:
+        assert str(path) in str(exc)
+        return
+    # Whatever loaded covers the data exactly, with the declared dtypes and shapes.
+    assert sum(a.nbytes for a in arrays_.values()) == data_len
+    for name, array in arrays_.items():
+        assert array.shape == tuple(header[name]["shape"])
+        assert array.dtype == DTYPES[header[name]["dtype"]].newbyteorder("=")
