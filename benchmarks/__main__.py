@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,6 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-noisy", action="store_true",
                    help="keep runs during which other processes used more than --quiet-cores "
                         "(by default they are left out when a quieter repeat exists)")
+    p.add_argument("--baseline", metavar="SRC",
+                   help="also train glassnet at batch 128 from another checkout's src/ folder "
+                        "(e.g. a git worktree of an earlier commit), interleaved with the "
+                        "others: the same-run ratio of two versions of glassnet to PyTorch")
     p.add_argument("--report", metavar="JSON",
                    help="run nothing: print the tables again from a saved results JSON")
     p.add_argument("--no-write", action="store_true", help="print only, write nothing to results/")
@@ -70,6 +75,7 @@ def settings_from(args: argparse.Namespace):
         quick=quick,
         max_wait_s=args.max_wait if args.max_wait is not None else (0.0 if quick else 60.0),
         quiet_cores=args.quiet_cores,
+        baseline_src=str(Path(args.baseline).resolve()) if args.baseline else None,
     )
 
 

@@ -21,7 +21,6 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
     import numpy as np
 
     import glassnet
-    from glassnet.training.loop import _count_correct
 
     opt = glassnet.Adam(1e-3, fused=fused)
     rng = np.random.default_rng(seed)
@@ -52,13 +51,13 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
             if i:
                 dout = net.layers[i].backward(dout)
             else:  # as Network.backward: the first layer's dL/dX is not needed
-                net.layers[i].backward_params(dout)
+                net.layers[i].backward_params(dout)  # type: ignore[attr-defined]
             parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
         t = clock()
-        opt.step(net.flat_params, net.flat_grads, n_decay=net.n_decay)
+        opt.step(net.named_parameters(), decay=net.decay_names)
         parts["Adam step"] += clock() - t
         t = clock()
-        _count_correct(net, out, y_b)
+        net.loss.n_correct(out, y_b)
         parts["count correct"] += clock() - t
     return {k: v / n_steps for k, v in parts.items()}
 

@@ -13,6 +13,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 LABELS = {
     "glassnet-b128": "glassnet, batch 128",
+    "glassnet-baseline-b128": "glassnet baseline (--baseline), batch 128",
     "glassnet-b256": "glassnet, batch 256",
     "glassnet-numpy-b128": "glassnet NumPy-only Adam, batch 128",
     "torch-b128": "PyTorch standard, batch 128",

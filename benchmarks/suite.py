@@ -68,6 +68,10 @@ class Settings:
     quick: bool
     max_wait_s: float  # per run, for the machine to become quiet
     quiet_cores: float  # "quiet": other processes use fewer cores than this
+    baseline_src: str | None = None  # another checkout's src/, run as "glassnet-baseline-b128"
+
+
+BASELINE_TASK = "glassnet-baseline-b128"
 
 
 def select(only: list[str]) -> list[str]:
@@ -94,7 +98,12 @@ def missing_dependency(task: str) -> str | None:
 
 def task_config(name: str, repeat: int, s: Settings) -> dict[str, Any]:
     """The JSON the worker receives for one run."""
-    base = dict(TASKS[name], name=name, seed=repeat, threads=s.threads, data_dir=s.data_dir)
+    if name == BASELINE_TASK:  # the same task as glassnet-b128, with another glassnet
+        base = dict(TASKS["glassnet-b128"], name=name, seed=repeat, threads=s.threads,
+                    data_dir=s.data_dir, src=s.baseline_src)
+    else:
+        base = dict(TASKS[name], name=name, seed=repeat, threads=s.threads,
+                    data_dir=s.data_dir)
     if base["runner"] == "classic":
         return dict(base, n_samples=s.classic_samples, chunks=6)
     epochs = s.sklearn_epochs if base["runner"] == "sklearn" else s.epochs
@@ -113,7 +122,7 @@ def schedule(tasks: list[str], s: Settings) -> list[tuple[int, str]]:
     for r in range(s.repeats):
         k = r % len(tasks)
         for name in tasks[k:] + tasks[:k]:
-            if TASKS[name]["runner"] == "sklearn" and r >= s.sklearn_repeats:
+            if TASKS.get(name, {}).get("runner") == "sklearn" and r >= s.sklearn_repeats:
                 continue
             runs.append((r, name))
     return runs
@@ -149,7 +158,9 @@ def run_one(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
 
 def _spawn(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    # config["src"]: import glassnet from another checkout (the --baseline comparison)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [config.get("src"), str(REPO_ROOT),
+                                                      env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "benchmarks.worker", json.dumps(config), str(out)]
@@ -175,6 +186,8 @@ def run_all(s: Settings, log=print) -> tuple[list[dict[str, Any]], dict[str, str
             skipped[name] = why
         else:
             tasks.append(name)
+    if s.baseline_src:
+        tasks.insert(0, BASELINE_TASK)
     runs = schedule(tasks, s)
     results = []
     for i, (repeat, name) in enumerate(runs, 1):

@@ -116,7 +116,8 @@ def summarise(results: list[dict[str, Any]], *, max_background: float | None = N
             problems.append(f"{r['task']} skipped: {r['skipped']}")
         else:
             by_task[r["task"]].append(r)
-    versions = sorted({r["glassnet_source"] for r in results if r.get("glassnet_source")})
+    versions = sorted({r["glassnet_source"] for r in results if r.get("glassnet_source")
+                       and r.get("task") != "glassnet-baseline-b128"})  # that one differs
     if len(versions) > 1:
         problems.append(f"glassnet's source changed while the benchmark ran ({len(versions)} "
                         f"versions: {', '.join(versions)}); runs are not all of the same code, "
@@ -153,6 +154,7 @@ def ratios(s: dict[str, Any]) -> list[dict[str, Any]]:
                                              "sklearn-f32-b128", "sklearn-f64-b128")]
     pairs.append(("glassnet-b256", "torch-b256"))
     pairs += [("glassnet-numpy-b128", p) for p in ("torch-b128", "torch-fused-b128")]
+    pairs += [("glassnet-baseline-b128", p) for p in ("torch-b128", "torch-fused-b128")]
     for mine, peer in pairs:
         if mine not in s or peer not in s:
             continue

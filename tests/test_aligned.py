@@ -14,11 +14,25 @@ def test_aligned_zeros(n, dtype):
     assert not a.any()
 
 
-def test_network_buffers_and_adam_state_are_aligned():
+def test_parameters_and_adam_state_are_aligned_also_after_a_copy():
+    import copy
+    import pickle
+
     net = glassnet.mlp([784, 256, 128, 10], seed=0)
-    for buf in (net.flat_params, net.flat_grads, net.layers[0].params["W"]):
-        assert buf.ctypes.data % ALIGNMENT == 0
+    for twin in (net, copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        for _, param, _ in twin.named_parameters():
+            assert param.ctypes.data % ALIGNMENT == 0
     opt = glassnet.Adam(fused=False)
-    opt.step(net.flat_params, net.flat_grads)
-    for name in opt.state_names:
-        assert opt.state[name].ctypes.data % ALIGNMENT == 0
+    opt.step(net.named_parameters())
+    for arrays in opt.state.values():
+        for value in arrays.values():
+            assert value.ctypes.data % ALIGNMENT == 0
+
+
+def test_aligned_copy_keeps_values():
+    from glassnet._aligned import aligned_copy
+
+    a = np.arange(12.0).reshape(3, 4)[:, ::2]
+    b = aligned_copy(a)
+    np.testing.assert_array_equal(a, b)
+    assert b.flags.c_contiguous and b.ctypes.data % ALIGNMENT == 0

@@ -201,3 +201,22 @@ def test_the_engine_network_underneath_trains_every_layer():
     wih = n.wih.copy()
     n.network.fit(X, Y, optimizer="sgd", epochs=2, batch_size=2, verbose=0)
     assert not np.array_equal(n.wih, wih)
+
+
+def test_the_blogs_call_on_the_books_class_points_to_the_blogs_class():
+    import glassnet
+
+    X, y = np.random.default_rng(0).random((200, 3)), np.zeros((200, 1))
+    for call in (lambda: glassnet.NeuralNetwork(X, y), lambda: NeuralNetwork(X, y, 4),
+                 lambda: NeuralNetwork(3, 4, y, 0.1), lambda: NeuralNetwork(input_nodes=X)):
+        with pytest.raises(TypeError, match=r"for the blog's NeuralNetwork\(x, y\) use "
+                                            r"glassnet.blog.NeuralNetwork") as info:
+            call()
+        assert "0." not in str(info.value)  # no array printed
+
+
+def test_signature_still_shows_the_books_arguments():
+    import inspect
+
+    assert list(inspect.signature(NeuralNetwork).parameters) == [
+        "input_nodes", "hidden_nodes", "output_nodes", "learning_rate", "seed", "fused"]

@@ -38,6 +38,8 @@ def test_train_evaluate_info_on_moons(tmp_path, capsys):
 
 @pytest.mark.data
 def test_train_on_book_csv_then_predict_csv_and_png(tmp_path, capsys, shared_data):
+    pytest.importorskip("matplotlib", reason="--plots needs the 'plot' extra")
+    pytest.importorskip("PIL", reason="predicting a PNG needs the 'images' extra")
     csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
     test_csv = require_file(shared_data / "rashid-csv" / "mnist_test_10.csv")
     model = tmp_path / "digits.npz"
@@ -139,6 +141,7 @@ def test_bad_hyper_parameter_is_a_runtime_error_naming_it(tmp_path, capsys):
 
 
 def test_demo_writes_pictures(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the pictures need the 'plot' extra")
     code, out, _ = run(capsys, "demo", "--epochs", "5", "--samples", "200",
                        "--out-dir", tmp_path / "pics")
     assert code == 0

@@ -11,33 +11,30 @@ LOSSES = ["sse", "mse", "binary_cross_entropy", "softmax_cross_entropy"]
 
 
 def small_net(dtype=np.float32, loss="softmax_cross_entropy"):
-    return gn.Network([gn.Dense(3, 4, rng=0, dtype=dtype), gn.ReLU(),
-                       gn.Dense(4, 2, rng=1, dtype=dtype)], loss=loss)
+    return gn.Network([gn.Dense(3, 4, seed=0, dtype=dtype), gn.ReLU(),
+                       gn.Dense(4, 2, seed=1, dtype=dtype)], loss=loss)
 
 
-def test_parameters_live_in_one_flat_buffer():
+def test_named_parameters_are_the_layers_own_arrays():
     net = small_net()
-    assert net.n_parameters == 3 * 4 + 4 + 4 * 2 + 2 == net.flat_params.size
-    W = net.layers[0].params["W"]
-    assert np.shares_memory(W, net.flat_params)
-    assert np.shares_memory(net.layers[0].grads["W"], net.flat_grads)
-    net.flat_params[net.param_slices["0.W"]] = 7.0
-    assert np.all(W == 7.0)
-    # weights first: decay applies to the first n_decay entries
-    assert net.n_decay == 3 * 4 + 4 * 2
-    assert sorted(net.parameters) == ["0.W", "0.b", "2.W", "2.b"]
+    assert net.n_parameters == 3 * 4 + 4 + 4 * 2 + 2
+    triples = net.named_parameters()
+    assert [name for name, _, _ in triples] == ["0.W", "0.b", "2.W", "2.b"]
+    name, W, dW = triples[0]
+    assert W is net.layers[0].params["W"] and dW is net.layers[0].grads["W"]
+    assert net.decay_names == {"0.W", "2.W"}
 
 
 def test_initial_weights_are_kept_when_bound():
-    dense = gn.Dense(3, 4, rng=5)
+    dense = gn.Dense(3, 4, seed=5)
     before = dense.params["W"].copy()
     gn.Network([dense])
     np.testing.assert_array_equal(dense.params["W"], before)
 
 
 def test_sizes_must_chain():
-    with pytest.raises(ShapeError, match=r"layer 2 Dense\(n_in=5.*expects 5 inputs but the "
-                                         r"layer before it gives 4"):
+    with pytest.raises(ShapeError, match=r"layer 2: Dense\(n_in=5.*built for inputs of shape "
+                                         r"\(n_samples, 5\) but is now given \(n_samples, 4\)"):
         gn.Network([gn.Dense(3, 4), gn.ReLU(), gn.Dense(5, 2)])
 
 
@@ -66,15 +63,29 @@ def test_predict_proba_predict_evaluate():
 
 
 def test_regression_predicts_values():
-    net = gn.Network([gn.Dense(2, 3, rng=0)], loss="mse")
-    assert net.task == "regression"
+    net = gn.Network([gn.Dense(2, 3, seed=0)], loss="mse")
+    assert net.task is None  # decided by the first fit
     X = np.ones((4, 2), dtype=np.float32)
     np.testing.assert_array_equal(net.predict(X), net.forward(X))
     assert set(net.evaluate(X, np.zeros((4, 3)))) == {"loss"}
+    net.fit(X, np.zeros((4, 3)), epochs=1, verbose=0)
+    assert net.task == "regression"
+
+
+def test_squared_loss_fitted_on_labels_is_a_classifier():
+    """The blog's setup: two sigmoid outputs, sum of squares, labels: no extra argument."""
+    X = np.random.default_rng(0).standard_normal((40, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    net = gn.Network([gn.Dense(2, 4, seed=0), gn.Sigmoid(), gn.Dense(2, seed=1), gn.Sigmoid()],
+                     loss="sse")
+    net.fit(X, y, optimizer=gn.SGD(1.0), epochs=30, batch_size=8, verbose=0)
+    assert net.task == "classification"
+    assert net.predict(X).shape == (40,) and set(net.predict(X)) <= {0, 1}
+    assert "accuracy" in net.evaluate(X, y)
 
 
 def test_single_sigmoid_output_classifier_thresholds():
-    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="binary_cross_entropy")
+    net = gn.Network([gn.Dense(2, 1, seed=0)], loss="binary_cross_entropy")
     X = np.random.default_rng(1).standard_normal((6, 2)).astype(np.float32)
     np.testing.assert_array_equal(net.predict(X), (net.predict_proba(X)[:, 0] > 0.5))
 
@@ -118,11 +129,11 @@ def test_unknown_task():
 
 def build(activation, loss, n_in, hidden, n_out, seed, dropout):
     rng = np.random.default_rng(seed)
-    layers = [gn.Dense(n_in, hidden, rng=rng, dtype=np.float64),
+    layers = [gn.Dense(n_in, hidden, seed=rng, dtype=np.float64),
               gn.layers.get_activation(activation)]
     if dropout:
-        layers.append(gn.Dropout(0.25, rng=seed))
-    layers.append(gn.Dense(hidden, n_out, rng=rng, dtype=np.float64))
+        layers.append(gn.Dropout(0.25, seed=seed))
+    layers.append(gn.Dense(hidden, n_out, seed=rng, dtype=np.float64))
     if loss in ("sse", "mse"):
         layers.append(gn.Sigmoid())
     for layer in layers:
@@ -164,24 +175,23 @@ def test_gradcheck_catches_a_wrong_backward():
         def backward(self, dout):
             return dout * (1 - self._cached())  # forgot the square
 
-    net = gn.Network([gn.Dense(2, 3, rng=0, dtype=np.float64), BrokenTanh(),
-                      gn.Dense(3, 2, rng=1, dtype=np.float64)])
+    net = gn.Network([gn.Dense(2, 3, seed=0, dtype=np.float64), BrokenTanh(),
+                      gn.Dense(3, 2, seed=1, dtype=np.float64)])
     X = np.random.default_rng(0).standard_normal((4, 2))
     result = gn.gradcheck_network(net, X, np.array([0, 1, 1, 0]))
     assert result.max_rel_error > 1e-2
     assert result.where.startswith("0.")  # the error shows in the first layer's gradients
 
 
-def test_a_layer_belongs_to_one_network():
-    import copy
-
-    dense = gn.Dense(2, 2, rng=0)
-    first = gn.Network([dense])
-    with pytest.raises(ValueError, match="already belongs to another Network"):
-        gn.Network([dense])
-    twin = gn.Network([copy.deepcopy(dense)])  # an independent copy is welcome
-    twin.flat_params[:] = 0
-    assert first.flat_params.any()
+def test_layers_can_be_reused_in_a_new_network():
+    """A notebook cell run twice, or a trained network's first layers used to look inside."""
+    X = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    layers = [gn.Dense(3, 4, seed=0), gn.ReLU(), gn.Dense(4, 2, seed=1)]
+    gn.Network(layers)
+    net = gn.Network(layers)  # again: fine
+    hidden = gn.Network(net.layers[:2], loss="mse")  # shares the trained weights
+    np.testing.assert_array_equal(hidden.predict(X), np.maximum(X @ layers[0].params["W"]
+                                                                 + layers[0].params["b"], 0))
     with pytest.raises(ValueError, match="appears twice"):
         gn.Network([gn.Dense(2, 2), gn.ReLU(), gn.Dense(2, 2)][:1] * 2)
 
@@ -205,3 +215,36 @@ def test_prediction_batch_size_is_checked(batch_size, match):
                  lambda: net.evaluate(X, [0, 1, 0, 1], batch_size=batch_size)):
         with pytest.raises(ValueError, match=match):
             call()
+
+
+def test_gradcheck_refuses_float32_and_says_how_to_get_float64():
+    net = gn.mlp([3, 4, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    with pytest.raises(DTypeError, match=r"astype\(np.float64\)"):
+        gn.gradcheck_network(net, X, np.array([0, 1, 1, 0]))
+    result = gn.gradcheck_network(net.astype(np.float64), X, np.array([0, 1, 1, 0]))
+    assert result.max_rel_error < 1e-6, str(result)
+    with pytest.raises(DTypeError, match="float64"):
+        gn.gradcheck(gn.Dense(3, 2), X.astype(np.float32))
+
+
+def test_dense_infers_its_input_size_and_summary_shows_real_shapes():
+    net = gn.Network([gn.Flatten(), gn.Dense(16, seed=0), gn.ReLU(), gn.Dense(3, seed=1)])
+    assert not net.built
+    assert "not built yet" in net.summary()
+    X = np.random.default_rng(0).standard_normal((10, 4, 5)).astype(np.float32)
+    net.fit(X, np.arange(10) % 3, epochs=1, verbose=0)
+    assert net.input_shape == (4, 5) and net.layers[1].params["W"].shape == (20, 16)
+    text = net.summary()
+    assert "(None, 20)" in text and "(None, 16)" in text and "(None, 3)" in text
+    with pytest.raises(ShapeError, match=r"\(n_samples, 4, 5\)"):
+        net.predict(np.zeros((2, 20), dtype=np.float32))
+
+
+def test_predicting_with_diverged_weights_raises():
+    net = small_net()
+    net.layers[0].params["W"][0, 0] = np.nan
+    with pytest.raises(FloatingPointError, match=r"\['0.W'\].*NaN"):
+        net.predict(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        net.evaluate(np.ones((2, 3), dtype=np.float32), [0, 1])

@@ -3,13 +3,14 @@
 import glassnet
 
 EXPECTED = [
-    "Adam", "BinaryCrossEntropy", "DTypeError", "DataFormatError", "DataNotFoundError", "Dense",
-    "Dropout", "EarlyStopping", "GlassnetError", "GradcheckResult", "History", "Identity",
+    "Adam", "BatchNorm", "BinaryCrossEntropy", "DTypeError", "DataFormatError",
+    "DataNotFoundError", "Dense", "Dropout", "EarlyStopping", "Flatten", "GlassnetError",
+    "GradcheckResult", "History", "Identity",
     "Layer", "LeakyReLU", "MeanSquaredError", "ModelFormatError", "Network", "NeuralNetwork",
     "ReLU", "SGD", "ShapeError", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SumSquaredError", "Tanh", "__version__", "datasets", "functional", "gradcheck",
     "gradcheck_loss", "gradcheck_network", "initializers", "io", "layers", "losses", "mlp",
-    "neuralNetwork", "optimizers", "plots", "training",
+    "neuralNetwork", "optimizers", "plots", "training", "blog", "trace",
 ]
 
 

@@ -1,6 +1,18 @@
 """glassnet: neural networks from scratch in NumPy that you can read, run and trust."""
 
-from . import datasets, functional, initializers, io, layers, losses, optimizers, plots, training
+from . import (
+    blog,
+    datasets,
+    functional,
+    initializers,
+    io,
+    layers,
+    losses,
+    optimizers,
+    plots,
+    trace,
+    training,
+)
 from .classic import NeuralNetwork, neuralNetwork
 from .errors import (
     DataFormatError,
@@ -11,7 +23,19 @@ from .errors import (
     ShapeError,
 )
 from .gradcheck import GradcheckResult, gradcheck, gradcheck_loss, gradcheck_network
-from .layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (
+    BatchNorm,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, SumSquaredError
 from .models import mlp
 from .network import Network
@@ -23,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Adam",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "DTypeError",
     "DataFormatError",
@@ -30,6 +55,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "EarlyStopping",
+    "Flatten",
     "GlassnetError",
     "GradcheckResult",
     "History",
@@ -48,6 +74,7 @@ __all__ = [
     "SumSquaredError",
     "Tanh",
     "__version__",
+    "blog",
     "datasets",
     "functional",
     "gradcheck",
@@ -61,5 +88,6 @@ __all__ = [
     "neuralNetwork",
     "optimizers",
     "plots",
+    "trace",
     "training",
 ]

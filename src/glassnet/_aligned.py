@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-__all__ = ["ALIGNMENT", "aligned_zeros"]
+__all__ = ["ALIGNMENT", "aligned_copy", "aligned_zeros"]
 
 ALIGNMENT = 64  # bytes
 
@@ -29,3 +29,16 @@ def aligned_zeros(n: int, dtype: DTypeLike) -> NDArray:
     raw = np.zeros(n + spare, dtype=dtype)
     skip = (-raw.ctypes.data % ALIGNMENT) // dtype.itemsize
     return raw[skip:skip + n]
+
+
+def aligned_copy(a: NDArray) -> NDArray:
+    """A C-contiguous copy of ``a`` (same shape, dtype and values) on an ``ALIGNMENT`` boundary.
+
+    Returns ``a`` itself when it is already such an array.
+    """
+    a = np.asarray(a)
+    if a.flags.c_contiguous and a.ctypes.data % ALIGNMENT == 0:
+        return a
+    out = aligned_zeros(a.size, a.dtype).reshape(a.shape)
+    out[...] = a
+    return out

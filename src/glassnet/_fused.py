@@ -4,13 +4,14 @@ Two kernels: ``adam_kernel`` for ``glassnet.optimizers.Adam`` and
 ``outer_step_kernel`` for the book's one-sample update in ``glassnet.classic``.
 
 Why a compiled loop at all: NumPy runs an update rule as a sequence of
-whole-array passes. For Adam that is ten passes, each reading and writing
-vectors the size of the model (parameters, gradients, two moments and one
-work array: 5 x 0.94 MB for a 784-256-128-10 network, more than the CPU's
-per-core L2 cache), so the update is bound by memory traffic, not
-arithmetic. One loop that reads each array once and writes three does the
-same work in about a third of the time (measured inside the training step
-with ``python -m benchmarks.profile_step``: 0.29 ms against 0.8 ms).
+whole-array passes. Adam's textbook expressions are about a dozen passes
+and temporaries, each reading and writing arrays the size of the model
+(parameters, gradients and two moments alone are 4 x 0.94 MB for a
+784-256-128-10 network, more than the CPU's per-core L2 cache), so the
+update is bound by memory traffic, not arithmetic. One loop per array that
+reads each element once does the same work in a fraction of the time
+(measured inside the training step with ``python -m benchmarks.profile_step``
+and ``--numpy-adam``; see the README's Performance section).
 
 Each kernel computes the same expression as the NumPy path of its optimizer,
 operation for operation and in the same order, so both paths give the same
@@ -68,11 +69,13 @@ def check_fused(fused: Any, owner: str) -> bool | None:
 
 @functools.cache
 def adam_kernel() -> Callable[..., Any]:
-    """The compiled Adam step ``(params, grads, m_sum, v_sum, b1, b2, neg_lr_t, eps_t)``.
+    """The compiled Adam step over one flat array.
 
-    Compiled on first use for the dtypes it is called with (about a second,
-    then cached on disk by Numba). Updates ``params``, ``m_sum`` and ``v_sum``
-    in place; see ``glassnet.optimizers.Adam`` for the algebra.
+    ``(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, correction1, correction2, lr, eps)``:
+    updates ``p``, ``m`` and ``v`` in place with exactly the NumPy
+    expressions of ``glassnet.optimizers.Adam``, element by element and in
+    the same order, so both give the same bits. Compiled on first use for
+    the dtypes it is called with (about a second, then cached on disk by Numba).
     """
     import numba
     import numpy as np
@@ -82,14 +85,17 @@ def adam_kernel() -> Callable[..., Any]:
     # being vectorised (about 4x slower). No fastmath: the result must match
     # the NumPy path bit for bit.
     @numba.njit(nogil=True, cache=True, error_model="numpy")
-    def adam_step(params, grads, m_sum, v_sum, b1, b2, neg_lr_t, eps_t):
-        for i in range(params.size):
-            g = grads[i]
-            m = m_sum[i] * b1 + g              # m_sum <- b1 m_sum + g
-            v = v_sum[i] * b2 + g * g          # v_sum <- b2 v_sum + g^2
-            m_sum[i] = m
-            v_sum[i] = v
-            params[i] += m / (np.sqrt(v) + eps_t) * neg_lr_t
+    def adam_step(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, correction1, correction2,
+                  lr, eps):
+        for i in range(p.size):
+            g_i = g[i]
+            m_i = m[i] * b1 + one_minus_b1 * g_i          # m <- b1 m + (1 - b1) g
+            v_i = v[i] * b2 + one_minus_b2 * g_i * g_i    # v <- b2 v + (1 - b2) g^2
+            m[i] = m_i
+            v[i] = v_i
+            m_hat = m_i / correction1
+            v_hat = v_i / correction2
+            p[i] -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
     return adam_step
 
@@ -102,7 +108,7 @@ def outer_step_kernel() -> Callable[..., Any]:
     input ``x`` (n_in,) and its output gradient ``delta`` (n_out,). Written
     out as an array and then applied by an optimizer, that is three passes
     over ``W`` (n_in, n_out) for a few thousand multiplications each; this
-    loop makes one. Per element it computes ``W - (x_i * delta_j) * lr``,
+    loop makes one. Per element it computes ``W - lr * (x_i * delta_j)``,
     exactly what ``Dense.backward_params`` followed by ``SGD.step`` compute.
     """
     import numba
@@ -112,6 +118,6 @@ def outer_step_kernel() -> Callable[..., Any]:
         for i in range(x.size):
             x_i = x[i]
             for j in range(delta.size):
-                W[i, j] -= (x_i * delta[j]) * lr
+                W[i, j] -= lr * (x_i * delta[j])
 
     return outer_step

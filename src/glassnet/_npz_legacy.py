@@ -91,7 +91,8 @@ def _members(f: BinaryIO, path: Path) -> dict[str, _Member]:
     try:
         infos = zipfile.ZipFile(f).infolist()  # reads the central directory only
     except _ZIP_ERRORS as exc:
-        raise _fail(path, f"not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+        raise _fail(path, f"not a readable .npz archive, truncated or corrupt "
+                          f"({type(exc).__name__}: {exc})") from None
     names = [i.orig_filename for i in infos]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -277,8 +278,8 @@ def _read_meta(f: BinaryIO, members: Mapping[str, _Member], path: Path, meta_nam
     except ValueError as exc:
         raise _fail(path, f"the {meta_name!r} entry is not valid metadata: {exc}") from None
     if not isinstance(meta, dict):
-        raise _fail(path, f"the {meta_name!r} entry must be a JSON object, got "
-                          f"{type(meta).__name__}")
+        raise _fail(path, f"not a glassnet model file: the {meta_name!r} entry must be a JSON "
+                          f"object, got {type(meta).__name__}")
     return meta
 
 

@@ -100,6 +100,34 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
     return arr
 
 
+def as_float_batch(X: ArrayLike, *, dtype: np.dtype, sample_shape: tuple[int, ...] | None,
+                   name: str = "X") -> NDArray:
+    """``X`` as a C-contiguous (n_samples, *sample_shape) array of ``dtype``.
+
+    2-D data goes through ``as_2d_float`` (its messages speak of features);
+    ``sample_shape=None`` accepts any shape with at least two dimensions.
+    """
+    arr = np.asarray(X)
+    if (sample_shape is None and arr.ndim <= 2) or (sample_shape is not None
+                                                    and len(sample_shape) == 1):
+        return as_2d_float(arr, dtype=dtype, name=name,
+                           n_features=None if sample_shape is None else sample_shape[0])
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if sample_shape is None:
+        sample_shape = arr.shape[1:]
+    if arr.shape[1:] != tuple(sample_shape) or arr.shape[0] == 0:
+        expected = ", ".join(map(str, sample_shape))
+        hint = (f"; for a single sample pass {name}[None]" if arr.shape == tuple(sample_shape)
+                else "")
+        raise ShapeError(f"{name} must have shape (n_samples, {expected}) with at least one "
+                         f"sample, got {arr.shape}{hint}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not _all_finite(arr):
+        raise ValueError(f"{name} contains NaN or infinity; clean or impute the data first")
+    return arr
+
+
 # Up to this many entries (a sample, a batch) the direct finite test is the
 # quickest; beyond, its boolean temporary grows with the data.
 _DIRECT_FINITE_CHECK_MAX = 2**16

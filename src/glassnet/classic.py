@@ -17,12 +17,14 @@ descriptions always agree.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
+from . import io
 from ._fused import FUSE_FROM, check_fused, numba_available, outer_step_kernel
 from ._validation import as_rng, check_positive, check_positive_int
 from .errors import ShapeError
@@ -57,6 +59,17 @@ class NeuralNetwork:
     network : the engine's ``Network`` underneath
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> NeuralNetwork:
+        # Runs before the arguments are bound, so NeuralNetwork(X, y) gets this
+        # message instead of "missing 2 required positional arguments".
+        values = [*args, *kwargs.values()]
+        if any(np.ndim(v) > 0 for v in values if not isinstance(v, np.random.Generator)):
+            raise TypeError(
+                "this is the book's neuralNetwork(inputnodes, hiddennodes, outputnodes, "
+                "learningrate); for the blog's NeuralNetwork(x, y) use "
+                "glassnet.blog.NeuralNetwork")
+        return super().__new__(cls)
+
     def __init__(self, input_nodes: int, hidden_nodes: int, output_nodes: int,
                  learning_rate: float, *, seed: int | np.random.Generator | None = None,
                  fused: bool | None = None) -> None:
@@ -66,11 +79,11 @@ class NeuralNetwork:
         self.lr = check_positive(learning_rate, "learning_rate")
         rng = as_rng(seed)
         # The book draws weights from N(0, 1/sqrt(nodes feeding in)): "normal_fan_in".
-        self._hidden = Dense(self.inodes, self.hnodes, bias=False, init="normal_fan_in",
-                             rng=rng, dtype=np.float64)
-        self._output = Dense(self.hnodes, self.onodes, bias=False, init="normal_fan_in",
-                             rng=rng, dtype=np.float64)
-        self.network = Network([self._hidden, Sigmoid(), self._output, Sigmoid()],
+        hidden = Dense(self.inodes, self.hnodes, bias=False, init="normal_fan_in",
+                       seed=rng, dtype=np.float64)
+        output = Dense(self.hnodes, self.onodes, bias=False, init="normal_fan_in",
+                       seed=rng, dtype=np.float64)
+        self.network = Network([hidden, Sigmoid(), output, Sigmoid()],
                                loss=SumSquaredError(), task="regression")
 
         self._sgd = SGD(self.lr)
@@ -79,6 +92,17 @@ class NeuralNetwork:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
             fused = n_weights >= FUSE_FROM and numba_available()
         self.fused = fused
+
+    @property
+    def _hidden(self) -> Dense:
+        return self.network.layers[0]  # type: ignore[return-value]
+
+    @property
+    def _output(self) -> Dense:
+        return self.network.layers[2]  # type: ignore[return-value]
+
+    # __new__ takes *args: inspect.signature (which io reads) shows __init__'s arguments
+    __signature__ = inspect.Signature(list(inspect.signature(__init__).parameters.values())[1:])
 
     # The book stores weights as (next layer x this layer); the engine as
     # (this layer x next layer). Transposed views keep one copy of the numbers.
@@ -154,12 +178,11 @@ class NeuralNetwork:
             step = outer_step_kernel()
             step(self._output.params["W"], hidden[0], output_delta[0], self.lr)
             step(self._hidden.params["W"], inputs[0], hidden_delta[0], self.lr)
-        else:  # the engine's way: weight gradients into the flat buffer, then SGD
+        else:  # the engine's way: each layer's weight gradient, then an SGD step
             self._output.backward_params(output_delta)
             self._hidden.backward_params(hidden_delta)
-            net = self.network
             self._sgd.lr = self.lr  # the book's code may change n.lr between calls
-            self._sgd.step(net.flat_params, net.flat_grads)
+            self._sgd.step(self.network.named_parameters())
 
     def query(self, inputs_list: ArrayLike) -> NDArray:
         """The output column for one input: shape (output_nodes, 1)."""
@@ -183,6 +206,26 @@ class NeuralNetwork:
         return {"input_nodes": self.inodes, "hidden_nodes": self.hnodes,
                 "output_nodes": self.onodes, "learning_rate": self.lr}
 
+    # -- model files: saved as the engine's Network plus the book's settings --
+    facade_name = "classic"
+
+    @classmethod
+    def from_network(cls, network: Network, config: dict[str, Any]) -> NeuralNetwork:
+        """The book's network around a loaded ``network`` (``glassnet.io.load`` calls this)."""
+        model = cls(**config)
+        expected = [(name, p.shape) for name, p in model.network.parameters.items()]
+        found = [(name, p.shape) for name, p in network.parameters.items()]
+        if expected != found or network.dtype != np.float64:
+            raise ValueError(f"the stored network has parameters {found} ({network.dtype}), "
+                             f"not the book's {expected} (float64)")
+        model.network = network
+        return model
+
+    @staticmethod
+    def legacy_arrays(model: NeuralNetwork) -> dict[str, NDArray]:
+        """Where the arrays of a glassnet 0.1 file (``wih``, ``who``) go."""
+        return {"wih": model.wih, "who": model.who}
+
     def __repr__(self) -> str:
         return (f"neuralNetwork(input_nodes={self.inodes}, hidden_nodes={self.hnodes}, "
                 f"output_nodes={self.onodes}, learning_rate={self.lr})")
@@ -194,5 +237,7 @@ def _rescale(signal: NDArray) -> NDArray:
     span = high - low if high > low else 1.0
     return (signal - low) / span * 0.98 + 0.01
 
+
+io.register_facade(NeuralNetwork)
 
 neuralNetwork = NeuralNetwork  # the book's spelling

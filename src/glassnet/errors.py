@@ -14,6 +14,8 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "ModelFormatError",
+    "ExportError",
+    "TrainingHealthWarning",
 ]
 
 
@@ -42,3 +44,14 @@ class DataNotFoundError(GlassnetError, FileNotFoundError):
 
 class ModelFormatError(GlassnetError, ValueError):
     """A model file is malformed, truncated or of an unknown format version."""
+
+
+class ExportError(GlassnetError, ValueError):
+    """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
+
+
+class TrainingHealthWarning(UserWarning):
+    """Training runs but something in it looks wrong (``glassnet.training.health``).
+
+    Each message says what was seen, with numbers, and what to try.
+    """

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import as_rng
+from .errors import DTypeError
 from .layers import Layer
 from .losses import Loss
 
@@ -108,6 +109,14 @@ def _worst(checks: list[tuple[str, NDArray, NDArray]]) -> GradcheckResult:
     return GradcheckResult(worst.max_rel_error, worst.where, worst.analytic, worst.numeric, n)
 
 
+def _require_float64(dtype: np.dtype, what: str) -> None:
+    if dtype.kind == "f" and dtype != np.float64:
+        raise DTypeError(f"gradient checks need float64 ({what} is {dtype}): finite "
+                         "differences in lower precision are too coarse to judge a gradient; "
+                         "build the layer or network with dtype=np.float64 "
+                         "(network.astype(np.float64) makes a float64 copy)")
+
+
 def gradcheck(layer: Layer, x: NDArray, *, h: float = 1e-4,
               seed: int | np.random.Generator | None = 0) -> GradcheckResult:
     """Check ``layer.backward`` (parameters and input) against central differences.
@@ -127,7 +136,12 @@ def gradcheck(layer: Layer, x: NDArray, *, h: float = 1e-4,
     -------
     GradcheckResult; a correct layer gives ``max_rel_error`` below ~1e-7.
     """
+    _require_float64(np.asarray(x).dtype, "x")
+    if layer.dtype is not None:
+        _require_float64(layer.dtype, f"{layer!r}")
     x = np.array(x, dtype=np.float64)
+    if not layer.built:
+        layer.build(x.shape[1:], np.float64)
     probe = copy.deepcopy(layer)
     out = probe.forward(x, training=True)
     R = as_rng(seed).standard_normal(out.shape)
@@ -149,6 +163,7 @@ def gradcheck(layer: Layer, x: NDArray, *, h: float = 1e-4,
 def gradcheck_loss(loss: Loss, y_true: NDArray, y_pred: NDArray, *, h: float = 1e-4
                    ) -> GradcheckResult:
     """Check ``loss.grad`` against central differences of ``loss.loss`` at ``y_pred``."""
+    _require_float64(np.asarray(y_pred).dtype, "y_pred")
     y_pred = np.array(y_pred, dtype=np.float64)
     analytic = loss.grad(y_true, y_pred)
     numeric = _numeric_grad(lambda: loss.loss(y_true, y_pred), y_pred, h)
@@ -161,23 +176,32 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     """Check every parameter gradient of ``network`` for its loss at ``(X, y)``.
 
     Stochastic layers (dropout) are put back to the same generator state
-    before each evaluation, so every forward pass draws the same masks. The
-    network must be float64.
+    before each evaluation, so every forward pass draws the same masks, and
+    non-trainable state (BatchNorm's running statistics) is restored after
+    each. The network must be float64: ``network.astype(np.float64)`` makes
+    a float64 copy to check.
     """
-    X = np.ascontiguousarray(X, dtype=network.dtype)
-    y = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
+    _require_float64(network.dtype, "the network")
+    X = network._inputs(X)
+    network.resolve_task(y)
+    y = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
     generators = [la.rng for la in network.layers  # type: ignore[attr-defined]
                   if isinstance(getattr(la, "rng", None), np.random.Generator)]
     states = [g.bit_generator.state for g in generators]
+    saved_state = [(value, value.copy()) for _, value in network.named_state()]
 
     def forward() -> NDArray:
         for g, state in zip(generators, states, strict=True):
             g.bit_generator.state = state
-        return network.forward(X, training=True)
+        out = network.forward(X, training=True)
+        for value, original in saved_state:
+            value[...] = original
+        return out
 
     network.backward(network.loss.grad(y, forward()))
-    analytic = network.flat_grads.copy()
-    numeric = _numeric_grad(lambda: network.loss.loss(y, forward()), network.flat_params, h)
-    shapes = {name: p.shape for name, p in network.parameters.items()}
-    return _worst([(name, analytic[sl].reshape(shapes[name]), numeric[sl].reshape(shapes[name]))
-                   for name, sl in network.param_slices.items()])
+    checks = []
+    for name, param, grad in network.named_parameters():
+        analytic = np.array(grad, dtype=np.float64)
+        numeric = _numeric_grad(lambda: network.loss.loss(y, forward()), param, h)
+        checks.append((name, analytic, numeric))
+    return _worst(checks)

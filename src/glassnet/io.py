@@ -1,57 +1,53 @@
-"""Save and load models: one ``.npz`` file, JSON for the architecture, arrays for the weights.
+"""Save and load models: safetensors files holding the weights and, as JSON, the architecture.
 
 No pickle anywhere: the architecture is a JSON document and the weights are
 plain numeric arrays, so loading a file from a stranger can build only
-glassnet's own layers, losses and optimizers, never run code.
+glassnet's registered layers, losses and optimizers, never run code.
 
-File format (version 1)
------------------------
-An uncompressed NumPy ``.npz`` archive (a zip of ``.npy`` files) holding:
+File format (version 2, the default)
+------------------------------------
+A safetensors file (``glassnet._safetensors``; the format PyTorch and the
+Hugging Face hub use, readable by the official ``safetensors`` package)::
 
-``__meta__``
-    a uint8 array: the UTF-8 bytes of a JSON object ::
+    [8-byte little-endian header length][JSON header][tensor bytes]
 
-        {"format": "glassnet-model", "format_version": 1,
-         "kind": "network" | "classic", "glassnet_version": "0.1.0",
-         "config": {...}, "optimizer": null | {...}}
+The header's ``__metadata__`` (string values only) holds ``"format":
+"glassnet"``, ``"format_version": "2"``, ``"glassnet_version"``, and as
+JSON text: ``"model"`` (``Network.get_config()``: layers, loss, task, dtype,
+input shape), and when present ``"optimizer"`` (class, settings, step
+count), ``"training"`` (the training state a checkpoint needs to resume),
+``"facade"`` (e.g. the book's network: ``{"name": "classic", "config":
+...}``) and ``"user"`` (the ``metadata`` given to ``save``). The tensors are
+``"param/0.W"``, ``"param/0.b"``, ... (every parameter by its name in the
+network), ``"state/1.running_mean"``, ... (non-trainable state) and
+``"optim/m/0.W"``, ... (each optimizer slot of each parameter).
 
-    For ``"network"``, ``config`` is ``Network.get_config()``: ``layers`` (a
-    list of ``{"class": "Dense", "config": {...}}``, each config being the
-    layer's constructor arguments), ``loss``, ``loss_config``, ``task`` and
-    ``dtype``. For ``"classic"`` it is ``NeuralNetwork.get_config()``
-    (``input_nodes``, ``hidden_nodes``, ``output_nodes``, ``learning_rate``).
-    ``optimizer`` (networks only) is ``{"class": "Adam", "config": {...},
-    "t": <steps taken>, "state": [<state names>]}``.
-``"0.W"``, ``"0.b"``, ``"2.W"``, ...
-    one array per parameter of a network, by its stable name
-    ``"<layer index>.<key>"``, in the network's dtype, batch-first layout.
-``"wih"``, ``"who"``
-    the classic network's weights, in the book's (next layer x this layer) layout.
-``"optimizer/<name>"``
-    one flat array per optimizer state (``m_sum`` and ``v_sum`` for Adam,
-    ``velocity`` for SGD with momentum), of the network's size and dtype, in
-    the order of ``Network.flat_params`` (weights first, then biases).
+Version 1 (``.npz``)
+--------------------
+An uncompressed NumPy ``.npz`` archive, as glassnet 0.1 wrote it: a
+``__meta__`` member (UTF-8 JSON: format ``"glassnet-model"``, version 1,
+``kind``, ``config``, ``optimizer``, ``metadata``), one array per parameter
+and state (``"0.W"``, ...), the optimizer's state as one flat array per slot
+(``"optimizer/m"``, ...; weights first, then the other parameters, each in
+layer order), and for the book's network of glassnet 0.1 ``"wih"`` and
+``"who"``. ``save`` writes it for a path ending in ``.npz`` (as Keras
+writes its legacy format for ``.h5``); ``load`` reads it through a
+hardened reader (``glassnet._npz_legacy``).
 
-The architecture alone implies every array's name, shape and dtype; ``load``
-checks all of them and refuses missing or unexpected arrays.
-
-Saving writes a temporary file beside the destination, fsyncs it and renames
-it over the destination in one step, so a crash leaves the previous file
-whole. The file is written at exactly the path given (no suffix is added);
-``.npz`` is the conventional suffix.
+Either way the architecture implies every array's name, dtype and shape;
+``load`` checks all of them before it reads any, and refuses missing or
+unexpected arrays. Saving writes a temporary file beside the destination,
+fsyncs it and renames it over the destination in one step, so a crash
+leaves the previous file whole. The file is written at exactly the path
+given; ``.safetensors`` is the suggested suffix.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
 import re
-import struct
-import zipfile
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,42 +56,75 @@ from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
 from ._atomic import atomic_write
+from ._npz_legacy import read_legacy_meta, read_legacy_npz
+from ._safetensors import read_header, read_tensors, write_safetensors
+from ._strict_json import loads_strict
 from .errors import ModelFormatError
-from .layers import LAYERS, Dense
+from .layers import LAYERS
 from .losses import LOSSES
 from .network import TASKS, Network
 from .optimizers import OPTIMIZERS, Optimizer
 
 if TYPE_CHECKING:
-    from .classic import NeuralNetwork
+    from typing import Protocol
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info"]
+    class Facade(Protocol):
+        """A class that presents a Network under other names (e.g. the book's network)."""
 
-FORMAT_NAME = "glassnet-model"
-FORMAT_VERSION = 1
+        facade_name: str
+        network: Network
+
+        def get_config(self) -> dict[str, Any]: ...
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade"]
+
+#: facade name -> class; a facade registers itself (the core never imports one)
+FACADES: dict[str, Any] = {}
+
+
+def register_facade(cls: Any) -> Any:
+    """Let ``save`` and ``load`` handle a facade class (usable as a decorator).
+
+    The class needs ``facade_name`` (a str), instances with ``network`` (the
+    ``Network`` underneath) and ``get_config()``, and a classmethod
+    ``from_network(network, config)`` that wraps a loaded network. It is
+    saved as its network plus ``{"name": facade_name, "config": ...}``.
+    """
+    name = getattr(cls, "facade_name", None)
+    if not isinstance(name, str) or not callable(getattr(cls, "from_network", None)):
+        raise TypeError(f"{cls!r} needs a facade_name string and a from_network classmethod")
+    FACADES[name] = cls
+    return cls
+
+
+def _optimizer_classes() -> dict[str, type[Optimizer]]:
+    return {cls.__name__: cls for cls in OPTIMIZERS.values()}
+
+
+FORMAT_NAME = "glassnet"  # version 2, in the safetensors metadata
+FORMAT_VERSION = 2
+LEGACY_FORMAT_NAME = "glassnet-model"  # version 1, the .npz files
 KINDS = ("network", "classic")
 META_KEY = "__meta__"
 OPTIMIZER_PREFIX = "optimizer/"
 _DTYPES = ("float32", "float64")
-_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
 # Constructor arguments a file may not set: randomness and dtype come from
 # elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
 _NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype", "fused"})
 _STATE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# What a damaged zip or .npy member raises while it is read.
-_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OSError, ValueError,
-            KeyError, NotImplementedError, OverflowError)
+_PREFIX = {"param": "param/", "state": "state/", "optim": "optim/"}  # version 2 tensor names
 
 
 # -- saving ------------------------------------------------------------------
-def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
-         optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None) -> Path:
+def save(model: Network | Facade, path: str | os.PathLike[str], *,
+         optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None,
+         training: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (architecture, hyper-parameters and weights) to one file.
 
     Parameters
     ----------
-    model : a ``glassnet.Network`` (built-in layers and losses only) or a
-        ``glassnet.classic.NeuralNetwork``
+    model : a ``glassnet.Network`` (registered layers and losses) or a
+        registered facade of one, such as ``glassnet.classic.NeuralNetwork``
     path : where to write; used exactly as given (no suffix is appended). An
         existing file is replaced atomically and keeps its permissions.
     optimizer : also store this optimizer's settings and state (e.g.
@@ -104,6 +133,12 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
         unless given: a file for inference stays the size of the weights.
     metadata : JSON-serialisable notes kept with the model (e.g. the data set
         and the input scaling it was trained with); ``model_info`` returns them.
+    training : JSON-serialisable training state (what a checkpoint needs to
+        resume exactly; ``glassnet.training`` writes it); ``load(path,
+        with_training=True)`` returns it.
+
+    A path ending in ``.npz`` gets the version-1 format of glassnet 0.1;
+    any other the safetensors format (version 2).
 
     Returns
     -------
@@ -113,71 +148,136 @@ def save(model: Network | NeuralNetwork, path: str | os.PathLike[str], *,
     --------
     >>> import tempfile, pathlib
     >>> from glassnet import Network, Dense
-    >>> net = Network([Dense(2, 3, rng=0)])
-    >>> path = save(net, pathlib.Path(tempfile.mkdtemp()) / "net.npz")
+    >>> net = Network([Dense(2, 3, seed=0)])
+    >>> path = save(net, pathlib.Path(tempfile.mkdtemp()) / "net.safetensors")
     >>> np.array_equal(load(path).parameters["0.W"], net.parameters["0.W"])
     True
     """
-    from .classic import NeuralNetwork
-
     final = Path(path)
-    if type(model) is Network:
+    if isinstance(model, Network):
         meta, arrays = _describe_network(model, optimizer)
-    elif isinstance(model, NeuralNetwork):
+    elif FACADES.get(str(getattr(model, "facade_name", ""))) is type(model):
         if optimizer is not None:
-            raise ValueError("a classic NeuralNetwork trains with plain SGD at its learning_rate, "
-                             "which is saved with it; do not pass optimizer=")
-        meta, arrays = _describe_classic(model)
+            raise ValueError(f"{type(model).__name__} keeps its own training rule, saved with "
+                             "its settings; do not pass optimizer=")
+        meta, arrays = _describe_network(model.network, None)
+        meta["facade"] = {"name": model.facade_name, "config": model.get_config()}
     else:
-        raise TypeError(f"save takes a glassnet.Network or a glassnet.classic.NeuralNetwork, "
-                        f"got {type(model).__name__}")
-    if metadata is not None:
-        if not isinstance(metadata, dict):
-            raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
-        meta["metadata"] = metadata
-    try:
-        text = json.dumps(meta, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"metadata must hold only JSON values (str, numbers, lists, dicts): "
-                         f"{exc}") from exc
-    arrays[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
-    _write_atomically(final, arrays)
+        raise TypeError(f"save takes a glassnet.Network or a registered facade such as "
+                        f"glassnet.classic.NeuralNetwork, got {type(model).__name__}")
+    for key, value in (("metadata", metadata), ("training", training)):
+        if value is not None:
+            if not isinstance(value, dict):
+                raise TypeError(f"{key} must be a dict, got {type(value).__name__}")
+            meta[key] = value
+    if final.suffix.lower() == ".npz":
+        _write_version_1(final, meta, arrays)
+    else:
+        _write_version_2(final, meta, arrays)
     return final
+
+
+def _json(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must hold only JSON values (str, numbers, lists, dicts), "
+                         f"finite: {exc}") from exc
+
+
+def _write_version_1(final: Path, meta: dict[str, Any], arrays: dict[str, NDArray]) -> None:
+    meta = {**meta, "format": LEGACY_FORMAT_NAME, "format_version": 1}
+    meta.pop("_state_names", None)
+    arrays = dict(arrays)
+    for name in [n for n in arrays if n.startswith(_PREFIX["optim"])]:
+        del arrays[name]  # version 1 keeps the optimizer state flat (added below)
+    for slot, flat in meta.pop("_flat_optimizer", {}).items():
+        arrays[OPTIMIZER_PREFIX + slot] = flat
+    text = _json(meta, "metadata")
+    arrays[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
+    with atomic_write(final) as f:
+        # A file object, not a name: np.savez would append ".npz" to a name.
+        np.savez(f, **arrays)  # type: ignore[arg-type]
+
+
+def _write_version_2(final: Path, meta: dict[str, Any], arrays: dict[str, NDArray]) -> None:
+    strings = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
+               "glassnet_version": str(meta["glassnet_version"]),
+               "model": _json(meta["config"], "the architecture")}
+    for key, name in (("optimizer", "optimizer"), ("training", "training"),
+                      ("facade", "facade"), ("metadata", "user")):
+        if meta.get(key) is not None:
+            strings[name] = _json(meta[key], key)
+    tensors = {}
+    for name, value in arrays.items():
+        if name.startswith(_PREFIX["optim"]):
+            tensors[name] = value
+        else:
+            kind = "state" if name in meta["_state_names"] else "param"
+            tensors[_PREFIX[kind] + name] = value
+    write_safetensors(final, tensors, metadata=strings)
 
 
 def _describe_network(net: Network, optimizer: Optimizer | None
                       ) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    if LOSSES.get(net.loss.name) is not type(net.loss):
-        raise TypeError(f"the loss {net.loss!r} is not a built-in loss and cannot be saved; "
-                        f"use one of {sorted(LOSSES)}")
-    config = net.get_config()  # raises TypeError for a layer that is not built in
+    if not net.built:
+        raise ValueError("the network is not built yet, so it has no weights to save; "
+                         "fit it or call build(input_shape) first")
+    config = net.get_config()  # raises TypeError for a layer or loss that is not registered
     meta = _meta("network", config)
     arrays = {name: np.ascontiguousarray(value) for name, value in net.parameters.items()}
+    arrays.update((name, np.ascontiguousarray(value)) for name, value in net.named_state())
+    meta["_state_names"] = [name for name, _ in net.named_state()]  # not written as such
     if optimizer is not None:
         meta["optimizer"] = _describe_optimizer(optimizer, net)
-        for name, value in optimizer.state.items():
-            arrays[OPTIMIZER_PREFIX + name] = value
+        meta["_flat_optimizer"] = _flat_optimizer_state(optimizer, net)
+        for slot, values in optimizer.state.items():
+            for name, value in values.items():
+                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = np.ascontiguousarray(value)
     return meta, arrays
 
 
+def _file_order(net: Network) -> list[str]:
+    """Parameter names in the order of the file's flat optimizer state: weights
+    (decayed parameters) first, then the others, each in layer order."""
+    names = list(net.parameters)
+    decayed = net.decay_names
+    return [n for n in names if n in decayed] + [n for n in names if n not in decayed]
+
+
+def _flat_optimizer_state(opt: Optimizer, net: Network) -> dict[str, NDArray]:
+    """Each state slot as one vector over every parameter, in ``_file_order``
+    (zeros for a parameter the optimizer has not stepped yet)."""
+    params = net.parameters
+    flat = {}
+    for slot, arrays in opt.state.items():
+        if not arrays:
+            continue  # not stepped yet
+        parts = []
+        for name in _file_order(net):
+            value = arrays.get(name)
+            parts.append(np.zeros(params[name].size, net.dtype) if value is None
+                         else value.reshape(-1))
+        flat[slot] = np.concatenate(parts) if parts else np.zeros(0, net.dtype)
+    return flat
+
+
 def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
-    if _OPTIMIZER_CLASSES.get(type(opt).__name__) is not type(opt):
-        raise TypeError(f"{opt!r} is not a built-in optimizer and cannot be saved; "
-                        f"use one of {sorted(_OPTIMIZER_CLASSES)}")
-    for name, value in opt.state.items():
-        if value.shape != net.flat_params.shape or value.dtype != net.dtype:
-            raise ValueError(
-                f"{opt!r} holds state {name!r} of shape {value.shape} ({value.dtype}) but the "
-                f"network has {net.n_parameters} {net.dtype} parameters; pass the optimizer "
-                "that trained this network"
-            )
+    if _optimizer_classes().get(type(opt).__name__) is not type(opt):
+        raise TypeError(f"{opt!r} is not a registered optimizer and cannot be saved "
+                        "(glassnet.optimizers.register_optimizer); "
+                        f"use one of {sorted(_optimizer_classes())}")
+    params = net.parameters
+    for slot, arrays in opt.state.items():
+        for name, value in arrays.items():
+            if name not in params or value.shape != params[name].shape \
+                    or value.dtype != net.dtype:
+                raise ValueError(
+                    f"{opt!r} holds {slot!r} state for {name!r} of shape {value.shape} "
+                    f"({value.dtype}), which this network does not have; pass the optimizer "
+                    "that trained this network")
     return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(opt.state)}
-
-
-def _describe_classic(model: NeuralNetwork) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    arrays = {"wih": np.ascontiguousarray(model.wih), "who": np.ascontiguousarray(model.who)}
-    return _meta("classic", model.get_config()), arrays
+            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
 
 
 def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -187,22 +287,20 @@ def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             "glassnet_version": __version__, "config": config, "optimizer": None}
 
 
-def _write_atomically(final: Path, arrays: dict[str, NDArray]) -> None:
-    """Write ``arrays`` as an npz at ``final``; readers see the old file or the new one."""
-    with atomic_write(final) as f:
-        # A file object, not a name: np.savez would append ".npz" to a name.
-        # (mypy fears a key named "allow_pickle"; the keys are parameter names.)
-        np.savez(f, **arrays)  # type: ignore[arg-type]
-
-
 # -- loading -----------------------------------------------------------------
-def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
-    """Read a model written by ``save``; the type returned is the type saved.
+def load(path: str | os.PathLike[str], *, with_training: bool = False) -> Any:
+    """Read a model written by ``save`` (either format); the type returned is the type saved.
 
-    Every array is checked against the shape and dtype the architecture
-    implies; nothing in the file is executed (JSON and numeric arrays only).
-    If the file holds an optimizer, it is attached as ``network.optimizer``
-    (else that is None): resume with ``network.fit(X, y, optimizer=network.optimizer)``.
+    Every array is checked against the dtype and shape the architecture
+    implies before any is read; nothing in the file is executed (JSON and
+    numeric arrays only). If the file holds an optimizer, it is attached as
+    ``network.optimizer`` (else that is None), and the next ``fit``
+    continues it.
+
+    Parameters
+    ----------
+    with_training : also return the training state stored by a checkpoint
+        (a dict, or None): ``model, training = load(path, with_training=True)``
 
     Raises
     ------
@@ -212,143 +310,214 @@ def load(path: str | os.PathLike[str]) -> Network | NeuralNetwork:
         its architecture; the message names the file and the problem
     """
     path = Path(path)
-    with _open_npz(path) as npz:
-        meta = _read_meta(npz, path)
+    built: dict[str, Any] = {}
+
+    def expected(meta: dict[str, Any]) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+        meta = _checked_meta(meta, path)
         model, targets, optimizer = _build(meta, path)
-        _check_names(npz, targets, path)
-        for name, target in targets.items():
-            target[...] = _read_array(npz, name, target.shape, target.dtype, path)
-    if isinstance(model, Network):
-        model.optimizer = optimizer  # None when the file holds no optimizer
-    return model
+        built.update(meta=meta, model=model, targets=targets, optimizer=optimizer)
+        return {name: (t.dtype, t.shape) for name, t in targets.items()}
+
+    if _is_zip(path):
+        _, arrays = read_legacy_npz(path, expected, meta_name=META_KEY)
+    else:
+        header = _read_header(path)
+        arrays, _ = read_tensors(path, expected(_meta_from_strings(header.metadata, path)))
+    targets = built["targets"]
+    for name, value in arrays.items():
+        targets[name][...] = value
+    meta = built["meta"]
+    flat = {k[len(OPTIMIZER_PREFIX):]: v for k, v in targets.items()
+            if k.startswith(OPTIMIZER_PREFIX)}
+    model = _finish(built["model"], meta, built["optimizer"], flat, path)
+    return (model, meta.get("training")) if with_training else model
 
 
 def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Describe a saved model from its metadata alone (no weights are read).
+    """Describe a saved model from its metadata alone: no weights are read, nothing is built.
 
     Returns
     -------
     dict with ``path``, ``kind``, ``format_version``, ``glassnet_version``,
-    ``layers`` (each layer's repr), ``n_parameters``, ``n_in``, ``n_out``,
-    ``dtype``, ``loss``, ``task``, ``optimizer`` (its repr, or None),
-    ``config`` (the architecture as stored) and ``metadata`` (what ``save``
-    was given, or None).
+    ``layers`` (each layer as its class and settings), ``n_parameters``,
+    ``n_in``, ``n_out``, ``dtype``, ``loss``, ``task``, ``optimizer`` (class
+    and settings, or None), ``config`` (the architecture as stored),
+    ``metadata`` (what ``save`` was given, or None), ``facade`` and
+    ``training`` (whether the file can resume training).
     """
     path = Path(path)
-    with _open_npz(path) as npz:
-        meta = _read_meta(npz, path)
-    model, _, optimizer = _build(meta, path)
-    net = model if isinstance(model, Network) else model.network
+    tensors: dict[str, tuple[str, tuple[int, ...]]] = {}
+    if _is_zip(path):
+        meta = _checked_meta(read_legacy_meta(path, meta_name=META_KEY), path)
+    else:
+        header = _read_header(path)
+        meta = _checked_meta(_meta_from_strings(header.metadata, path), path)
+        tensors = {name: (str(t.dtype), t.shape) for name, t in header.tensors.items()}
+    config = meta["config"]
+    if meta["kind"] == "classic":  # glassnet 0.1's book network: three sizes
+        sizes = [config.get(k) for k in ("input_nodes", "hidden_nodes", "output_nodes")]
+        layers = [f"Dense(n_in={sizes[0]!r}, n_out={sizes[1]!r}, bias=False)", "Sigmoid()",
+                  f"Dense(n_in={sizes[1]!r}, n_out={sizes[2]!r}, bias=False)", "Sigmoid()"]
+        n_params = (sizes[0] * sizes[1] + sizes[1] * sizes[2]
+                    if all(isinstance(n, int) for n in sizes) else None)
+        described = {"n_in": sizes[0], "n_out": sizes[2], "dtype": "float64", "loss": "sse",
+                     "task": "regression"}
+    else:
+        layers = [_describe_layer(spec) for spec in config.get("layers", [])]
+        params = [shape for name, (_, shape) in tensors.items() if name.startswith("param/")]
+        n_params = (sum(int(np.prod(shape)) for shape in params) if tensors
+                    else _count_from_config(config))
+        described = {"n_in": _first_size(config), "n_out": _last_size(config),
+                     "dtype": config.get("dtype"), "loss": config.get("loss"),
+                     "task": config.get("task")}
+    optimizer = meta.get("optimizer")
     return {
         "path": str(path),
-        "kind": meta["kind"],
+        "kind": meta["kind"] if meta.get("facade") is None else meta["facade"].get("name"),
         "format_version": meta["format_version"],
         "glassnet_version": meta.get("glassnet_version"),
-        "layers": [repr(layer) for layer in net.layers],
-        "n_parameters": net.n_parameters,
-        "n_in": net.n_in,
-        "n_out": net.n_out,
-        "dtype": str(net.dtype),
-        "loss": net.loss.name,
-        "task": net.task,
-        "optimizer": None if optimizer is None else repr(optimizer),
-        "config": meta["config"],
+        "layers": layers,
+        "n_parameters": n_params,
+        **described,
+        "optimizer": None if optimizer is None else _describe_spec(optimizer),
+        "config": config,
         "metadata": meta.get("metadata"),
+        "facade": meta.get("facade"),
+        "training": meta.get("training") is not None,
+        "tensors": {name: {"dtype": dt, "shape": list(shape)} for name, (dt, shape)
+                    in tensors.items()},
     }
+
+
+def _describe_layer(spec: Any) -> str:
+    if not isinstance(spec, dict):
+        return repr(spec)
+    config = spec.get("config")
+    args = ", ".join(f"{k}={v!r}" for k, v in config.items()) if isinstance(config, dict) else ""
+    return f"{spec.get('class')}({args})"
+
+
+def _describe_spec(spec: Any) -> str:
+    if not isinstance(spec, dict):
+        return repr(spec)
+    config = spec.get("config")
+    args = ", ".join(f"{k}={v!r}" for k, v in config.items()) if isinstance(config, dict) else ""
+    return f"{spec.get('class')}({args})"
+
+
+def _dense_configs(config: dict[str, Any]) -> list[dict[str, Any]]:
+    return [spec["config"] for spec in config.get("layers", [])
+            if isinstance(spec, dict) and spec.get("class") == "Dense"
+            and isinstance(spec.get("config"), dict)]
+
+
+def _first_size(config: dict[str, Any]) -> Any:
+    shape = config.get("input_shape")
+    if isinstance(shape, list) and all(isinstance(n, int) for n in shape):
+        return int(np.prod(shape))
+    dense = _dense_configs(config)
+    return dense[0].get("n_in") if dense else None
+
+
+def _last_size(config: dict[str, Any]) -> Any:
+    dense = _dense_configs(config)
+    return dense[-1].get("n_out") if dense else None
+
+
+def _count_from_config(config: dict[str, Any]) -> int | None:
+    total = 0
+    for c in _dense_configs(config):
+        n_in, n_out = c.get("n_in"), c.get("n_out")
+        if not (isinstance(n_in, int) and isinstance(n_out, int)):
+            return None
+        total += n_in * n_out + (n_out if c.get("bias", True) else 0)
+    return total
 
 
 def _fail(path: Path, problem: str) -> ModelFormatError:
     return ModelFormatError(f"{path}: {problem}")
 
 
-@contextlib.contextmanager
-def _open_npz(path: Path) -> Iterator[Any]:
-    """The opened archive, or FileNotFoundError, or ModelFormatError for anything unreadable."""
+def _is_zip(path: Path) -> bool:
+    """Whether the file starts as every zip (every .npz) does; FileNotFoundError if absent."""
     try:
-        f = open(path, "rb")  # closed by the with below, once the archive is closed
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
     except FileNotFoundError:
         raise FileNotFoundError(f"no model file at {path}") from None
-    with f:
-        if f.read(4) != b"PK\x03\x04":  # every npz is a zip, and every zip starts so
-            raise _fail(path, "not a glassnet model file (not an .npz archive); "
-                              "glassnet.io.save writes these files")
-        f.seek(0)
-        try:
-            npz = np.load(f, allow_pickle=False)
-        except _CORRUPT as exc:
-            raise _fail(path, f"the file is truncated or corrupt ({exc})") from exc
-        with npz:
-            yield npz
+    except IsADirectoryError:
+        raise _fail(path, "is a folder, not a model file") from None
 
 
-def _read_array(npz: Any, name: str, shape: tuple[int, ...] | None, dtype: np.dtype,
-                path: Path) -> NDArray:
-    """Member ``name``, after its header shows the expected shape (None: any 1-D) and dtype.
-
-    The header is checked before the data is read, so a wrong or hostile
-    array (an object array, a huge one) is refused without being loaded.
-    """
+def _read_header(path: Path) -> Any:
+    """The safetensors header of a file that is not a zip, or a clear refusal."""
     try:
-        with npz.zip.open(name + ".npy") as fp:
-            version = np.lib.format.read_magic(fp)
-            if version == (1, 0):
-                found_shape, _, found_dtype = np.lib.format.read_array_header_1_0(fp)
-            elif version == (2, 0):
-                found_shape, _, found_dtype = np.lib.format.read_array_header_2_0(fp)
-            else:
-                raise _fail(path, f"array {name!r} has unsupported .npy version {version}")
-        shape_ok = len(found_shape) == 1 if shape is None else found_shape == shape
-        if found_dtype != dtype or not shape_ok:
-            needed = "(n,)" if shape is None else shape
-            raise _fail(path, f"array {name!r} has shape {found_shape} and dtype {found_dtype}, "
-                              f"but it must have shape {needed} and dtype {dtype}")
-        return npz[name]
-    except ModelFormatError:
-        raise
-    except _CORRUPT as exc:
-        raise _fail(path, f"array {name!r} cannot be read; the file is truncated or corrupt "
-                          f"({type(exc).__name__}: {exc})") from exc
+        return read_header(path)
+    except ModelFormatError as exc:
+        detail = str(exc).removeprefix(f"{path}: ")
+        raise _fail(path, f"not a glassnet model file, or a truncated or corrupt one: it is "
+                          f"neither an .npz archive nor a readable safetensors file ({detail})"
+                          ) from None
 
 
-def _read_meta(npz: Any, path: Path) -> dict[str, Any]:
-    if META_KEY not in npz.files:
-        raise _fail(path, f"not a glassnet model file (no {META_KEY!r} entry; it holds "
-                          f"{_listing(npz.files)})")
-    data = _read_array(npz, META_KEY, None, np.dtype(np.uint8), path)
+def _meta_from_strings(strings: dict[str, str], path: Path) -> dict[str, Any]:
+    """The version-2 metadata (string values, some JSON) as the dict the loader checks."""
+    if strings.get("format") != FORMAT_NAME:
+        raise _fail(path, f"not a glassnet model file (its safetensors metadata has format "
+                          f"{strings.get('format')!r}, expected {FORMAT_NAME!r}); "
+                          "glassnet.io.save writes these files")
     try:
-        meta = json.loads(data.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"the {META_KEY!r} entry is not valid UTF-8 JSON ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        version = int(strings.get("format_version", ""))
+    except ValueError:
+        raise _fail(path, f"format_version must be a positive integer, got "
+                          f"{strings.get('format_version')!r}") from None
+    meta: dict[str, Any] = {"format": FORMAT_NAME, "format_version": version, "kind": "network",
+                            "glassnet_version": strings.get("glassnet_version")}
+    allowed = {"format", "format_version", "glassnet_version", "model", "optimizer", "training",
+               "facade", "user"}
+    unknown = sorted(set(strings) - allowed)
+    if unknown and version == FORMAT_VERSION:
+        raise _fail(path, f"the metadata has unknown entries {unknown}; expected only "
+                          f"{sorted(allowed)}")
+    for key, name in (("config", "model"), ("optimizer", "optimizer"), ("training", "training"),
+                      ("facade", "facade"), ("metadata", "user")):
+        if name in strings:
+            try:
+                meta[key] = loads_strict(strings[name].encode("utf-8"))
+            except ValueError as exc:
+                raise _fail(path, f"the metadata's {name!r} is not valid JSON ({exc})") from None
+        elif key == "optimizer":
+            meta[key] = None
+    return meta
+
+
+def _checked_meta(meta: Any, path: Path) -> dict[str, Any]:
+    """The metadata, once its format, version, kind and architecture entry are as expected."""
+    if not isinstance(meta, dict) or meta.get("format") not in (FORMAT_NAME, LEGACY_FORMAT_NAME):
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise _fail(path, f"not a glassnet model file (format {found!r}, "
                           f"expected {FORMAT_NAME!r})")
     version = meta.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _fail(path, f"format_version must be a positive integer, got {version!r}")
-    if version != FORMAT_VERSION:
+    expected = 1 if meta["format"] == LEGACY_FORMAT_NAME else FORMAT_VERSION
+    if version != expected:
         from . import __version__
 
         raise _fail(path, f"the file has model format version {version} (written by glassnet "
                           f"{meta.get('glassnet_version', '?')}); this glassnet {__version__} "
-                          f"reads format version {FORMAT_VERSION}; upgrade glassnet to load it")
+                          f"reads format versions 1 and {FORMAT_VERSION}; upgrade glassnet "
+                          "to load it")
     if meta.get("kind") not in KINDS:
         raise _fail(path, f"unknown model kind {meta.get('kind')!r}; expected one of {list(KINDS)}")
     if not isinstance(meta.get("config"), dict):
         raise _fail(path, f"the metadata's 'config' must be a JSON object, "
                           f"got {meta.get('config')!r}")
+    for key in ("metadata", "training", "facade"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise _fail(path, f"the metadata's {key!r} must be a JSON object, got {meta[key]!r}")
+    meta["_version"] = version
     return meta
-
-
-def _check_names(npz: Any, targets: dict[str, NDArray], path: Path) -> None:
-    found = set(npz.files) - {META_KEY}
-    missing = sorted(set(targets) - found)
-    if missing:
-        raise _fail(path, f"missing arrays {_listing(missing)} that the architecture needs")
-    extra = sorted(found - set(targets))
-    if extra:
-        raise _fail(path, f"unexpected arrays {_listing(extra)}; the architecture needs exactly "
-                          f"{_listing(targets)}")
 
 
 def _listing(names: Any, limit: int = 12) -> str:
@@ -359,53 +528,133 @@ def _listing(names: Any, limit: int = 12) -> str:
 
 # -- rebuilding the architecture -----------------------------------------------
 def _build(meta: dict[str, Any], path: Path
-           ) -> tuple[Network | NeuralNetwork, dict[str, NDArray], Optimizer | None]:
+           ) -> tuple[Any, dict[str, NDArray], Optimizer | None]:
     """The model from its metadata, and the arrays to fill: name -> destination (a view)."""
-    if meta["kind"] == "classic":
-        from .classic import NeuralNetwork
-
+    if meta["kind"] == "classic":  # the book's network as files of glassnet 0.1 stored it
+        facade = _facade("classic", path)
         if meta.get("optimizer") is not None:
             raise _fail(path, "a classic network has no separate optimizer, but one is stored")
-        model = _construct(NeuralNetwork, meta["config"], "the classic network", path)
-        return model, {"wih": model.wih, "who": model.who}, None
+        model = _construct(facade, meta["config"], "the classic network", path)
+        return model, facade.legacy_arrays(model), None
     net = _build_network(meta["config"], path)
-    targets = dict(net.parameters)
+    v2 = meta["_version"] == 2
+    params = dict(net.parameters)
+    states = dict(net.named_state())
+    if v2:
+        targets = {_PREFIX["param"] + k: v for k, v in params.items()}
+        targets.update({_PREFIX["state"] + k: v for k, v in states.items()})
+    else:
+        targets = {**params, **states}
     optimizer = None
     if meta.get("optimizer") is not None:
-        optimizer, state = _build_optimizer(meta["optimizer"], net, path)
-        targets.update({OPTIMIZER_PREFIX + name: value for name, value in state.items()})
+        optimizer, flat = _build_optimizer(meta["optimizer"], net, path)
+        if not v2:
+            targets.update({OPTIMIZER_PREFIX + slot: value for slot, value in flat.items()})
+        else:  # one array per slot and parameter, filled in place
+            optimizer.state = {slot: {} for slot in optimizer.slots}
+            for slot in flat:
+                for name, p in params.items():
+                    value = aligned_zeros(p.size, p.dtype).reshape(p.shape)
+                    optimizer.state.setdefault(slot, {})[name] = value
+                    targets[f"{_PREFIX['optim']}{slot}/{name}"] = value
     return net, targets, optimizer
 
 
+def _facade(name: Any, path: Path) -> Any:
+    cls = FACADES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise _fail(path, f"the model is stored for the facade {name!r}, which is not "
+                          f"registered (known: {sorted(FACADES)}); import it first")
+    return cls
+
+
+def _finish(model: Any, meta: dict[str, Any], optimizer: Optimizer | None,
+            flat: dict[str, NDArray], path: Path) -> Any:
+    """Split the flat optimizer state per parameter and wrap the network in its facade."""
+    if not isinstance(model, Network):
+        return model
+    if optimizer is not None and meta["_version"] == 1:
+        _scatter_optimizer_state(optimizer, flat, model)
+    model.optimizer = optimizer  # None when the file holds no optimizer
+    spec = meta.get("facade")
+    if spec is None:
+        return model
+    if not isinstance(spec, dict) or set(spec) != {"name", "config"}:
+        raise _fail(path, f"'facade' must be {{'name': ..., 'config': {{...}}}}, got {spec!r}")
+    try:
+        return _facade(spec["name"], path).from_network(model, spec["config"])
+    except (ValueError, TypeError) as exc:
+        raise _fail(path, f"the {spec['name']} model cannot be rebuilt: {exc}") from exc
+
+
+# Files of glassnet 0.1 kept Adam's moments without their (1 - beta) factors.
+_LEGACY_SLOTS = {"m_sum": ("m", "beta1"), "v_sum": ("v", "beta2")}
+
+
+def _scatter_optimizer_state(opt: Optimizer, flat: dict[str, NDArray], net: Network) -> None:
+    params = net.parameters
+    opt.state = {slot: {} for slot in opt.slots}
+    for slot, vector in flat.items():
+        scale = None
+        if slot in _LEGACY_SLOTS:
+            slot, beta = _LEGACY_SLOTS[slot]
+            scale = vector.dtype.type(1.0 - getattr(opt, beta))
+        start = 0
+        for name in _file_order(net):
+            size = params[name].size
+            value = aligned_zeros(size, vector.dtype)
+            value[...] = vector[start:start + size]
+            if scale is not None:
+                value *= scale
+            opt.state.setdefault(slot, {})[name] = value.reshape(params[name].shape)
+            start += size
+
+
 def _build_network(config: dict[str, Any], path: Path) -> Network:
-    _check_keys(config, {"layers", "loss", "loss_config", "task", "dtype"}, "config", path)
+    _check_keys(config, {"layers", "loss", "loss_config", "task", "dtype", "input_shape"},
+                "config", path)
     dtype = config.get("dtype")
     if dtype not in _DTYPES:
         raise _fail(path, f"unknown dtype {dtype!r}; expected one of {list(_DTYPES)}")
     specs = config.get("layers")
     if not isinstance(specs, list) or not specs:
         raise _fail(path, f"'layers' must be a non-empty list, got {specs!r}")
+    _check_declared_size(specs, np.dtype(dtype).itemsize, path)
     layers = []
     for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or set(spec) != {"class", "config"}:
+        if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
+                or not set(spec) <= {"class", "config", "trainable"}:
             raise _fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
                               f"got {spec!r}")
         cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
         if cls is None:
             raise _fail(path, f"layer {i} has unknown class {spec['class']!r}; "
                               f"known layers are {sorted(LAYERS)}")
-        fixed = {"dtype": np.dtype(dtype)} if cls is Dense else {}
-        layers.append(_construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed))
+        takes_dtype = "dtype" in inspect.signature(cls).parameters
+        fixed = {"dtype": np.dtype(dtype)} if takes_dtype else {}
+        layer = _construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
+        trainable = spec.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise _fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
+        layer.trainable = trainable
+        layers.append(layer)
+    input_shape = config.get("input_shape")
+    if input_shape is not None and (
+            not isinstance(input_shape, list) or not input_shape
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 2**31
+                       for s in input_shape)):
+        raise _fail(path, f"'input_shape' must be a list of positive sizes, got {input_shape!r}")
     loss_name = config.get("loss")
     loss_cls = LOSSES.get(loss_name) if isinstance(loss_name, str) else None
     if loss_cls is None:
         raise _fail(path, f"unknown loss {loss_name!r}; known losses are {sorted(LOSSES)}")
     loss = _construct(loss_cls, config.get("loss_config", {}), f"loss {loss_name}", path)
     task = config.get("task")
-    if task not in TASKS:
+    if task not in TASKS and task is not None:
         raise _fail(path, f"unknown task {task!r}; expected one of {list(TASKS)}")
     try:
-        return Network(layers, loss=loss, task=task)
+        return Network(layers, loss=loss, task=task, input_shape=input_shape,
+                       dtype=np.dtype(dtype))
     except (ValueError, TypeError) as exc:
         raise _fail(path, f"the stored layers do not form a network: {exc}") from exc
 
@@ -416,10 +665,10 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"'optimizer' must be a JSON object or null, got {spec!r}")
     _check_keys(spec, {"class", "config", "t", "state"}, "optimizer", path)
     name = spec.get("class")
-    cls = _OPTIMIZER_CLASSES.get(name) if isinstance(name, str) else None
+    cls = _optimizer_classes().get(name) if isinstance(name, str) else None
     if cls is None:
         raise _fail(path, f"unknown optimizer class {name!r}; "
-                          f"known optimizers are {sorted(_OPTIMIZER_CLASSES)}")
+                          f"known optimizers are {sorted(_optimizer_classes())}")
     optimizer = _construct(cls, spec.get("config", {}), f"optimizer {name}", path)
     t = spec.get("t", 0)
     if isinstance(t, bool) or not isinstance(t, int) or t < 0:
@@ -430,13 +679,33 @@ def _build_optimizer(spec: Any, net: Network, path: Path
             or len(set(names)) != len(names)):
         raise _fail(path, f"the optimizer's 'state' must be a list of distinct names, "
                           f"got {names!r}")
-    if names and sorted(names) != sorted(optimizer.state_names):  # none before the first step
-        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.state_names)} but the "
+    current = sorted(names) == sorted(optimizer.slots)
+    legacy = sorted(names) == sorted(_LEGACY_SLOTS) and type(optimizer).__name__ == "Adam"
+    if names and not (current or legacy):  # none before the first step
+        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
-    optimizer.state = {n: aligned_zeros(net.flat_params.size, net.flat_params.dtype)
-                       for n in names}
-    return optimizer, optimizer.state
+    return optimizer, {n: aligned_zeros(net.n_parameters, net.dtype) for n in names}
+
+
+def _check_declared_size(specs: list[Any], itemsize: int, path: Path) -> None:
+    """Refuse, before building anything, an architecture whose weights the file cannot hold.
+
+    Every weight must be stored in the file, so a file declaring more weight
+    bytes than it has is lying; building its layers first would allocate
+    (and randomly fill) whatever it declares.
+    """
+    declared = 0
+    for spec in specs:
+        config = spec.get("config") if isinstance(spec, dict) else None
+        if isinstance(config, dict) and spec.get("class") == "Dense":
+            n_in, n_out = config.get("n_in"), config.get("n_out")
+            if isinstance(n_in, int) and isinstance(n_out, int) and n_in > 0 and n_out > 0:
+                declared += n_in * n_out * itemsize
+    size = path.stat().st_size
+    if declared > size:
+        raise _fail(path, f"the architecture declares {declared:,} bytes of weights but the "
+                          f"file holds only {size:,} bytes; it is truncated or crafted")
 
 
 def _construct(cls: type, kwargs: Any, what: str, path: Path,

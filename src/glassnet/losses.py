@@ -1,9 +1,16 @@
-"""Loss functions: ``loss(y_true, y_pred)`` and ``grad(y_true, y_pred)``.
+"""Loss functions, and the network's output head.
 
-Every loss is a **mean over the batch** of a per-sample loss, so the gradient
-carries a ``1 / n`` factor; ``grad`` returns ``dL/d(y_pred)`` with the shape
-of ``y_pred``. Classification losses accept integer labels of shape (n,) or
-one-hot targets of shape (n, n_classes).
+Every loss is a **mean over the batch** of a per-sample loss, so its
+gradient carries a ``1 / n`` factor; ``grad`` returns ``dL/d(y_pred)`` with
+the shape and dtype of ``y_pred``. Classification losses accept integer
+labels of shape (n,) or one-hot targets of shape (n, n_classes).
+
+The loss is also the network's *head*: it alone says how the last layer's
+output becomes probabilities (``proba``) and labels (``labels``), how the
+targets are checked (``prepare_targets``) and counted (``n_correct``), and
+which last layers it cannot train (``check_last_layer``). ``Network.predict``,
+``predict_proba``, ``evaluate`` and the training loop all ask it, so they
+always agree.
 """
 
 from __future__ import annotations
@@ -24,23 +31,25 @@ __all__ = [
     "SoftmaxCrossEntropy",
     "LOSSES",
     "get_loss",
+    "register_loss",
 ]
 
 
 class Loss:
-    """Base class.
+    """Base class of losses and of the output head.
 
     Attributes
     ----------
-    is_classification : whether predictions are class labels
+    name : the name ``get_loss`` knows it by
+    is_classification : whether the loss is only for classifiers (the
+        cross-entropies); the squared losses serve both, as the network's
+        ``task`` says
     """
 
     is_classification: ClassVar[bool] = False
     name: ClassVar[str] = ""
-    #: ``output`` is an increasing function of each logit alone (softmax across
-    #: a row keeps the order too), so labels can be read off the raw outputs
-    output_is_monotonic: ClassVar[bool] = False
 
+    # -- the loss ------------------------------------------------------------
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
         raise NotImplementedError
 
@@ -51,13 +60,36 @@ class Loss:
         """Both at once; subclasses override this where sharing work pays."""
         return self.loss(y_true, y_pred), self.grad(y_true, y_pred)
 
-    def output(self, y_pred: NDArray) -> NDArray:
-        """Map the network's raw output to what the user sees (probabilities)."""
-        return y_pred
+    # -- the head ------------------------------------------------------------
+    def proba(self, out: NDArray) -> NDArray:
+        """The network's raw output as the user sees it (probabilities for the cross-entropies)."""
+        return out
+
+    def labels(self, out: NDArray) -> NDArray:
+        """Class labels (n,) from raw outputs (n, k): argmax, or a 0.5 threshold for k = 1."""
+        if out.shape[1] == 1:
+            return (out[:, 0] > 0.5).astype(np.int64)
+        return out.argmax(axis=1)
+
+    def target_labels(self, targets: NDArray) -> NDArray:
+        """The true labels, in the form ``labels`` gives, from ``prepare_targets``'s targets."""
+        if targets.ndim == 1:
+            return targets
+        if targets.shape[1] == 1:
+            return (targets[:, 0] > 0.5).astype(np.int64)
+        return targets.argmax(axis=1)
+
+    def n_correct(self, out: NDArray, targets: NDArray) -> tuple[int, int]:
+        """``(correct, counted)``: labels predicted right, and how many were counted."""
+        predicted = self.labels(out)
+        return int(np.count_nonzero(predicted == self.target_labels(targets))), predicted.size
 
     def prepare_targets(self, y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
         """Check ``y`` once, at the boundary, and return it in the form ``loss`` expects."""
         return _as_dense_targets(y, n_out, dtype)
+
+    def check_last_layer(self, layer: object, n_out: int | None) -> None:
+        """Raise if this loss cannot train a network ending in ``layer`` with ``n_out`` outputs."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -66,8 +98,12 @@ class Loss:
 def _as_dense_targets(y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
     """Targets as a float (n, n_out) array: labels become one-hot, (n,) becomes (n, 1)."""
     y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"targets y must be numbers, got dtype {y.dtype}")
     if y.ndim == 1 and y.dtype.kind in "iub" and n_out > 1:
-        return F.one_hot(y, n_out, dtype=dtype)
+        labels = y.astype(np.intp)
+        _check_label_range(labels, n_out)
+        return F.one_hot(labels, n_out, dtype=dtype)
     if y.ndim == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != n_out:
@@ -75,47 +111,86 @@ def _as_dense_targets(y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
             f"targets y must have shape (n_samples, {n_out}) to match the network's "
             f"{n_out} outputs (or integer labels of shape (n_samples,)), got {y.shape}"
         )
-    return np.ascontiguousarray(y, dtype=dtype)
+    y = np.ascontiguousarray(y, dtype=dtype)
+    if not np.isfinite(y).all():
+        raise ValueError("targets y contain NaN or infinity; clean the targets first")
+    return y
+
+
+def _check_label_range(labels: NDArray, n_out: int) -> None:
+    if labels.size and (labels.min() < 0 or labels.max() >= n_out):
+        raise ValueError(
+            f"class labels must lie in 0..{n_out - 1} for a network with {n_out} "
+            f"outputs, got values from {labels.min()} to {labels.max()}"
+        )
+
+
+def _same_dtype(y_true: NDArray, y_pred: NDArray) -> NDArray:
+    """``y_true`` in the dtype of the predictions, so the gradient keeps it."""
+    return y_true if y_true.dtype == y_pred.dtype else y_true.astype(y_pred.dtype)
 
 
 class SumSquaredError(Loss):
-    """The tutorial's loss: ``L = (1/n) sum_i 1/2 sum_k (y_ik - p_ik)^2``.
+    """Sum of squared errors over the outputs of a sample, averaged over the batch.
 
-    The 1/2 cancels the 2 of the derivative: ``dL/dp = (p - y) / n``, which
-    with ``n = 1`` is exactly the book's output error (with its sign flipped).
+    ``L = (1/n) sum_i c sum_k (y_ik - p_ik)^2``, with ``c = 1/2`` (``half=True``,
+    the default: the tutorials' ``E = 1/2 sum (target - out)^2``, whose
+    derivative ``dL/dp = (p - y) / n`` is, for one sample, exactly the book's
+    output error with its sign flipped) or ``c = 1`` (``half=False``:
+    ``dL/dp = 2 (p - y) / n``, the blog's ``2 (y - y_hat)``).
+
+    Parameters
+    ----------
+    half : whether to halve the sum (see above)
     """
 
     name = "sse"
 
+    def __init__(self, *, half: bool = True) -> None:
+        self.half = bool(half)
+
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
-        d = y_pred - y_true
-        return float(0.5 * np.sum(d * d) / y_pred.shape[0])
+        # in float64, so that squaring float32's largest values cannot overflow
+        d = np.subtract(y_pred, y_true, dtype=np.float64)
+        return float((0.5 if self.half else 1.0) * np.sum(d * d) / y_pred.shape[0])
 
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
-        return (y_pred - y_true) / y_pred.dtype.type(y_pred.shape[0])
+        scale = (1.0 if self.half else 2.0) / y_pred.shape[0]
+        return (y_pred - _same_dtype(y_true, y_pred)) * y_pred.dtype.type(scale)
+
+    def __repr__(self) -> str:
+        return f"SumSquaredError(half={self.half})"
 
 
 class MeanSquaredError(Loss):
-    """``L = (1 / (n k)) sum_i sum_k (y_ik - p_ik)^2``; ``dL/dp = 2 (p - y) / (n k)``."""
+    """Mean over the batch and the outputs: ``L = (1/(n k)) sum_i sum_k (y_ik - p_ik)^2``.
+
+    ``dL/dp = 2 (p - y) / (n k)``.
+    """
 
     name = "mse"
 
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
-        d = y_pred - y_true
+        d = np.subtract(y_pred, y_true, dtype=np.float64)  # float64: no overflow in d * d
         return float(np.mean(d * d))
 
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
-        return (y_pred - y_true) * y_pred.dtype.type(2.0 / y_pred.size)
+        return (y_pred - _same_dtype(y_true, y_pred)) * y_pred.dtype.type(2.0 / y_pred.size)
 
 
 class BinaryCrossEntropy(Loss):
     """``L = -(1/n) sum_i sum_k [y log p + (1 - y) log(1 - p)]`` for independent 0/1 targets.
 
-    With ``from_logits=True`` (recommended) the network's last layer gives
+    With ``from_logits=True`` (the default, recommended) the last layer gives
     logits ``z`` and ``p = sigmoid(z)`` is folded in:
     ``L = (1/n) sum [softplus(z) - y z]``, ``dL/dz = (sigmoid(z) - y) / n``,
     which never takes the log of 0. With ``from_logits=False`` the
-    predictions are probabilities, clipped to ``[eps, 1 - eps]``.
+    predictions are probabilities (a last Sigmoid layer), clipped to
+    ``[eps, 1 - eps]``.
+
+    One output unit is a binary classifier (labels 0/1); k outputs are k
+    independent labels (multi-label): ``labels`` gives an (n, k) 0/1 matrix
+    and the accuracy counts each label.
     """
 
     is_classification = True
@@ -131,31 +206,59 @@ class BinaryCrossEntropy(Loss):
             z = y_pred
             # softplus(z) = max(z, 0) + log1p(exp(-|z|)) never overflows
             softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-            return float(np.sum(softplus - y_true * z) / n)
+            return float(np.sum(softplus - y_true * z, dtype=np.float64) / n)
         p = np.clip(y_pred, self.eps, 1 - self.eps)
-        return float(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log1p(-p)) / n)
+        return float(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log1p(-p),
+                             dtype=np.float64) / n)
 
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         n = y_pred.dtype.type(y_pred.shape[0])
+        y_true = _same_dtype(y_true, y_pred)
         if self.from_logits:
             return (F.sigmoid(y_pred) - y_true) / n
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return (p - y_true) / (p * (1 - p)) / n
 
-    @property
-    def output_is_monotonic(self) -> bool:  # type: ignore[override]
-        return self.from_logits
+    def proba(self, out: NDArray) -> NDArray:
+        return F.sigmoid(out) if self.from_logits else out
 
-    def output(self, y_pred: NDArray) -> NDArray:
-        return F.sigmoid(y_pred) if self.from_logits else y_pred
+    def labels(self, out: NDArray) -> NDArray:
+        # sigmoid(z) > 0.5 exactly when z > 0: no sigmoid needed on logits
+        positive = out > 0 if self.from_logits else out > 0.5
+        return (positive[:, 0] if out.shape[1] == 1 else positive).astype(np.int64)
+
+    def target_labels(self, targets: NDArray) -> NDArray:
+        positive = targets > 0.5
+        return (positive[:, 0] if targets.shape[1] == 1 else positive).astype(np.int64)
 
     def prepare_targets(self, y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
         y = np.asarray(y)
         if y.ndim == 1 and n_out == 1:
             y = y.reshape(-1, 1)
-        if y.ndim == 2 and y.shape[1] == n_out and not np.isin(y, (0, 1)).all():
+        if y.ndim == 1 and n_out > 1:
+            raise ShapeError(
+                f"binary cross-entropy over {n_out} outputs is multi-label: y must be an "
+                f"(n_samples, {n_out}) matrix of 0/1, got shape {y.shape}; for one label per "
+                "sample among several classes use loss='softmax_cross_entropy'")
+        if y.ndim == 2 and y.shape[1] == n_out and y.dtype.kind in "biuf" \
+                and not np.isin(y, (0, 1)).all():
             raise ValueError("binary cross-entropy targets must be 0 or 1")
         return _as_dense_targets(y, n_out, dtype)
+
+    def check_last_layer(self, layer: object, n_out: int | None) -> None:
+        from .layers import Sigmoid, Softmax
+
+        if self.from_logits and isinstance(layer, Sigmoid):
+            raise ValueError(
+                "the network ends in a Sigmoid layer, but loss='binary_cross_entropy' expects "
+                "logits and applies the sigmoid itself (twice would squash the outputs and "
+                "stall training); remove the last Sigmoid (predict_proba still gives "
+                "probabilities), or use BinaryCrossEntropy(from_logits=False)")
+        if not self.from_logits and not isinstance(layer, (Sigmoid, Softmax)):
+            raise ValueError(
+                f"BinaryCrossEntropy(from_logits=False) expects probabilities from a last "
+                f"Sigmoid (or Softmax) layer, but the network ends in {layer!r}; add a "
+                "Sigmoid or use from_logits=True")
 
     def __repr__(self) -> str:
         return f"BinaryCrossEntropy(from_logits={self.from_logits})"
@@ -172,7 +275,6 @@ class SoftmaxCrossEntropy(Loss):
 
     is_classification = True
     name = "softmax_cross_entropy"
-    output_is_monotonic = True
 
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
         return self.loss_and_grad(y_true, y_pred)[0]
@@ -182,28 +284,30 @@ class SoftmaxCrossEntropy(Loss):
 
     def loss_and_grad(self, y_true: NDArray, y_pred: NDArray) -> tuple[float, NDArray]:
         n, k = y_pred.shape
-        # Row maxima picked at the argmax (flat index row * k + column): the
-        # same values as y_pred.max(axis=1), but NumPy's max along short rows
-        # is several times slower than its argmax.
-        rows = np.arange(n)
-        row_max = y_pred.ravel()[rows * k + y_pred.argmax(axis=1)]
-        # C order whatever y_pred's layout, so that ravel() below is a view
-        shifted = np.subtract(y_pred, row_max[:, None], order="C")  # exp cannot overflow
+        # softmax is shift-invariant: subtracting each row's maximum keeps exp
+        # from overflowing (the difference itself may overflow to -inf for
+        # logits of opposite huge signs, which is exp's 0, as it should be)
+        with np.errstate(over="ignore"):
+            shifted = y_pred - y_pred.max(axis=1, keepdims=True)
         grad = np.exp(shifted)
         sum_exp = grad.sum(axis=1, keepdims=True)
-        grad *= 1.0 / (n * sum_exp)  # softmax(z) / n, in one pass
+        grad /= sum_exp * grad.dtype.type(n)     # softmax(z) / n
         log_sum_exp = np.log(sum_exp)
         if y_true.ndim == 1:  # integer labels: pick, do not build one-hot
-            picked = _flat_index_of_labels(rows, y_true, k)
-            loss = (log_sum_exp.sum() - shifted.ravel()[picked].sum()) / n
-            grad.ravel()[picked] -= grad.dtype.type(1.0 / n)
+            rows = np.arange(n)
+            labels = _checked_labels(y_true, k)
+            loss = (log_sum_exp.sum() - shifted[rows, labels].sum()) / n
+            grad[rows, labels] -= grad.dtype.type(1.0 / n)
         else:
             loss = np.sum(y_true * (log_sum_exp - shifted)) / n
-            grad -= y_true / grad.dtype.type(n)
+            grad -= _same_dtype(y_true, y_pred) / grad.dtype.type(n)
         return float(loss), grad
 
-    def output(self, y_pred: NDArray) -> NDArray:
-        return F.softmax(y_pred, axis=1)
+    def proba(self, out: NDArray) -> NDArray:
+        return F.softmax(out, axis=1)
+
+    def labels(self, out: NDArray) -> NDArray:
+        return out.argmax(axis=1)  # softmax keeps the order of the logits
 
     def prepare_targets(self, y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
         y = np.asarray(y)
@@ -213,24 +317,33 @@ class SoftmaxCrossEntropy(Loss):
             ):
                 raise ValueError(f"class labels y must be integers, got dtype {y.dtype}")
             labels = y.astype(np.intp)
-            if labels.size and (labels.min() < 0 or labels.max() >= n_out):
-                raise ValueError(
-                    f"class labels must lie in 0..{n_out - 1} for a network with {n_out} "
-                    f"outputs, got values from {labels.min()} to {labels.max()}"
-                )
+            _check_label_range(labels, n_out)
             return labels
         return _as_dense_targets(y, n_out, dtype)
 
+    def check_last_layer(self, layer: object, n_out: int | None) -> None:
+        from .layers import Softmax
 
-def _flat_index_of_labels(rows: NDArray, labels: NDArray, n_classes: int) -> NDArray:
-    """``rows * n_classes + labels``, refusing labels outside ``0 .. n_classes - 1``."""
-    try:
-        return np.ravel_multi_index((rows, labels), (rows.shape[0], n_classes))
-    except (ValueError, TypeError) as exc:
+        if isinstance(layer, Softmax):
+            raise ValueError(
+                "the network ends in a Softmax layer, but loss='softmax_cross_entropy' expects "
+                "logits and applies the softmax itself (twice would squash the probabilities); "
+                "remove the last Softmax: predict_proba still gives probabilities")
+        if n_out is not None and n_out < 2:
+            raise ValueError(
+                f"softmax cross-entropy needs at least 2 outputs (one per class), the network "
+                f"has {n_out}; for a yes/no output use loss='binary_cross_entropy'")
+
+
+def _checked_labels(labels: NDArray, n_classes: int) -> NDArray:
+    """``labels`` as indices, refusing values outside ``0 .. n_classes - 1``."""
+    if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0
+                                                           or labels.max() >= n_classes)):
         raise ValueError(
             f"y_true must hold integer class labels in 0..{n_classes - 1} for {n_classes} "
             f"outputs, got dtype {labels.dtype} with values from {labels.min()} to {labels.max()}"
-        ) from exc
+        )
+    return labels
 
 
 LOSSES: dict[str, type[Loss]] = {
@@ -244,6 +357,18 @@ LOSSES: dict[str, type[Loss]] = {
     "cross_entropy": SoftmaxCrossEntropy,
     "categorical_cross_entropy": SoftmaxCrossEntropy,
 }
+
+
+def register_loss(cls: type[Loss]) -> type[Loss]:
+    """Make a Loss subclass known by its ``name`` (for ``get_loss`` and model files)."""
+    if not (isinstance(cls, type) and issubclass(cls, Loss)) or not cls.name:
+        raise TypeError(f"register_loss takes a Loss subclass with a class attribute name, "
+                        f"got {cls!r}")
+    known = LOSSES.get(cls.name)
+    if known is not None and known is not cls:
+        raise ValueError(f"a different loss is already registered as {cls.name!r}")
+    LOSSES[cls.name] = cls
+    return cls
 
 
 def get_loss(loss: str | Loss) -> Loss:

@@ -57,12 +57,12 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu",
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         last = i == len(sizes) - 2
-        layers.append(Dense(n_in, n_out, init="glorot_uniform" if last else init, rng=rng,
+        layers.append(Dense(n_in, n_out, init="glorot_uniform" if last else init, seed=rng,
                             dtype=dtype))
         if not last:
             layers.append(get_activation(activation))
             if dropout:
-                layers.append(Dropout(dropout, rng=int(rng.integers(2**63))))
+                layers.append(Dropout(dropout, seed=int(rng.integers(2**63))))
     if output_activation is not None:
         layers.append(get_activation(output_activation))
     return Network(layers, loss=loss, task=task)

@@ -1,20 +1,22 @@
-"""A feed-forward network: a sequence of layers, a loss, and one parameter buffer."""
+"""A feed-forward network: a sequence of layers and a loss (its output head)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from ._aligned import aligned_zeros
+from ._display import Summary, network_html
 from ._validation import (
     as_2d_float,
+    as_float_batch,
     check_choice,
     check_dtype,
     check_positive_int,
-    check_same_length,
 )
 from .errors import DTypeError, ShapeError
 from .layers import Layer
@@ -22,10 +24,9 @@ from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
     from .optimizers import Optimizer
-    from .training.callbacks import Callback
     from .training.history import History
 
-__all__ = ["Network"]
+__all__ = ["Network", "TASKS"]
 
 TASKS = ("classification", "regression")
 
@@ -35,133 +36,215 @@ class Network:
 
     Parameters
     ----------
-    layers : the layers, first to last; sizes must chain (``n_out`` of one is
-        ``n_in`` of the next)
-    loss : a ``Loss`` or its name (see ``glassnet.losses.LOSSES``). With
-        ``"softmax_cross_entropy"`` the last layer outputs logits and
-        ``predict_proba`` applies the softmax.
+    layers : the layers, first to last. Each owns its arrays; a layer may be
+        shared with another network (both then see the same weights).
+    loss : a ``Loss`` or its name (see ``glassnet.losses.LOSSES``). The loss
+        is the network's head: with ``"softmax_cross_entropy"`` the last layer
+        gives logits and ``predict_proba`` applies the softmax. A last Softmax
+        before it (or a last Sigmoid before a logit binary cross-entropy) is
+        refused, since the loss applies it.
     task : ``"classification"`` (``predict`` gives labels) or ``"regression"``
-        (``predict`` gives values); by default, classification for the
-        cross-entropy losses and regression otherwise.
-
-    Notes
-    -----
-    All parameters live in one flat buffer ``flat_params`` (weights first,
-    then biases) and each layer's ``params`` are views into it; gradients
-    likewise in ``flat_grads``. Optimizers then update everything with a few
-    large vector operations. Replace values with ``W[...] = new`` (in place),
-    never by rebinding ``layer.params["W"]``.
+        (``predict`` gives values). By default classification for the
+        cross-entropies; for the squared losses the first ``fit`` decides:
+        integer labels of shape (n,) make a classifier, anything else a
+        regressor.
+    input_shape : the shape of one sample, e.g. ``(784,)``; by default taken
+        from the first layer that knows it (``Dense(784, 10)``), else from
+        the first data the network sees
+    dtype : float32 (default) or float64, for layers that take the network's
 
     Examples
     --------
     >>> from glassnet import Network, Dense, ReLU
-    >>> net = Network([Dense(2, 8, rng=0), ReLU(), Dense(8, 2, rng=1)])
+    >>> net = Network([Dense(2, 8, seed=0), ReLU(), Dense(2, seed=1)])
+    >>> [name for name, _, _ in net.named_parameters()]
+    ['0.W', '0.b', '2.W', '2.b']
     >>> net.predict_proba(np.zeros((1, 2), dtype=np.float32)).shape
     (1, 2)
     """
 
     def __init__(self, layers: Sequence[Layer], *, loss: str | Loss = "softmax_cross_entropy",
-                 task: str | None = None) -> None:
+                 task: str | None = None, input_shape: Sequence[int] | None = None,
+                 dtype: DTypeLike | None = None) -> None:
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("a Network needs at least one layer")
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
-            if layer.params and layer.in_network:
-                # its params are views of another network's buffer: binding them
-                # again would leave that network training arrays nobody reads
-                raise ValueError(
-                    f"layers[{i}] {layer!r} already belongs to another Network; give each "
-                    "Network its own layers (copy.deepcopy(layer) makes an independent copy)")
         if len({id(la) for la in self.layers}) != len(self.layers):
             raise ValueError("the same layer object appears twice in layers; "
                              "use a separate instance for each position")
         self.loss = get_loss(loss)
-        if task is None:
-            task = "classification" if self.loss.is_classification else "regression"
-        self.task = check_choice(task, TASKS, "task")
-        self.n_in, self.n_out = self._check_sizes()
+        if task is not None:
+            check_choice(task, TASKS, "task")
+            if task == "regression" and self.loss.is_classification:
+                raise ValueError(f"{self.loss!r} is a classification loss; for regression "
+                                 "use loss='mse' or loss='sse'")
+        elif self.loss.is_classification:
+            task = "classification"
+        self.task: str | None = task
+        self._dtype_wanted = None if dtype is None else check_dtype(dtype)
         self.dtype = self._common_dtype()
-        self._bind_flat_buffers()
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
         self.stop_training = False  # set by callbacks (early stopping) to end fit
-        self.optimizer: Optimizer | None = None  # the last fit's, to continue or save
+        self.optimizer: Optimizer | None = None  # the optimizer fit uses and continues
+        shape = tuple(input_shape) if input_shape is not None else self._declared_input_shape()
+        if shape is not None:
+            self.build(shape)
+        else:
+            self.loss.check_last_layer(self.layers[-1], None)
 
-    # -- construction ------------------------------------------------------
-    def _check_sizes(self) -> tuple[int, int]:
-        n_in = next((la.input_size for la in self.layers if la.input_size is not None), None)
-        if n_in is None:
-            raise ValueError("the network has no layer with a fixed input size (add a Dense)")
-        size = n_in
-        for i, layer in enumerate(self.layers):
-            if layer.input_size is not None and layer.input_size != size:
-                raise ShapeError(
-                    f"layer {i} {layer!r} expects {layer.input_size} inputs but the layer "
-                    f"before it gives {size}; make them agree"
-                )
-            size = layer.output_size(size)
-        return n_in, size
+    # -- building ----------------------------------------------------------
+    def _declared_input_shape(self) -> tuple[int, ...] | None:
+        """The input shape the first layers fix (e.g. ``Dense(784, 10)``), if any."""
+        for layer in self.layers:
+            if layer.input_shape is not None:
+                return layer.input_shape
+            if type(layer).output_shape is not Layer.output_shape:
+                return None  # a shape-changing layer before any fixed size
+        return None
 
     def _common_dtype(self) -> np.dtype:
-        dtypes = {p.dtype for la in self.layers for p in la.params.values()}
+        dtypes = {la.dtype for la in self.layers if la.dtype is not None}
+        if self._dtype_wanted is not None:
+            dtypes.add(self._dtype_wanted)
         if len(dtypes) > 1:
-            found = ", ".join(f"layer {i} {la!r}: {next(iter(la.params.values())).dtype}"
-                              for i, la in enumerate(self.layers) if la.params)
-            raise DTypeError(f"all layers must share one dtype, got {found}")
+            found = ", ".join(f"layer {i} {la!r}: {la.dtype}"
+                              for i, la in enumerate(self.layers) if la.dtype is not None)
+            wanted = f" and dtype={self._dtype_wanted}" if self._dtype_wanted else ""
+            raise DTypeError(f"all layers must share one dtype, got {found}{wanted}; "
+                             "build every layer with the same dtype")
         return check_dtype(dtypes.pop() if dtypes else np.float32)
 
-    def _bind_flat_buffers(self) -> None:
-        entries = [(i, key, layer) for i, layer in enumerate(self.layers) for key in layer.params]
-        # Decayed parameters (weights) first, so weight decay is one slice.
-        entries.sort(key=lambda e: e[1] not in e[2].decay_keys)
-        total = sum(layer.params[key].size for _, key, layer in entries)
-        # Cache-line aligned (see glassnet._aligned): the first weight matrix,
-        # at offset 0, is then aligned too, as are later ones whose offsets
-        # are multiples of 64 bytes (all of them for layer sizes divisible by 16).
-        self.flat_params = aligned_zeros(total, self.dtype)
-        self.flat_grads = aligned_zeros(total, self.dtype)
-        self.param_slices: dict[str, slice] = {}
-        self.n_decay = 0
-        start = 0
-        for i, key, layer in entries:
-            value = layer.params[key]
-            stop = start + value.size
-            self.flat_params[start:stop] = value.ravel()
-            layer.params[key] = self.flat_params[start:stop].reshape(value.shape)
-            layer.grads[key] = self.flat_grads[start:stop].reshape(value.shape)
-            self.param_slices[f"{i}.{key}"] = slice(start, stop)
-            layer.in_network = True
-            if key in layer.decay_keys:
-                self.n_decay = stop
-            start = stop
+    @property
+    def built(self) -> bool:
+        return self.input_shape is not None
 
-    # -- parameters --------------------------------------------------------
+    def build(self, input_shape: Sequence[int]) -> None:
+        """Build every layer for samples of ``input_shape`` (no batch dimension).
+
+        ``fit``, ``predict`` and ``evaluate`` call this with the data's shape
+        when the network has no input shape yet.
+        """
+        shape = tuple(int(s) for s in input_shape)
+        if any(s <= 0 for s in shape) or not shape:
+            raise ShapeError(f"input_shape must be positive sizes, got {tuple(input_shape)}")
+        first = shape
+        for i, layer in enumerate(self.layers):
+            try:
+                out_shape = layer.build(shape, self.dtype)
+            except ShapeError as exc:
+                raise ShapeError(f"layer {i}: {exc}") from None
+            if type(layer).output_shape is Layer.output_shape \
+                    and not type(layer).__module__.startswith("glassnet."):
+                out_shape = self._probe(i, layer, shape)
+            shape = tuple(out_shape)
+        self.dtype = self._common_dtype()
+        self.input_shape, self.output_shape = first, shape
+        self.loss.check_last_layer(self.layers[-1], self.n_out)
+
+    def _probe(self, i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Output shape of a layer that does not declare it: run it on one zero sample."""
+        out = layer.forward(np.zeros((1, *shape), dtype=self.dtype), training=False)
+        if not isinstance(out, np.ndarray) or out.dtype != self.dtype:
+            raise DTypeError(f"layer {i} {layer!r} turned {self.dtype} input into "
+                             f"{getattr(out, 'dtype', type(out).__name__)}; a layer must keep "
+                             "the dtype it is given")
+        return tuple(out.shape[1:])
+
+    @property
+    def n_in(self) -> int | None:
+        """Features per sample (the product of ``input_shape``), None before building."""
+        return None if self.input_shape is None else int(np.prod(self.input_shape))
+
+    @property
+    def n_out(self) -> int | None:
+        """Outputs per sample, None before building."""
+        return None if self.output_shape is None else self.output_shape[-1]
+
+    def _outputs(self) -> int:
+        """``n_out`` of a built network (inputs have been seen), else a clear error."""
+        if self.output_shape is None:
+            raise ShapeError("the network is not built yet: call build(input_shape), or give it "
+                             "data first")
+        return self.output_shape[-1]
+
+    # -- parameters and state ------------------------------------------------
+    def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
+        """``(name, param, grad)`` of every trainable parameter, in layer order.
+
+        Names are ``"<layer index>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, ...
+        Read afresh at every call, so a layer may rebind its arrays. Layers
+        with ``trainable = False`` are left out.
+        """
+        triples = []
+        for i, layer in enumerate(self.layers):
+            if not layer.trainable:
+                continue
+            for key, param in layer.params.items():
+                grad = layer.grads.get(key)
+                if grad is None:
+                    raise KeyError(f"layer {i} {layer!r} has params[{key!r}] but no "
+                                   f"grads[{key!r}]; its backward must set self.grads[{key!r}]")
+                triples.append((f"{i}.{key}", param, grad))
+        return triples
+
+    def named_state(self) -> list[tuple[str, NDArray]]:
+        """``(name, array)`` of every non-trainable array (e.g. ``"1.running_mean"``)."""
+        return [(f"{i}.{key}", value) for i, layer in enumerate(self.layers)
+                for key, value in layer.state.items()]
+
     @property
     def parameters(self) -> dict[str, NDArray]:
-        """Every parameter by stable name ``"<layer index>.<key>"`` (views, not copies)."""
+        """Every parameter (trainable or frozen) by name, the layers' own arrays."""
         return {f"{i}.{k}": v for i, la in enumerate(self.layers) for k, v in la.params.items()}
 
     @property
+    def decay_names(self) -> frozenset[str]:
+        """Names of the parameters weight decay applies to (each layer's ``decay_keys``)."""
+        return frozenset(f"{i}.{k}" for i, la in enumerate(self.layers)
+                         for k in la.decay_keys if k in la.params)
+
+    @property
     def n_parameters(self) -> int:
-        return int(self.flat_params.size)
+        return sum(int(p.size) for p in self.parameters.values())
 
     def get_weights(self) -> dict[str, NDArray]:
-        """A copy of every parameter by name."""
-        return {k: v.copy() for k, v in self.parameters.items()}
+        """A copy of every parameter and state array by name (all a prediction needs)."""
+        weights = {k: v.copy() for k, v in self.parameters.items()}
+        weights.update((k, v.copy()) for k, v in self.named_state())
+        return weights
 
-    def set_weights(self, weights: dict[str, ArrayLike]) -> None:
-        """Copy values into the parameters; names and shapes must match exactly."""
-        params = self.parameters
-        if set(weights) != set(params):
-            raise ValueError(
-                f"weights must have exactly the keys {sorted(params)}, got {sorted(weights)}"
-            )
+    def set_weights(self, weights: Mapping[str, ArrayLike]) -> None:
+        """Copy values into the parameters and state; names and shapes must match exactly."""
+        arrays = {**self.parameters, **dict(self.named_state())}
+        if set(weights) != set(arrays):
+            raise ValueError(f"weights must have exactly the keys {sorted(arrays)}, "
+                             f"got {sorted(weights)}")
         for name, value in weights.items():
             value = np.asarray(value)
-            if value.shape != params[name].shape:
-                raise ShapeError(f"weight {name!r} must have shape {params[name].shape}, "
+            if value.shape != arrays[name].shape:
+                raise ShapeError(f"weight {name!r} must have shape {arrays[name].shape}, "
                                  f"got {value.shape}")
-            params[name][...] = value
+        for name, value in weights.items():
+            arrays[name][...] = value
+
+    def astype(self, dtype: DTypeLike) -> Network:
+        """A copy of the network with every array in ``dtype`` (e.g. float64 for gradcheck)."""
+        dtype = check_dtype(dtype)
+        twin = copy.deepcopy(self)
+        for layer in twin.layers:
+            for arrays in (layer.params, layer.grads, layer.state):
+                for key, value in arrays.items():
+                    arrays[key] = value.astype(dtype)
+            if hasattr(layer, "_dtype"):
+                layer._dtype = dtype
+        twin._dtype_wanted = dtype
+        twin.dtype = twin._common_dtype()
+        twin.optimizer = None
+        return twin
 
     # -- computation -------------------------------------------------------
     def forward(self, X: NDArray, *, training: bool = False) -> NDArray:
@@ -175,116 +258,175 @@ class Network:
         """Backpropagate ``dL/d(output)``, filling every layer's ``grads``."""
         for layer in self.layers[:0:-1]:
             dout = layer.backward(dout)
-        self.layers[0].backward_params(dout)  # nobody needs dL/dX for the data itself
+        first = self.layers[0]
+        # nobody needs dL/dX of the data itself: a layer that can skip it does
+        backward_params = getattr(first, "backward_params", None)
+        if backward_params is not None:
+            backward_params(dout)
+        else:
+            first.backward(dout)
 
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
-        return as_2d_float(X, dtype=self.dtype, name=name, n_features=self.n_in)
+        """``X`` checked and converted once, at the boundary; builds the network if needed."""
+        shape = self.input_shape
+        if shape is not None and len(shape) == 1 and self.layers[0].input_kind == "float":
+            return as_2d_float(X, dtype=self.dtype, name=name, n_features=shape[0])
+        if self.layers[0].input_kind == "int":
+            arr = np.asarray(X)
+            if arr.dtype.kind not in "iu":
+                raise DTypeError(f"{name} must hold integer indices for {self.layers[0]!r}, "
+                                 f"got dtype {arr.dtype}")
+        else:
+            arr = as_float_batch(X, dtype=self.dtype, sample_shape=self.input_shape, name=name)
+        if self.input_shape is None:
+            self.build(arr.shape[1:])
+        return arr
 
-    def predict_proba(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
-        """Outputs as the user sees them: class probabilities for classifiers.
-
-        Parameters
-        ----------
-        X : array of shape (n_samples, n_in)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_out)
-        """
-        return self.loss.output(self._forward_in_batches(self._inputs(X), batch_size))
+    def _checked_outputs(self, out: NDArray) -> NDArray:
+        """``out``, unless it holds NaN or infinity: then say why instead of answering."""
+        # A sum is NaN or infinite whenever an entry is: one quick reduction
+        # (this runs for every prediction), and the full test only if it fails.
+        if math.isfinite(np.add.reduce(out, axis=None)) or np.isfinite(out).all():
+            return out
+        bad = [name for name, p in self.parameters.items() if not np.isfinite(p).all()]
+        if bad:
+            raise FloatingPointError(
+                f"the network's parameters {bad} hold NaN or infinity (training diverged), "
+                "so its outputs are meaningless; retrain with a lower learning rate or "
+                "gradient clipping (clip_norm), or load weights saved before it diverged")
+        raise FloatingPointError("the network's outputs overflowed to NaN or infinity for "
+                                 "these inputs; check that the inputs are scaled as in training")
 
     def _forward_in_batches(self, X: NDArray, batch_size: int | None) -> NDArray:
         """``forward(X)``, in slices of ``batch_size`` rows to bound the memory used."""
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
         if batch_size is None or batch_size >= X.shape[0]:
-            return self.forward(X)
-        return np.concatenate([self.forward(X[i:i + batch_size])
+            return self._checked_outputs(self.forward(X))
+        return np.concatenate([self._checked_outputs(self.forward(X[i:i + batch_size]))
                                for i in range(0, X.shape[0], batch_size)])
 
-    def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
-        """Class labels (n_samples,) for a classifier, values (n_samples, n_out) otherwise."""
-        if self.task == "regression" or not self.loss.output_is_monotonic:
-            out = self.predict_proba(X, batch_size=batch_size)
-            return out if self.task == "regression" else self._labels(out)
-        # softmax and sigmoid keep the order of the logits: label them directly
-        logits = self._forward_in_batches(self._inputs(X), batch_size)
-        if logits.shape[1] == 1:
-            return (logits[:, 0] > 0).astype(np.int64)
-        return logits.argmax(axis=1)
+    def predict_proba(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
+        """Outputs as the user sees them: class probabilities for the cross-entropies.
 
-    def _labels(self, out: NDArray) -> NDArray:
-        if out.shape[1] == 1:  # one output unit: a probability of class 1
-            return (out[:, 0] > 0.5).astype(np.int64)
-        return out.argmax(axis=1)
+        Parameters
+        ----------
+        X : array of shape (n_samples, *input_shape)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_out)
+        """
+        return self.loss.proba(self._forward_in_batches(self._inputs(X), batch_size))
+
+    def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
+        """Labels for a classifier, values (n_samples, n_out) for a regressor.
+
+        Labels are (n_samples,) class ids, or an (n_samples, n_out) 0/1 matrix
+        for multi-label binary cross-entropy; the loss decides (``loss.labels``).
+        """
+        out = self._forward_in_batches(self._inputs(X), batch_size)
+        if self.task == "classification":
+            return self.loss.labels(out)
+        return self.loss.proba(out)
 
     def evaluate(self, X: ArrayLike, y: ArrayLike, *, batch_size: int | None = None
                  ) -> dict[str, float]:
-        """Mean loss and, for a classifier, accuracy on ``(X, y)``."""
+        """Mean loss and, for a classifier, accuracy on ``(X, y)``.
+
+        Accuracy is the fraction of labels predicted right (for multi-label,
+        of every label of every sample), counted as ``predict`` labels them.
+        """
         X = self._inputs(X)
-        targets = self.loss.prepare_targets(np.asarray(y), self.n_out, self.dtype)
-        check_same_length(X, targets)
+        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
+        if X.shape[0] != targets.shape[0]:
+            raise ShapeError(f"X and y must have the same number of samples, got "
+                             f"X.shape={X.shape} and y.shape={np.shape(y)}")
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
-        total_loss = 0.0
-        correct = 0
+        classify = self._is_classifier_for(y)
+        total_loss, correct, counted = 0.0, 0, 0
         for i in range(0, X.shape[0], step):
-            out = self.forward(X[i:i + step])
+            out = self._checked_outputs(self.forward(X[i:i + step]))
             t = targets[i:i + step]
             total_loss += self.loss.loss(t, out) * out.shape[0]
-            if self.task == "classification":
-                correct += int(np.sum(self._labels(self.loss.output(out)) == _true_labels(t)))
+            if classify:
+                right, n = self.loss.n_correct(out, t)
+                correct, counted = correct + right, counted + n
         result = {"loss": total_loss / X.shape[0]}
-        if self.task == "classification":
-            result["accuracy"] = correct / X.shape[0]
+        if classify:
+            result["accuracy"] = correct / counted
         return result
 
-    def fit(self, X: ArrayLike, y: ArrayLike, *, optimizer: str | Optimizer | None = None,
-            epochs: int = 10, batch_size: int = 32,
-            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-            validation_split: float = 0.0, shuffle: bool = True,
-            seed: int | np.random.Generator | None = None,
-            callbacks: Sequence[Callback] = (), verbose: int = 1) -> History:
-        """Train with mini-batch gradient descent; see ``glassnet.training.fit``."""
+    def _is_classifier_for(self, y: ArrayLike) -> bool:
+        """The task, or (not yet decided) what these targets would make it."""
+        if self.task is not None:
+            return self.task == "classification"
+        return _looks_like_labels(np.asarray(y))
+
+    def resolve_task(self, y: ArrayLike) -> str:
+        """Decide an undecided task from the first targets seen (see ``task``); return it."""
+        if self.task is None:
+            self.task = "classification" if _looks_like_labels(np.asarray(y)) else "regression"
+        return self.task
+
+    def fit(self, X: ArrayLike, y: ArrayLike, **kwargs: Any) -> History:
+        """Train with mini-batch gradient descent; see ``glassnet.training.fit`` for the options."""
         from .training.loop import fit
 
-        return fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-                   validation_data=validation_data, validation_split=validation_split,
-                   shuffle=shuffle, seed=seed, callbacks=callbacks, verbose=verbose)
+        return fit(self, X, y, **kwargs)
 
     # -- description -------------------------------------------------------
     def summary(self) -> str:
         """A table of layers, output shapes and parameter counts."""
         rows = [("#", "layer", "output shape", "params")]
-        size = self.n_in
+        shape = self.input_shape
         for i, layer in enumerate(self.layers):
-            size = layer.output_size(size)
+            if shape is not None:
+                shape = layer.output_shape(shape) if layer.built else None
             count = sum(p.size for p in layer.params.values())
-            rows.append((str(i), repr(layer), f"(None, {size})", f"{count:,}"))
+            shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
+            rows.append((str(i), repr(layer), shown, f"{count:,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         line = "-" * (sum(widths) + 6)
+
         def fmt(r: tuple[str, ...]) -> str:
             return (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
                     f"{r[3]:>{widths[3]}}")
 
+        n_state = sum(int(v.size) for _, v in self.named_state())
         body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]]
-        body += [line, f"loss: {self.loss!r}   task: {self.task}   dtype: {self.dtype}",
-                 f"total parameters: {self.n_parameters:,}"]
-        return "\n".join(body)
+        body += [line, f"loss: {self.loss!r}   task: {self.task or 'set by the first fit'}   "
+                       f"dtype: {self.dtype}",
+                 f"total parameters: {self.n_parameters:,}"
+                 + (f"   non-trainable state: {n_state:,}" if n_state else "")]
+        if not self.built:
+            body.append("not built yet: shapes are known after build(input_shape) or the first fit")
+        return Summary("\n".join(body), network_html(self))  # a str; a table in Jupyter
+
+    def _repr_html_(self) -> str:
+        return network_html(self)
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""
         from .layers import LAYERS
+        from .losses import LOSSES
 
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             if LAYERS.get(type(layer).__name__) is not type(layer):
-                raise TypeError(f"{layer!r} is not a built-in layer and cannot be described")
+                raise TypeError(f"layer {i} {layer!r} is not a registered layer and cannot be "
+                                "described; register its class with "
+                                "glassnet.layers.register_layer")
+        if LOSSES.get(self.loss.name) is not type(self.loss):
+            raise TypeError(f"the loss {self.loss!r} is not a registered loss; register it with "
+                            "glassnet.losses.register_loss")
         return {
-            "layers": [{"class": type(la).__name__, "config": la.get_config()}
-                       for la in self.layers],
+            "layers": [{"class": type(la).__name__, "config": la.get_config(),
+                        "trainable": la.trainable} for la in self.layers],
             "loss": self.loss.name,
             "loss_config": dict(vars(self.loss)),
             "task": self.task,
             "dtype": str(self.dtype),
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
         }
 
     def __repr__(self) -> str:
@@ -292,10 +434,6 @@ class Network:
         return f"Network([\n  {inner}\n], loss={self.loss!r})"
 
 
-def _true_labels(t: NDArray) -> NDArray:
-    """Labels from targets: as given (n,), argmax of one-hot (n, k), threshold of (n, 1)."""
-    if t.ndim == 1:
-        return t
-    if t.shape[1] == 1:
-        return (t[:, 0] > 0.5).astype(np.int64)
-    return t.argmax(axis=1)
+def _looks_like_labels(y: NDArray) -> bool:
+    """Integer class labels of shape (n,), as a classifier is fitted on."""
+    return y.ndim == 1 and y.dtype.kind in "iub"

@@ -1,21 +1,30 @@
 """Optimizers: the only code that changes parameters.
 
-An optimizer updates one flat parameter vector ``params`` in place from the
-matching flat gradient ``grads`` (a ``Network`` keeps all its parameters in
-one buffer, weights first: ``params[:n_decay]`` are the ones L2 weight decay
-applies to). Working on one long vector instead of a list of small arrays
-turns every update into a handful of large NumPy calls.
+An optimizer takes the parameters with their gradients, as
+``(name, param, grad)`` triples (what ``Network.named_parameters()`` gives)
+or ``(param, grad)`` pairs, and updates each ``param`` in place. Its state
+(momentum, Adam's moments) is kept per parameter, keyed by name
+(``opt.state["m"]["0.W"]``), so a copied, pickled or reloaded network and
+optimizer stay aligned. By hand, on one array::
+
+    SGD(0.1).step([(w, dw)])     # or SGD(0.1).step(w, dw)
 
 Every optimizer accepts:
 
-- ``lr``: the learning rate, > 0;
+- ``lr``: the learning rate, > 0 (a schedule may change ``opt.lr`` between steps);
 - ``weight_decay``: L2 penalty ``(wd / 2) * ||W||^2`` added to the loss, so
-  ``g <- g + wd * W`` for the weights (not the biases);
-- ``clip_norm``: if set, ``g <- g * min(1, clip_norm / ||g||)`` (global norm).
+  ``g <- g + wd * W`` for the parameters in ``decay`` (a network's weights,
+  not its biases or normalisation parameters);
+- ``clip_norm``: if set, ``g <- g * min(1, clip_norm / ||g||)``, with ``||g||``
+  the norm of all the step's gradients together.
+
+Order within a step: weight decay is added to the gradients first, then the
+gradients are clipped, then the update rule runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import numpy as np
@@ -24,78 +33,121 @@ from numpy.typing import NDArray
 from ._aligned import aligned_zeros
 from ._fused import FUSE_FROM, adam_kernel, check_fused, numba_available
 from ._validation import check_choice, check_non_negative, check_positive
-from .errors import DTypeError
+from .errors import DTypeError, ShapeError
 
-__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer", "register_optimizer"]
+
+Triple = tuple[str, NDArray, NDArray]
 
 
 class Optimizer:
-    """Base class: regularisation and clipping shared by every update rule."""
+    """Base class: regularisation and clipping shared by every update rule.
+
+    Attributes
+    ----------
+    t : steps taken
+    state : slot name -> parameter name -> array (e.g. ``state["m"]["0.W"]``)
+    """
+
+    #: the per-parameter arrays the update rule keeps (see ``state``)
+    slots: tuple[str, ...] = ()
 
     def __init__(self, lr: float, *, weight_decay: float = 0.0,
                  clip_norm: float | None = None) -> None:
         self.lr = check_positive(lr, "lr")
         self.weight_decay = check_non_negative(weight_decay, "weight_decay")
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
-        self.t = 0  # number of steps taken
-        self.state: dict[str, NDArray] = {}
-        self._scratch: NDArray | None = None
+        self.t = 0
+        self.state: dict[str, dict[str, NDArray]] = {slot: {} for slot in self.slots}
 
-    def step(self, params: NDArray, grads: NDArray, *, n_decay: int | None = None) -> None:
-        """Update ``params`` in place from ``grads`` (both flat, same size and dtype).
+    def step(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None = None, *,
+             decay: Collection[str] | None = None) -> None:
+        """One update of every parameter given, in place.
 
-        ``grads`` may be modified (decay and clipping are applied to it in place).
+        Parameters
+        ----------
+        params_and_grads : ``(name, param, grad)`` triples or ``(param, grad)``
+            pairs (named ``"0"``, ``"1"``, ... by position); or one ``param``
+            array, with its gradient as ``grads``
+        decay : the names weight decay applies to (None: every parameter)
+
+        The gradient arrays may be modified (decay and clipping are applied to
+        them in place).
         """
-        if params.shape != grads.shape or params.ndim != 1:
-            raise ValueError(
-                f"{self!r}.step expects flat params and grads of one shape, "
-                f"got {params.shape} and {grads.shape}"
-            )
-        if params.dtype != grads.dtype:
-            raise DTypeError(f"{self!r}.step expects params and grads of one dtype, got "
-                             f"{params.dtype} and {grads.dtype}; convert the gradients with "
-                             f"grads.astype(np.{params.dtype})")
-        if not params.flags.writeable:
-            raise ValueError(f"{self!r}.step updates params in place, but they are read-only; "
-                             "pass a writeable array (e.g. params.copy())")
-        n_decay = params.size if n_decay is None else n_decay
+        entries = self._entries(params_and_grads, grads)
         if self.weight_decay:
-            decayed = grads[:n_decay]
-            decayed += self.weight_decay * params[:n_decay]
+            wd = self.weight_decay
+            for name, p, g in entries:
+                if decay is None or name in decay:
+                    g += p.dtype.type(wd) * p            # g <- g + wd * W
         if self.clip_norm is not None:
-            norm = float(np.sqrt(np.dot(grads, grads)))
+            norm = float(np.sqrt(sum(float(np.vdot(g, g)) for _, _, g in entries)))
             if norm > self.clip_norm:
-                grads *= grads.dtype.type(self.clip_norm / norm)
+                for _, p, g in entries:
+                    g *= p.dtype.type(self.clip_norm / norm)
         self.t += 1
-        self._update(params, grads)
+        self._update(entries)
 
-    def _update(self, params: NDArray, grads: NDArray) -> None:
+    def _entries(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None
+                 ) -> list[Triple]:
+        """The step's ``(name, param, grad)`` list, each checked (cheap attribute reads only)."""
+        if isinstance(params_and_grads, np.ndarray):
+            if grads is None:
+                raise TypeError(f"{self!r}.step(param, grad) needs the gradient too")
+            items: list[Any] = [("0", params_and_grads, grads)]
+        elif grads is not None:
+            raise TypeError(f"{self!r}.step takes (param, grad) arrays or a list of "
+                            "(name, param, grad) triples, not both")
+        else:
+            items = list(params_and_grads)
+        entries = []
+        for i, item in enumerate(items):
+            if len(item) == 3:
+                name, p, g = item
+            elif len(item) == 2:
+                (p, g), name = item, str(i)
+            else:
+                raise TypeError(f"{self!r}.step expects (name, param, grad) triples or "
+                                f"(param, grad) pairs, got an item of length {len(item)}")
+            if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray):
+                raise TypeError(f"{self!r}.step: parameter {name!r} and its gradient must be "
+                                f"NumPy arrays, got {type(p).__name__} and {type(g).__name__}")
+            if p.shape != g.shape:
+                raise ShapeError(f"parameter {name!r} has shape {p.shape} but its gradient "
+                                 f"{g.shape}; the layer's backward must give grads of its "
+                                 "params' shapes")
+            if p.dtype != g.dtype:
+                raise DTypeError(f"parameter {name!r} is {p.dtype} but its gradient is {g.dtype}; "
+                                 f"the layer's backward must keep the dtype (e.g. "
+                                 f"grad.astype(np.{p.dtype}))")
+            if p.dtype.kind != "f":
+                raise DTypeError(f"parameter {name!r} must be a float array, got {p.dtype}")
+            if not p.flags.writeable:
+                raise ValueError(f"{self!r}.step updates parameters in place, but {name!r} is "
+                                 "read-only; pass a writeable array (e.g. param.copy())")
+            entries.append((name, p, g))
+        return entries
+
+    def _update(self, entries: list[Triple]) -> None:
         raise NotImplementedError
 
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        """Names of the state arrays this optimizer keeps (each the size of the parameters)."""
-        return ()
+    def _slot(self, slot: str, name: str, like: NDArray) -> NDArray:
+        """The state array ``slot`` of parameter ``name``, zeros like ``like`` on first use."""
+        arrays = self.state.setdefault(slot, {})
+        value = arrays.get(name)
+        if value is None:
+            value = arrays[name] = aligned_zeros(like.size, like.dtype).reshape(like.shape)
+        elif value.shape != like.shape or value.dtype != like.dtype:
+            raise ShapeError(
+                f"{self!r} holds {slot!r} state for parameter {name!r} of shape {value.shape} "
+                f"({value.dtype}) but the parameter is {like.shape} ({like.dtype}); use a fresh "
+                "optimizer for a different network, or reset() this one")
+        return value
 
-    def _slot(self, name: str, like: NDArray) -> NDArray:
-        """The state array ``name``, created as zeros like ``like`` on first use."""
-        slot = self.state.get(name)
-        if slot is None or slot.shape != like.shape or slot.dtype != like.dtype:
-            if slot is not None:
-                raise ValueError(
-                    f"{self!r} holds state {name!r} of shape {slot.shape} ({slot.dtype}) but "
-                    f"the parameters are {like.shape} ({like.dtype}); "
-                    "use a fresh optimizer for a different network"
-                )
-            slot = self.state[name] = aligned_zeros(like.size, like.dtype).reshape(like.shape)
-        return slot
-
-    def _scratch_like(self, like: NDArray) -> NDArray:
-        """A work array the size of the parameters, reused across steps (not state)."""
-        scratch = self._scratch
-        if scratch is None or scratch.shape != like.shape or scratch.dtype != like.dtype:
-            scratch = self._scratch = aligned_zeros(like.size, like.dtype).reshape(like.shape)
-        return scratch
+    def reset(self) -> None:
+        """Forget the state and the step count: the next step starts afresh."""
+        self.t = 0
+        self.state = {slot: {} for slot in self.slots}
 
     def get_config(self) -> dict[str, Any]:
         return {"lr": self.lr, "weight_decay": self.weight_decay, "clip_norm": self.clip_norm}
@@ -116,63 +168,52 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01, *, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0, clip_norm: float | None = None) -> None:
-        super().__init__(lr, weight_decay=weight_decay, clip_norm=clip_norm)
         self.momentum = check_non_negative(momentum, "momentum", upper=1.0, strict_upper=True)
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = bool(nesterov)
+        self.slots = ("velocity",) if self.momentum else ()
+        super().__init__(lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
-    def _update(self, params: NDArray, grads: NDArray) -> None:
-        dt = params.dtype.type
-        step = grads
-        if self.momentum:
-            mu = dt(self.momentum)
-            velocity = self._slot("velocity", params)
-            velocity *= mu
-            velocity += grads                    # v <- mu v + g
+    def _update(self, entries: list[Triple]) -> None:
+        for name, p, g in entries:
+            lr = p.dtype.type(self.lr)
+            if not self.momentum:
+                p -= lr * g                              # p <- p - lr g
+                continue
+            mu = p.dtype.type(self.momentum)
+            v = self._slot("velocity", name, p)
+            v *= mu
+            v += g                                       # v <- mu v + g
             if self.nesterov:
-                scaled = np.multiply(velocity, mu, out=self._scratch_like(params))
-                step += scaled                   # step = g + mu v
+                p -= lr * (g + mu * v)                   # p <- p - lr (g + mu v)
             else:
-                step = velocity                  # step = v
-        np.multiply(step, dt(self.lr), out=grads)
-        params -= grads                          # p <- p - lr step
-
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        return ("velocity",) if self.momentum else ()
+                p -= lr * v                              # p <- p - lr v
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba, 2015).
+    """Adam (Kingma and Ba, 2015)::
 
-    The textbook update, with ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)``::
-
-        m <- b1 m + (1 - b1) g
-        v <- b2 v + (1 - b2) g^2
+        m <- b1 m + (1 - b1) g                 first moment (mean of g)
+        v <- b2 v + (1 - b2) g^2               second moment (mean of g^2)
+        m_hat = m / (1 - b1^t)                 bias corrections: m and v
+        v_hat = v / (1 - b2^t)                 start at zero
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    How it is computed: the state keeps the moments without their ``(1 - b)``
-    factors, ``m_sum = m / (1 - b1)`` and ``v_sum = v / (1 - b2)``, which obey
-    ``m_sum <- b1 m_sum + g`` and ``v_sum <- b2 v_sum + g^2`` (two fewer passes
-    over the parameters), and every constant is folded into two scalars:
-    ``p <- p - lr_t * m_sum / (sqrt(v_sum) + eps_t)`` with
-    ``lr_t = lr (1 - b1) sqrt(1 - b2^t) / ((1 - b1^t) sqrt(1 - b2))`` and
-    ``eps_t = eps sqrt(1 - b2^t) / sqrt(1 - b2)``. Algebraically this is the
-    textbook update; ten in-place passes over one flat vector, no temporaries.
-
     ``fused`` chooses how the update runs, never what it computes: ``True``
-    runs it as one compiled loop (needs Numba, the ``fast`` extra; about 3x
-    faster, see ``glassnet._fused``), ``False`` as the ten NumPy passes, and
-    ``None`` (default) fuses when Numba is installed and the network has at
-    least ``glassnet._fused.FUSE_FROM`` (65,536) parameters: below that the
-    update is quick anyway and would not repay loading the compiler (about
-    0.5 s and 100 MiB). Both paths give the same bits. It is not saved with
-    a model.
+    runs it as one compiled loop per array (needs Numba, the ``fast`` extra;
+    about 3x faster, see ``glassnet._fused``), ``False`` as NumPy expressions
+    as written above, and ``None`` (default) fuses when Numba is installed
+    and the step updates at least ``glassnet._fused.FUSE_FROM`` (65,536)
+    numbers: below that the update is quick anyway and would not repay
+    loading the compiler (about 0.5 s and 100 MiB). Both paths give the same
+    bits. It is not saved with a model.
     """
+
+    slots = ("m", "v")
 
     def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0,
@@ -183,42 +224,33 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.fused = check_fused(fused, "Adam")
 
-    def _update(self, params: NDArray, grads: NDArray) -> None:
-        dt = params.dtype.type
-        b1, b2, t = self.beta1, self.beta2, self.t
-        m_sum = self._slot("m_sum", params)
-        v_sum = self._slot("v_sum", params)
-        root = np.sqrt((1.0 - b2**t) / (1.0 - b2))
-        neg_lr_t = dt(-self.lr * (1.0 - b1) / (1.0 - b1**t) * root)
-        eps_t = dt(self.eps * root)
-
-        if self.fused or (self.fused is None and params.size >= FUSE_FROM
-                          and numba_available()):
-            adam_kernel()(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)
-        else:
-            self._numpy_update(params, grads, m_sum, v_sum, dt(b1), dt(b2), neg_lr_t, eps_t)
-        if t % 100 == 0:
-            _flush_tiny(m_sum)
-            _flush_tiny(v_sum)
-
-    def _numpy_update(self, params: NDArray, grads: NDArray, m_sum: NDArray, v_sum: NDArray,
-                      b1: np.floating, b2: np.floating, neg_lr_t: np.floating,
-                      eps_t: np.floating) -> None:
-        g2 = self._scratch_like(params)
-        m_sum *= b1
-        m_sum += grads                       # m_sum <- b1 m_sum + g
-        np.multiply(grads, grads, out=g2)
-        v_sum *= b2
-        v_sum += g2                          # v_sum <- b2 v_sum + g^2
-        step = np.sqrt(v_sum, out=g2)
-        step += eps_t
-        np.divide(m_sum, step, out=step)
-        step *= neg_lr_t
-        params += step                       # p <- p - lr_t m_sum / (sqrt(v_sum) + eps_t)
-
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        return ("m_sum", "v_sum")
+    def _update(self, entries: list[Triple]) -> None:
+        fuse = self.fused
+        if fuse is None:
+            fuse = sum(p.size for _, p, _ in entries) >= FUSE_FROM and numba_available()
+        for name, p, g in entries:
+            dt = p.dtype.type
+            m = self._slot("m", name, p)
+            v = self._slot("v", name, p)
+            # the scalars of the formula, each rounded once to the parameters' dtype
+            b1, b2, lr, eps = dt(self.beta1), dt(self.beta2), dt(self.lr), dt(self.eps)
+            one_minus_b1, one_minus_b2 = dt(1.0 - self.beta1), dt(1.0 - self.beta2)
+            correction1 = dt(1.0 - self.beta1**self.t)
+            correction2 = dt(1.0 - self.beta2**self.t)
+            if fuse and p.flags.c_contiguous:
+                adam_kernel()(p.reshape(-1), np.ravel(g), m.reshape(-1), v.reshape(-1), b1, b2,
+                              one_minus_b1, one_minus_b2, correction1, correction2, lr, eps)
+            else:
+                m *= b1
+                m += one_minus_b1 * g                      # m <- b1 m + (1 - b1) g
+                v *= b2
+                v += one_minus_b2 * g * g                  # v <- b2 v + (1 - b2) g^2
+                m_hat = m / correction1
+                v_hat = v / correction2
+                p -= lr * m_hat / (np.sqrt(v_hat) + eps)   # p <- p - lr m_hat / (sqrt(v_hat) + eps)
+            if self.t % 100 == 0:
+                _flush_tiny(m)
+                _flush_tiny(v)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -237,6 +269,18 @@ def _flush_tiny(a: NDArray) -> None:
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+
+
+def register_optimizer(cls: type[Optimizer], name: str | None = None) -> type[Optimizer]:
+    """Make an Optimizer subclass known (for ``get_optimizer`` and model files)."""
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        raise TypeError(f"register_optimizer takes an Optimizer subclass, got {cls!r}")
+    key = (name or cls.__name__).lower()
+    known = OPTIMIZERS.get(key)
+    if known is not None and known is not cls:
+        raise ValueError(f"a different optimizer is already registered as {key!r}")
+    OPTIMIZERS[key] = cls
+    return cls
 
 
 def get_optimizer(optimizer: str | Optimizer | None, **kwargs: Any) -> Optimizer:

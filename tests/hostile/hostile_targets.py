@@ -1,11 +1,10 @@
 """The functions the hostile files are thrown at, by name.
 
-``model`` is the model loader. Until ``glassnet.io.load`` reads both formats
-through the hardened readers, it is :func:`load_model_generic` below, which
-derives the expected arrays from the metadata as a loader must and reads
-either format with ``glassnet._safetensors`` or ``glassnet._npz_legacy``.
-Point the harness at another loader with ``--loader module:function`` (or
-``$GLASSNET_HOSTILE_LOADER``), e.g. ``--loader glassnet.io:load``.
+``model`` is the model loader, ``glassnet.io.load`` (both formats, through
+the hardened readers). :func:`load_model_generic` below is a reader that
+derives the expected arrays from the metadata without building a network;
+point the harness at it or any other loader with ``--loader module:function``
+(or ``$GLASSNET_HOSTILE_LOADER``).
 """
 
 from __future__ import annotations
@@ -89,9 +88,9 @@ def resolve(spec: str) -> Callable[[str], Any]:
 
 
 def targets(loader: str | None = None) -> dict[str, Callable[[str], Any]]:
-    loader = loader or os.environ.get(LOADER_ENV)
+    loader = loader or os.environ.get(LOADER_ENV) or "glassnet.io:load"
     return {
-        "model": resolve(loader) if loader else load_model_generic,
+        "model": resolve(loader),
         "idx": read_idx,
         "csv": read_digits_csv,
         "image": image_input,

@@ -26,7 +26,7 @@ def test_backward_by_hand():
 
 def test_bias_gradient_follows_the_batch_size():
     """db is the column sum of dout for every batch size, as batch sizes alternate."""
-    layer = Dense(3, 4, dtype=np.float64, rng=0)
+    layer = Dense(3, 4, dtype=np.float64, seed=0)
     rng = np.random.default_rng(1)
     for n in (5, 2, 5, 1, 7):
         layer.forward(rng.standard_normal((n, 3)), training=True)
@@ -36,7 +36,7 @@ def test_bias_gradient_follows_the_batch_size():
 
 
 def test_bias_false_has_no_b_and_same_seed_same_weights():
-    a, b = Dense(4, 3, bias=False, rng=3), Dense(4, 3, bias=False, rng=3)
+    a, b = Dense(4, 3, bias=False, seed=3), Dense(4, 3, bias=False, seed=3)
     assert set(a.params) == {"W"}
     np.testing.assert_array_equal(a.params["W"], b.params["W"])
     assert a.params["W"].dtype == np.float32
@@ -64,5 +64,20 @@ def test_bad_dtype_and_input():
     with pytest.raises(ShapeError, match=r"Dense\(n_in=3.*expects input of shape \(n_samples, 3\), "
                                          r"got \(4, 5\)"):
         layer.forward(np.zeros((4, 5), dtype=np.float32))
-    with pytest.raises(DTypeError, match="float32 weights but got float64 input"):
+    with pytest.raises(DTypeError, match="float32 arrays but got float64 input"):
         layer.forward(np.zeros((4, 3)))
+
+
+def test_the_old_rng_keyword_still_works_with_a_deprecation_warning():
+    import pytest
+
+    from glassnet.layers import Dense, Dropout
+
+    old_name = {"rng": 7}  # the spelling of glassnet 0.1
+    with pytest.warns(DeprecationWarning, match="use seed="):
+        old = Dense(3, 2, **old_name)
+    np.testing.assert_array_equal(old.params["W"], Dense(3, 2, seed=7).params["W"])
+    with pytest.warns(DeprecationWarning, match="use seed="):
+        Dropout(0.5, **old_name)
+    with pytest.raises(TypeError, match="seed= only"):
+        Dense(3, 2, seed=1, **old_name)

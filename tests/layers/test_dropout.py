@@ -6,12 +6,12 @@ from glassnet.layers import Dropout
 
 def test_inference_is_identity():
     x = np.ones((4, 5), dtype=np.float32)
-    assert Dropout(0.5, rng=0).forward(x, training=False) is x
+    assert Dropout(0.5, seed=0).forward(x, training=False) is x
 
 
 def test_training_drops_about_p_and_keeps_the_mean():
     x = np.ones((400, 250), dtype=np.float32)
-    out = Dropout(0.3, rng=0).forward(x, training=True)
+    out = Dropout(0.3, seed=0).forward(x, training=True)
     assert out.dtype == np.float32
     dropped = np.mean(out == 0)
     assert dropped == pytest.approx(0.3, abs=0.01)
@@ -20,7 +20,7 @@ def test_training_drops_about_p_and_keeps_the_mean():
 
 
 def test_backward_uses_the_same_mask():
-    layer = Dropout(0.5, rng=1)
+    layer = Dropout(0.5, seed=1)
     out = layer.forward(np.ones((3, 8)), training=True)
     np.testing.assert_array_equal(layer.backward(np.ones((3, 8))), out)
 
@@ -40,8 +40,8 @@ def test_backward_needs_a_training_forward_even_at_p_zero():
 
 def test_seeded_masks_repeat():
     x = np.ones((5, 5))
-    a = Dropout(0.5, rng=4).forward(x, training=True)
-    b = Dropout(0.5, rng=4).forward(x, training=True)
+    a = Dropout(0.5, seed=4).forward(x, training=True)
+    b = Dropout(0.5, seed=4).forward(x, training=True)
     np.testing.assert_array_equal(a, b)
 
 

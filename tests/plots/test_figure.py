@@ -40,6 +40,9 @@ def test_importing_glassnet_does_not_import_matplotlib():
     assert result.returncode == 0, result.stderr
 
 
+SWEEP = plots.CapacitySweep([1, 4, 16], [0.8, 0.9, 1.0], [0.8, 0.85, 0.8], "tanh", 10, 20)
+
+
 def _calls(moons, trained, images, classic):
     X, y = moons
     net, history = trained
@@ -54,6 +57,7 @@ def _calls(moons, trained, images, classic):
         "plot_first_layer_weights": lambda: plots.plot_first_layer_weights(classic,
                                                                            max_units=4),
         "plot_backquery": lambda: plots.plot_backquery(classic, labels=[0, 1]),
+        "plot_capacity_sweep": lambda: plots.plot_capacity_sweep(SWEEP),
     }
 
 
@@ -107,6 +111,8 @@ def _with_path(name, path, moons, trained, images, classic):
         return plots.plot_misclassified(Ximg, y_true, y_pred, path=path)
     if name == "plot_first_layer_weights":
         return plots.plot_first_layer_weights(classic, max_units=4, path=path)
+    if name == "plot_capacity_sweep":
+        return plots.plot_capacity_sweep(SWEEP, path=path)
     return plots.plot_backquery(classic, labels=[0, 1], path=str(path))  # str paths too
 
 

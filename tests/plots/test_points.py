@@ -94,7 +94,8 @@ def test_decision_boundary_of_three_classes_fills_the_predicted_class():
 
 def test_decision_boundary_of_one_sigmoid_output_shows_p1(moons):
     X, y = moons
-    net = gn.mlp([2, 4, 1], loss="binary_cross_entropy", output_activation="sigmoid", seed=0)
+    net = gn.mlp([2, 4, 1], loss=gn.BinaryCrossEntropy(from_logits=False),
+                 output_activation="sigmoid", seed=0)
     fig = plots.plot_decision_boundary(net, X, y, resolution=10)
     assert fig.axes[1].get_ylabel() == "P(class 1)"
     assert scatter_points(fig.axes[0]) == len(X)

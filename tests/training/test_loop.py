@@ -8,6 +8,10 @@ from glassnet.datasets import make_moons
 from glassnet.training import EarlyStopping
 
 
+def flat_weights(net):
+    return np.concatenate([w.ravel() for w in net.get_weights().values()])
+
+
 def moons(n=200, seed=0):
     return make_moons(n, noise=0.2, seed=seed)
 
@@ -18,12 +22,12 @@ def test_same_seed_gives_bit_identical_weights_and_history():
     for _ in range(2):
         net = gn.mlp([2, 8, 2], dropout=0.2, seed=3)
         h = net.fit(X, y, epochs=3, batch_size=16, seed=11, verbose=0, validation_split=0.2)
-        runs.append((net.flat_params.copy(), h.history))
+        runs.append((flat_weights(net), h.history))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
     other = gn.mlp([2, 8, 2], dropout=0.2, seed=3)
     other.fit(X, y, epochs=3, batch_size=16, seed=12, verbose=0)
-    assert not np.array_equal(other.flat_params, runs[0][0])
+    assert not np.array_equal(flat_weights(other), runs[0][0])
 
 
 def test_history_keys_and_lengths():
@@ -31,7 +35,7 @@ def test_history_keys_and_lengths():
     h = gn.mlp([2, 8, 2], seed=0).fit(X, y, epochs=4, validation_data=moons(50, 1), verbose=0)
     assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 4 for v in h.history.values()) and h.epochs_run == 4
-    h = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse").fit(X, y.astype(float), epochs=2,
+    h = gn.Network([gn.Dense(2, 1, seed=0)], loss="mse").fit(X, y.astype(float), epochs=2,
                                                              verbose=0)
     assert set(h.history) == {"loss"}
 
@@ -56,7 +60,7 @@ def test_float64_data_stays_out_of_a_float32_network():
     X, y = moons()
     net = gn.mlp([2, 4, 2], seed=0)
     net.fit(X.astype(np.float64), y, epochs=1, verbose=0)
-    assert net.flat_params.dtype == np.float32
+    assert all(w.dtype == np.float32 for w in net.get_weights().values())
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -88,7 +92,7 @@ def test_diverging_training_raises_a_clear_error():
     X, y = moons()
     X = X * 1e30
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
-        gn.Network([gn.Dense(2, 1, rng=0)], loss="mse").fit(
+        gn.Network([gn.Dense(2, 1, seed=0)], loss="mse").fit(
             X, y.astype(np.float32) * 1e30, optimizer=gn.SGD(1e10), epochs=3, verbose=0)
 
 
@@ -133,8 +137,8 @@ def test_continuing_with_the_same_optimizer_keeps_its_state():
 def test_xor_is_learned_by_a_2_4_1_network():
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     y = np.array([0, 1, 1, 0])
-    net = gn.Network([gn.Dense(2, 4, init="glorot_uniform", rng=1), gn.Tanh(),
-                      gn.Dense(4, 1, rng=2)], loss="binary_cross_entropy")
+    net = gn.Network([gn.Dense(2, 4, init="glorot_uniform", seed=1), gn.Tanh(),
+                      gn.Dense(4, 1, seed=2)], loss="binary_cross_entropy")
     net.fit(X, y, optimizer=gn.Adam(0.05), epochs=500, batch_size=4, seed=0, verbose=0)
     np.testing.assert_array_equal(net.predict(X), y)
     assert net.evaluate(X, y)["loss"] < 0.05
@@ -160,7 +164,6 @@ def test_epoch_logger_every():
 def test_early_stopping_waits_exactly_patience_epochs():
     class Net:
         stop_training = False
-        flat_params = np.zeros(1)
 
     net = Net()
     stop = EarlyStopping("val_loss", patience=2, restore_best_weights=False)
@@ -177,11 +180,36 @@ def test_seeded_dropout_layer_is_deterministic_without_a_fit_seed():
     X, y = moons()
     weights = []
     for _ in range(2):
-        net = gn.Network([gn.Dense(2, 8, rng=0), gn.ReLU(), gn.Dropout(0.5, rng=123),
-                          gn.Dense(8, 2, rng=1)])
+        net = gn.Network([gn.Dense(2, 8, seed=0), gn.ReLU(), gn.Dropout(0.5, seed=123),
+                          gn.Dense(8, 2, seed=1)])
         net.fit(X, y, epochs=2, shuffle=False, verbose=0)
-        weights.append(net.flat_params.copy())
+        weights.append(flat_weights(net))
     np.testing.assert_array_equal(weights[0], weights[1])
+
+
+def test_a_second_fit_without_an_optimizer_continues_the_first():
+    X, y = moons()
+    a, b = gn.mlp([2, 4, 2], seed=0), gn.mlp([2, 4, 2], seed=0)
+    a.fit(X, y, epochs=1, batch_size=50, shuffle=False, verbose=0)
+    first = a.optimizer
+    a.fit(X, y, epochs=1, batch_size=50, shuffle=False, verbose=0)
+    assert a.optimizer is first and first.t == 2 * 4
+    b.fit(X, y, epochs=2, batch_size=50, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(flat_weights(a), flat_weights(b))
+
+
+def test_callbacks_see_the_optimizer_of_this_fit():
+    seen = []
+
+    class Spy(gn.training.Callback):
+        def on_train_begin(self, network):
+            seen.append(network.optimizer)
+
+    X, y = moons()
+    net = gn.mlp([2, 4, 2], seed=0)
+    opt = gn.SGD(0.1)
+    net.fit(X, y, optimizer=opt, epochs=1, callbacks=[Spy()], verbose=0)
+    assert seen == [opt]
 
 
 def test_continued_training_equals_one_longer_run():
@@ -191,4 +219,4 @@ def test_continued_training_equals_one_longer_run():
     a.fit(X, y, optimizer=opt, epochs=1, batch_size=50, shuffle=False, verbose=0)
     a.fit(X, y, optimizer=opt, epochs=1, batch_size=50, shuffle=False, verbose=0)
     b.fit(X, y, optimizer=gn.Adam(0.01), epochs=2, batch_size=50, shuffle=False, verbose=0)
-    np.testing.assert_array_equal(a.flat_params, b.flat_params)
+    np.testing.assert_array_equal(flat_weights(a), flat_weights(b))

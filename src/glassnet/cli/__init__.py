@@ -1,4 +1,4 @@
-"""The ``glassnet`` command line: demo, train, evaluate, predict, info.
+"""The ``glassnet`` command line: demo, train, evaluate, predict, info, export, trace.
 
 Exit codes: 0 success, 1 a runtime failure (data not found, bad file, ...),
 2 bad usage (argparse's convention). Errors are one line on stderr that
@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import GlassnetError
 from . import commands
+from . import export as export_command
+from . import trace as trace_command
 from .data import NAMES
 
 __all__ = ["build_parser", "main"]
@@ -56,6 +58,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``glassnet`` argument parser, one sub-command per action."""
     parser = argparse.ArgumentParser(
         prog="glassnet",
         description="Neural networks from scratch in NumPy: train, inspect and use them.")
@@ -116,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                        help="stop when the validation loss has not improved for PATIENCE epochs")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    train.add_argument("-o", "--output", default="model.npz",
-                       help="model file to write (default model.npz)")
+    train.add_argument("-o", "--output", default="model.safetensors",
+                       help="model file to write (default model.safetensors; a name ending "
+                            "in .npz writes the format of glassnet 0.1)")
     train.add_argument("--plots", metavar="DIR", default=None,
                        help="also draw training curves, confusion matrix, ... into DIR")
     train.set_defaults(run=commands.train)
@@ -150,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Print a saved model's layers, sizes and metadata.")
     info.add_argument("model", help="model file")
     info.set_defaults(run=commands.info)
+    export_command.add_parser(sub)
+    trace_command.register(sub)
     return parser
 
 

@@ -123,7 +123,8 @@ def _check_output_path(output: str) -> None:
     """Refuse a model path that cannot be written, before any training time is spent."""
     path = Path(output)
     if path.is_dir():
-        raise ValueError(f"-o {output} is a folder; give a file name such as {path / 'model.npz'}")
+        raise ValueError(f"-o {output} is a folder; give a file name such as "
+                         f"{path / 'model.safetensors'}")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save the model to {output}: the folder {path.parent} "
                                 "does not exist; create it first")
@@ -184,7 +185,7 @@ def evaluate(args: argparse.Namespace) -> int:
           + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     if net.task == "classification":
         pred = net.predict(X, batch_size=10000)
-        print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out, 2)),
+        print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out or 0, 2)),
                               meta.get("class_names") or data.class_names))
     return 0
 

@@ -1,4 +1,12 @@
-"""Layers: each maps ``x -> out`` forward and ``dout -> dx`` backward."""
+"""Layers: each maps ``x -> out`` forward and ``dout -> dx`` backward.
+
+``LAYERS`` maps a class name to the class for the model files: a model
+using a layer of your own can be saved and loaded once the class is
+registered with ``register_layer`` (its ``get_config`` must return the
+constructor's arguments).
+"""
+
+from __future__ import annotations
 
 from .activations import (
     ACTIVATIONS,
@@ -11,19 +19,41 @@ from .activations import (
     get_activation,
 )
 from .base import Layer
+from .batchnorm import BatchNorm
 from .dense import Dense
 from .dropout import Dropout
+from .flatten import Flatten
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
-    for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity)
+    for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity, BatchNorm,
+                Flatten)
 }
+
+
+def register_layer(cls: type[Layer]) -> type[Layer]:
+    """Make a Layer subclass known to ``glassnet.io`` by its class name; usable as a decorator.
+
+    Registering another class under a name already taken raises, so a file
+    always rebuilds the class it was written with.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"register_layer takes a subclass of glassnet.layers.Layer, got {cls!r}")
+    known = LAYERS.get(cls.__name__)
+    if known is not None and known is not cls:
+        raise ValueError(f"a different layer class is already registered as {cls.__name__!r}; "
+                         "give yours another name")
+    LAYERS[cls.__name__] = cls
+    return cls
+
 
 __all__ = [
     "ACTIVATIONS",
     "LAYERS",
+    "BatchNorm",
     "Dense",
     "Dropout",
+    "Flatten",
     "Identity",
     "Layer",
     "LeakyReLU",
@@ -32,4 +62,5 @@ __all__ = [
     "Softmax",
     "Tanh",
     "get_activation",
+    "register_layer",
 ]

@@ -95,7 +95,7 @@ class LeakyReLU(_Activation):
 
 
 class Softmax(_Activation):
-    """``out_i = exp(x_i) / sum_j exp(x_j)`` over the features of each sample.
+    """``out_i = exp(x_i) / sum_j exp(x_j)`` over the features (the last axis) of each sample.
 
     Backward: ``dx = out * (dout - sum_j dout_j * out_j)``. To train a
     classifier prefer a final ``Dense`` with ``loss="softmax_cross_entropy"``,
@@ -103,13 +103,13 @@ class Softmax(_Activation):
     """
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        out = F.softmax(x, axis=1)
+        out = F.softmax(x, axis=-1)
         self._keep(out, training)
         return out
 
     def backward(self, dout: NDArray) -> NDArray:
         out = self._cached()
-        return out * (dout - (dout * out).sum(axis=1, keepdims=True))
+        return out * (dout - (dout * out).sum(axis=-1, keepdims=True))
 
 
 class Identity(Layer):

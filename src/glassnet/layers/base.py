@@ -1,18 +1,37 @@
 """The Layer protocol every layer follows.
 
-A layer maps ``x`` of shape (n_samples, n_in) to ``out`` of shape
-(n_samples, n_out) in ``forward`` and, given ``dout = dL/d(out)``, returns
-``dx = dL/dx`` in ``backward``, overwriting ``grads`` (``dL/d(param)``) on the
-way. ``backward`` never changes parameters: only optimizers do.
+A layer maps a batch ``x`` of shape ``(n_samples, *input_shape)`` to ``out``
+in ``forward`` and, given ``dout = dL/d(out)``, returns ``dx = dL/dx`` in
+``backward``, writing ``grads`` (``dL/d(param)``) on the way. ``backward``
+never changes parameters: only optimizers do.
+
+A layer owns its arrays:
+
+- ``params``: trainable arrays by key (``"W"``, ``"b"``), read afresh by the
+  network and the optimizer at every step, so a layer may rebind them;
+- ``grads``: the same keys and shapes, written by ``backward`` (assigning a
+  new array, ``self.grads["W"] = x.T @ dout``, is fine);
+- ``state``: non-trainable arrays (BatchNorm's running statistics), saved
+  and loaded with the model but never touched by an optimizer.
+
+Shapes exclude the batch dimension: ``(784,)`` for a Dense layer's input,
+``(28, 28)`` for a picture. ``build(input_shape, dtype)`` runs once, when the
+network knows what comes in; a layer whose arrays need the input size
+(``Dense(n_out)``) creates them there.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
-from numpy.typing import NDArray
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
-from ..errors import ShapeError
+from .._aligned import aligned_copy
+from ..errors import DTypeError, ShapeError
+
+__all__ = ["Layer", "check_input", "seed_argument"]
 
 
 class Layer:
@@ -20,49 +39,74 @@ class Layer:
 
     Attributes
     ----------
-    params : dict of name -> ndarray
-        Trainable arrays. A ``Network`` rebinds them to views of one flat buffer.
-    grads : dict of name -> ndarray
-        Same keys and shapes as ``params``, written by ``backward``.
-    in_network : whether a ``Network`` has bound ``params`` to its buffer (a
-        layer with parameters belongs to one network only)
-    decay_keys : tuple of str
-        The params that L2 weight decay applies to (weights, not biases).
+    params, grads, state : dict of name -> ndarray (see the module docstring)
+    trainable : False freezes the layer: its ``params`` are left out of
+        ``Network.named_parameters()`` and no optimizer changes them
+    input_shape : the per-sample input shape once built, else None
+    decay_keys : the ``params`` that weight decay applies to (weights, not
+        biases or normalisation parameters)
+    input_kind : ``"float"`` (arrays of the network's dtype) or ``"int"``
+        (indices, for a layer such as an embedding), for the network's input check
     """
 
     decay_keys: ClassVar[tuple[str, ...]] = ()
+    input_kind: ClassVar[str] = "float"
 
     def __init__(self) -> None:
         self.params: dict[str, NDArray] = {}
         self.grads: dict[str, NDArray] = {}
-        self.in_network = False  # set when a Network binds params to its buffer
+        self.state: dict[str, NDArray] = {}
+        self.trainable = True
+        self.input_shape: tuple[int, ...] | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        # A copy (copy.deepcopy) owns copies of the arrays: it is in no network.
-        return {**self.__dict__, "in_network": False}
+    # -- building ----------------------------------------------------------
+    @property
+    def built(self) -> bool:
+        return self.input_shape is not None
 
-    # -- sizes -------------------------------------------------------------
-    def output_size(self, n_in: int) -> int:
-        """Number of output features for ``n_in`` input features."""
-        return n_in
+    def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
+        """Fix the per-sample input shape (creating arrays that depend on it); return the output's.
+
+        Building again with the same shape does nothing; with another shape
+        it raises, since the layer's arrays were made for the first.
+        """
+        input_shape = tuple(int(s) for s in input_shape)
+        if self.input_shape is not None and self.input_shape != input_shape:
+            raise ShapeError(
+                f"{self!r} was built for inputs of shape (n_samples, "
+                f"{', '.join(map(str, self.input_shape))}) but is now given "
+                f"(n_samples, {', '.join(map(str, input_shape))}); check the previous "
+                "layer's output or use a new layer")
+        self.input_shape = input_shape
+        return self.output_shape(input_shape)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample output shape for ``input_shape`` (shape-preserving by default)."""
+        return input_shape
 
     @property
-    def input_size(self) -> int | None:
-        """Input features the layer requires, or None if any size works."""
+    def dtype(self) -> np.dtype | None:
+        """The dtype of the layer's arrays, or None for a layer that has none."""
+        for value in (*self.params.values(), *self.state.values()):
+            return value.dtype
         return None
 
     # -- computation -------------------------------------------------------
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x, *, training)")
 
     def backward(self, dout: NDArray) -> NDArray:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define backward(dout)")
 
-    def backward_params(self, dout: NDArray) -> None:
-        """Fill ``grads`` without returning ``dx`` (a layer may skip that work)."""
-        self.backward(dout)
+    # -- copying and description ---------------------------------------------
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # After a copy or unpickling, put the arrays back on cache-line
+        # boundaries (see glassnet._aligned); values and keys are unchanged.
+        self.__dict__.update(state)
+        for arrays in (self.__dict__.get("params", {}), self.__dict__.get("state", {})):
+            for key, value in arrays.items():
+                arrays[key] = aligned_copy(value)
 
-    # -- description -------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments that rebuild this layer (JSON-serialisable)."""
         return {}
@@ -77,6 +121,11 @@ class Layer:
             "run forward in training mode first"
         )
 
+    def _check_dtype(self, x: NDArray, expected: np.dtype) -> None:
+        if x.dtype != expected:
+            raise DTypeError(f"{self!r} holds {expected} arrays but got {x.dtype} input; "
+                             f"convert the input with x.astype(np.{expected})")
+
 
 def check_input(layer: Layer, x: NDArray, n_in: int) -> None:
     """Raise a ShapeError naming ``layer`` unless ``x`` is (n_samples, n_in)."""
@@ -85,3 +134,14 @@ def check_input(layer: Layer, x: NDArray, n_in: int) -> None:
             f"{layer!r} expects input of shape (n_samples, {n_in}), got {x.shape}; "
             "check the previous layer's output size"
         )
+
+
+def seed_argument(seed: Any, rng: Any, owner: str) -> Any:
+    """``seed``, or the deprecated ``rng=`` spelling of it (with a warning)."""
+    if rng is None:
+        return seed
+    if seed is not None:
+        raise TypeError(f"{owner}: give seed= only (rng= is its old name)")
+    warnings.warn(f"{owner}(rng=...) is deprecated; use seed=..., which takes the same "
+                  "int, numpy.random.Generator or None", DeprecationWarning, stacklevel=3)
+    return rng

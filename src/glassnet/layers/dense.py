@@ -1,4 +1,4 @@
-"""Fully connected (affine) layer."""
+"""The fully connected (affine) layer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from .._aligned import aligned_copy
 from .._validation import as_rng, check_dtype, check_positive_int
-from ..errors import DTypeError
+from ..errors import ShapeError
 from ..initializers import get_initializer
-from .base import Layer, check_input
+from .base import Layer, check_input, seed_argument
+
+__all__ = ["Dense"]
 
 
 class Dense(Layer):
@@ -18,11 +21,14 @@ class Dense(Layer):
 
     Parameters
     ----------
-    n_in, n_out : number of input and output features
+    n_in, n_out : number of input and output features. ``Dense(n_out)`` (one
+        number) learns ``n_in`` from the layer before it or from the data,
+        when the network is built; ``Dense(n_in, n_out)`` fixes both now.
     bias : whether to learn ``b`` (the book's network has none)
     init : weight initialiser name, see ``glassnet.initializers.INITIALIZERS``
-    rng : seed or Generator used to draw the initial weights
-    dtype : float32 (default) or float64
+    seed : int or Generator used to draw the initial weights
+    dtype : float32 (default) or float64; for ``Dense(n_out)``, None takes
+        the network's dtype when it is built
 
     Shape
     -----
@@ -36,43 +42,59 @@ class Dense(Layer):
 
     decay_keys = ("W",)
 
-    def __init__(self, n_in: int, n_out: int, *, bias: bool = True,
-                 init: str = "glorot_uniform", rng: int | np.random.Generator | None = None,
-                 dtype: DTypeLike = np.float32) -> None:
+    def __init__(self, n_in: int | None = None, n_out: int | None = None, *, bias: bool = True,
+                 init: str = "glorot_uniform", seed: int | np.random.Generator | None = None,
+                 dtype: DTypeLike | None = None,
+                 rng: int | np.random.Generator | None = None) -> None:
         super().__init__()
-        self.n_in = check_positive_int(n_in, "n_in")
+        if n_out is None:  # Dense(n_out): the input size comes at build time
+            n_in, n_out = None, n_in
+        if n_out is None:
+            raise TypeError("Dense needs the number of outputs: Dense(n_out) or Dense(n_in, n_out)")
+        self.n_in = None if n_in is None else check_positive_int(n_in, "n_in")
         self.n_out = check_positive_int(n_out, "n_out")
         self.bias = bool(bias)
         self.init = init
-        self.dtype = check_dtype(dtype)
-        initializer = get_initializer(init)
-        self.params["W"] = initializer(as_rng(rng), (self.n_in, self.n_out), self.dtype)
-        self.grads["W"] = np.zeros_like(self.params["W"])
-        if self.bias:
-            self.params["b"] = np.zeros(self.n_out, dtype=self.dtype)
-            self.grads["b"] = np.zeros_like(self.params["b"])
+        self._initializer = get_initializer(init)  # fails now for an unknown name
+        self._rng = as_rng(seed_argument(seed, rng, "Dense"))
+        self._dtype = None if dtype is None else check_dtype(dtype)
         self._x: NDArray | None = None
-        self._ones_cache: NDArray | None = None
+        if self.n_in is not None:
+            self._create_params(self.n_in, self._dtype or np.dtype(np.float32))
 
-    @property
-    def input_size(self) -> int:
-        return self.n_in
+    def _create_params(self, n_in: int, dtype: np.dtype) -> None:
+        W = self._initializer(self._rng, (n_in, self.n_out), dtype)
+        self.params["W"] = aligned_copy(W)   # see glassnet._aligned: faster products
+        self.grads["W"] = np.zeros_like(W)
+        if self.bias:
+            self.params["b"] = aligned_copy(np.zeros(self.n_out, dtype=dtype))
+            self.grads["b"] = np.zeros(self.n_out, dtype=dtype)
+        self.input_shape = (n_in,)
 
-    def output_size(self, n_in: int) -> int:
-        return self.n_out
+    def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
+        if len(input_shape) != 1:
+            raise ShapeError(f"{self!r} takes (n_samples, n_features) input, but the layer "
+                             f"before it gives (n_samples, {', '.join(map(str, input_shape))}); "
+                             "put a Flatten() before it")
+        if self.n_in is None:
+            self.n_in = int(input_shape[0])
+            self._create_params(self.n_in, self._dtype or check_dtype(dtype))
+        return super().build(input_shape, dtype)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.n_out,)
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        W = self.params["W"]
+        W = self.params.get("W")
+        if W is None:
+            raise ShapeError(f"{self!r} is not built yet: put it in a Network, or give n_in")
         if x.ndim != 2 or x.dtype != W.dtype:
-            check_input(self, x, self.n_in)
-            raise DTypeError(
-                f"{self!r} holds {W.dtype} weights but got {x.dtype} input; "
-                f"convert the input with x.astype(np.{W.dtype})"
-            )
+            check_input(self, x, W.shape[0])
+            self._check_dtype(x, W.dtype)
         try:
             out = x @ W
         except ValueError:  # a wrong feature count: say which layer and what it expects
-            check_input(self, x, self.n_in)
+            check_input(self, x, W.shape[0])
             raise
         if self.bias:
             out += self.params["b"]
@@ -84,27 +106,15 @@ class Dense(Layer):
         return dout @ self.params["W"].T
 
     def backward_params(self, dout: NDArray) -> None:
-        """Only ``dW`` and ``db``: for the first layer, whose ``dx`` nobody needs.
-
-        Skipping ``dx`` saves one of the three matrix products of the backward pass.
-        """
+        """``dW`` and ``db`` only: the network calls this for its first layer, whose ``dx``
+        nobody needs (it saves one of the three matrix products of the backward pass)."""
         x = self._x
         if x is None:
             raise self._missing_cache()
-        # np.dot hands the transposed view straight to BLAS (gemm with a
-        # transpose flag); np.matmul copies it or loops when x has one row.
-        np.dot(x.T, dout, out=self.grads["W"])
+        # np.dot hands the transposed view to BLAS; @ copies it when x has one row
+        self.grads["W"] = np.dot(x.T, dout)
         if self.bias:
-            # db = ones @ dout: the column sums as one BLAS matrix-vector
-            # product, summed like dW above and 3x quicker than dout.sum(axis=0).
-            np.dot(self._ones(dout.shape[0]), dout, out=self.grads["b"])
-
-    def _ones(self, n: int) -> NDArray:
-        """A vector of ``n`` ones in the layer's dtype, kept for the next batch of that size."""
-        ones = self._ones_cache
-        if ones is None or ones.shape[0] != n:
-            ones = self._ones_cache = np.ones(n, dtype=self.dtype)
-        return ones
+            self.grads["b"] = dout.sum(axis=0)
 
     def get_config(self) -> dict[str, Any]:
         return {"n_in": self.n_in, "n_out": self.n_out, "bias": self.bias, "init": self.init}

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import as_rng, check_non_negative
-from .base import Layer
+from .base import Layer, seed_argument
 
 
 class Dropout(Layer):
@@ -22,13 +22,19 @@ class Dropout(Layer):
     Parameters
     ----------
     p : probability of dropping a unit, in [0, 1)
-    rng : seed or Generator for the masks
+    seed : int or Generator for the masks
+
+    Attributes
+    ----------
+    rng : the Generator drawing the masks (part of the training state that a
+        checkpoint saves, so a resumed run draws the same masks)
     """
 
-    def __init__(self, p: float = 0.5, *, rng: int | np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, *, seed: int | np.random.Generator | None = None,
+                 rng: int | np.random.Generator | None = None) -> None:
         super().__init__()
         self.p = check_non_negative(p, "p", upper=1.0, strict_upper=True)
-        self.rng = as_rng(rng)
+        self.rng = as_rng(seed_argument(seed, rng, "Dropout"))
         self._scaled_mask: NDArray | None = None
         self._trained_forward = False  # backward needs a training forward first
 

@@ -11,9 +11,11 @@ matplotlib is optional and imported only when a function is called::
     pip install 'glassnet[plot]'
 
 The functions live in ``points`` (two-dimensional data and decision
-boundaries), ``training`` (curves, confusion matrix) and ``images``
-(misclassified samples, first-layer weights, backquery); ``_figure`` holds
-what they share.
+boundaries), ``training`` (curves, confusion matrix), ``images``
+(misclassified samples, first-layer weights, backquery), ``animation`` (the
+decision boundary over training, as a GIF) and ``capacity`` (accuracy
+against hidden units); ``_figure`` holds what they share. In Jupyter a
+returned figure is drawn as a picture, with no ``%matplotlib`` magic.
 
 Examples
 --------
@@ -28,12 +30,22 @@ Examples
 
 from ._figure import DPI as DPI
 from ._figure import require_matplotlib as require_matplotlib
+
+# These train a network and return a result that shows itself in Jupyter
+# (a GIF, a table with .plot()), not a Figure: importable, but not in
+# __all__, which lists the functions that return a Figure.
+from .animation import BoundaryAnimation as BoundaryAnimation
+from .animation import boundary_animation as boundary_animation
+from .capacity import CapacitySweep as CapacitySweep
+from .capacity import capacity_sweep as capacity_sweep
+from .capacity import plot_capacity_sweep
 from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
 from .points import plot_dataset, plot_decision_boundary
 from .training import plot_confusion_matrix, plot_history
 
 __all__ = [
     "plot_backquery",
+    "plot_capacity_sweep",
     "plot_confusion_matrix",
     "plot_dataset",
     "plot_decision_boundary",

@@ -38,14 +38,20 @@ def require_matplotlib() -> None:
 
 
 def figure_class() -> type[Figure]:
-    """matplotlib's Figure class, or an ImportError saying how to install it."""
+    """matplotlib's Figure class, or an ImportError saying how to install it.
+
+    The class is matplotlib's ``Figure`` with a ``_repr_png_`` added (see
+    ``glassnet.plots._inline``), so that Jupyter draws it without any magic.
+    """
     try:
-        from matplotlib.figure import Figure
+        import matplotlib.figure  # noqa: F401
     except ImportError as exc:
         raise ImportError(
             "glassnet.plots needs matplotlib, which is not installed; "
             "install it with: pip install 'glassnet[plot]'"
         ) from exc
+    from ._inline import Figure
+
     return Figure
 
 

@@ -65,7 +65,7 @@ class EarlyStopping(Callback):
         self.best_epoch = -1
         self.stopped_epoch: int | None = None
         self._wait = 0
-        self._best_params: np.ndarray | None = None
+        self._best_weights: dict[str, np.ndarray] | None = None
 
     def _improved(self, value: float) -> bool:
         if self._maximise:
@@ -82,7 +82,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self._wait = value, epoch, 0
             if self.restore_best_weights:
-                self._best_params = network.flat_params.copy()
+                self._best_weights = network.get_weights()
             return
         self._wait += 1
         if self._wait >= self.patience:
@@ -90,8 +90,8 @@ class EarlyStopping(Callback):
             network.stop_training = True
 
     def on_train_end(self, network: Network) -> None:
-        if self.restore_best_weights and self._best_params is not None:
-            network.flat_params[...] = self._best_params
+        if self.restore_best_weights and self._best_weights is not None:
+            network.set_weights(self._best_weights)
 
 
 class EpochLogger(Callback):

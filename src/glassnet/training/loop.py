@@ -5,7 +5,7 @@
             out = network.forward(X_b)            # predictions
             loss, dout = loss_and_grad(y_b, out)  # error and its gradient
             network.backward(dout)                # chain rule, layer by layer
-            optimizer.step(params, grads)         # gradient descent
+            optimizer.step(named_parameters)      # gradient descent
         evaluate on validation data; run the callbacks
 """
 
@@ -24,6 +24,7 @@ from .._validation import as_rng, check_non_negative, check_positive_int, check_
 from ..optimizers import Optimizer, get_optimizer
 from .batching import batch_order, batch_slices
 from .callbacks import Callback, EpochLogger
+from .health import HealthCheck
 from .history import History
 
 if TYPE_CHECKING:
@@ -44,9 +45,12 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     ----------
     X : array of shape (n_samples, n_in); converted once to the network's dtype
     y : labels (n_samples,) or targets (n_samples, n_out)
-    optimizer : an Optimizer, or ``"adam"`` / ``"sgd"`` with default settings
-        (None means ``Adam()``). Pass the same instance again to continue
-        training with its state.
+    optimizer : an Optimizer, or ``"adam"`` / ``"sgd"`` with default settings.
+        None continues ``network.optimizer`` (the one the last ``fit`` used,
+        with its moments and step count, as Keras continues a compiled
+        model), or starts ``Adam()`` when there is none; a new instance or a
+        name starts afresh. It is set as ``network.optimizer`` before the
+        first callback runs.
     epochs : passes over the training data
     batch_size : samples per gradient step (1 is the book's online learning)
     validation_data : ``(X_val, y_val)`` evaluated after each epoch
@@ -73,7 +77,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
     X = network._inputs(X)
-    targets = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
+    network.resolve_task(y)
+    targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
     check_same_length(X, targets)
     if validation_split:
         n_val = int(round(X.shape[0] * validation_split))
@@ -87,7 +92,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val = network._inputs(validation_data[0], name="X_val")
-        y_val = network.loss.prepare_targets(np.asarray(validation_data[1]), network.n_out,
+        y_val = network.loss.prepare_targets(np.asarray(validation_data[1]), network._outputs(),
                                              network.dtype)
         check_same_length(X_val, y_val, ("X_val", "y_val"))
     else:
@@ -96,10 +101,18 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     rng = as_rng(seed)
     if seed is not None:  # else each Dropout keeps the generator it was given
         _seed_dropout(network, rng)
-    opt = get_optimizer(optimizer)
+    # No optimizer given: continue the network's own (its state and step
+    # count), as a second fit continues the weights; pass a new one to restart.
+    if optimizer is None and network.optimizer is not None:
+        opt = network.optimizer
+    else:
+        opt = get_optimizer(optimizer)
+    network.optimizer = opt  # before any callback runs, so callbacks can see and steer it
     callbacks = list(callbacks)
     if verbose:
         callbacks.append(EpochLogger(epochs))
+        if not any(isinstance(cb, HealthCheck) for cb in callbacks):
+            callbacks.append(HealthCheck(X, targets))  # says what looks wrong, and what to try
     history = History()
     network.stop_training = False
     for cb in callbacks:
@@ -107,11 +120,12 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
 
     n = X.shape[0]
     is_classifier = network.task == "classification"
+    decay = network.decay_names
     for epoch in range(epochs):
         start = time.perf_counter()
         order = batch_order(n, shuffle=shuffle, rng=rng)
         loss_sum = 0.0
-        correct = 0
+        correct = n_counted = 0
         bar = progress_bar(total=-(-n // batch_size), desc=f"epoch {epoch + 1}/{epochs}",
                            unit="batch", enabled=verbose == 1)
         # Divergence is reported once, clearly, below, instead of as NumPy's
@@ -131,15 +145,17 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                         "on the optimizer"
                     )
                 network.backward(dout)
-                opt.step(network.flat_params, network.flat_grads, n_decay=network.n_decay)
+                opt.step(network.named_parameters(), decay=decay)
                 loss_sum += loss * idx.shape[0]
                 if is_classifier:
-                    correct += _count_correct(network, out, y_b)
+                    right, counted = network.loss.n_correct(out, y_b)
+                    correct += right
+                    n_counted += counted
                 bar.update()
         bar.close()
         logs = {"loss": loss_sum / n}
         if is_classifier:
-            logs["accuracy"] = correct / n
+            logs["accuracy"] = correct / n_counted
         if X_val is not None and y_val is not None:
             for key, value in network.evaluate(X_val, y_val, batch_size=4096).items():
                 logs[f"val_{key}"] = value
@@ -152,22 +168,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
             break
     for cb in callbacks:
         cb.on_train_end(network)
-    network.optimizer = opt
     return history
-
-
-def _count_correct(network: Network, out: NDArray, y_b: NDArray) -> int:
-    """Correct predictions in a batch, from the raw outputs (no second forward pass)."""
-    if out.shape[1] == 1:
-        # one unit: a logit (threshold 0) for BCE on logits, else a probability
-        threshold = 0.0 if getattr(network.loss, "from_logits", False) else 0.5
-        pred = out[:, 0] > threshold
-        true = (y_b[:, 0] > 0.5) if y_b.ndim == 2 else y_b.astype(bool)
-        return int(np.count_nonzero(pred == true))
-    # argmax of logits equals argmax of softmax probabilities: no softmax needed
-    pred = out.argmax(axis=1)
-    true = y_b if y_b.ndim == 1 else y_b.argmax(axis=1)
-    return int(np.count_nonzero(pred == true))
 
 
 def _seed_dropout(network: Network, rng: np.random.Generator) -> None:
