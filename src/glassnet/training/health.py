@@ -139,7 +139,7 @@ class HealthCheck(Callback):
             X = self.X[sample].astype(network.dtype)
             self._check_activations(layers, X)
             if self.y is not None:
-                targets = network.loss.prepare_targets(self.y[sample], network.n_out,
+                targets = network.loss.prepare_targets(self.y[sample], network._outputs(),
                                                        network.dtype)
                 self._check_gradients(layers, network.loss, X, targets)
 
@@ -204,10 +204,11 @@ class HealthCheck(Callback):
         if self.y is not None:
             labels = _labels(self.y)
             return float(np.bincount(labels).max() / labels.size)
-        return 1.0 / max(2, network.n_out)
+        return 1.0 / max(2, network.n_out or 2)
 
     def _sample_rows(self) -> NDArray:
-        assert self.X is not None
+        if self.X is None:  # callers check first; a clear error if one does not
+            raise ValueError("HealthCheck has no training data X to sample")
         n = self.X.shape[0]
         return np.unique(np.linspace(0, n - 1, min(n, self.max_samples)).astype(np.intp))
 
