@@ -43,3 +43,20 @@ def test_python_dash_m_and_help():
     result = subprocess.run([sys.executable, "-m", "glassnet", "--help"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_an_unforeseen_failure_is_one_line_and_debug_shows_the_traceback(tmp_path, capsys,
+                                                                         monkeypatch):
+    from glassnet import io
+    from glassnet.cli import main
+
+    def broken(path):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(io, "model_info", broken)
+    assert main(["info", str(tmp_path / "m.safetensors")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected RuntimeError: something nobody foresaw" in err
+    assert "--debug" in err
+    assert main(["info", str(tmp_path / "m.safetensors"), "--debug"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err

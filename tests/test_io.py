@@ -890,3 +890,13 @@ def test_a_file_whose_tensor_disagrees_with_its_architecture_is_refused(tmp_path
     bad = tmp_path / "bad.safetensors"
     safetensors_numpy.save_file(tensors, bad, metadata=meta)
     refused(bad, "param/0.W")
+
+
+def test_loading_non_finite_weights_warns_and_predicting_raises(tmp_path):
+    net = small_net()
+    net.layers[0].params["W"][1, 2] = np.inf
+    path = save(net, tmp_path / "diverged.safetensors")
+    with pytest.warns(RuntimeWarning, match=r"\['0.W'\] hold NaN or infinity"):
+        loaded = load(path)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        loaded.predict(np.ones((2, N_IN), dtype=np.float32))

@@ -20,7 +20,11 @@ from glassnet._safetensors import (
 )
 from glassnet.errors import DTypeError, ModelFormatError
 
-st_numpy = pytest.importorskip("safetensors.numpy")
+
+@pytest.fixture
+def st_numpy():
+    """The official package's NumPy reader and writer: the oracle (skipped when absent)."""
+    return pytest.importorskip("safetensors.numpy")
 
 
 def sample_tensors() -> dict[str, np.ndarray]:
@@ -52,7 +56,7 @@ def entry(dtype: str, shape: list, begin: int, end: int) -> dict:
 
 
 # -- agreement with the official package --------------------------------------------------
-def test_our_file_loads_in_the_official_reader(tmp_path):
+def test_our_file_loads_in_the_official_reader(tmp_path, st_numpy):
     tensors = sample_tensors()
     path = write_safetensors(tmp_path / "m.safetensors", tensors,
                              metadata={"format": "glassnet", "model": '{"layers": []}'})
@@ -78,7 +82,7 @@ def test_our_file_loads_into_pytorch(tmp_path):
         np.testing.assert_array_equal(theirs[name].numpy(), array)
 
 
-def test_their_file_loads_in_ours(tmp_path):
+def test_their_file_loads_in_ours(tmp_path, st_numpy):
     tensors = sample_tensors()
     path = tmp_path / "theirs.safetensors"
     st_numpy.save_file(tensors, str(path), metadata={"a": "1", "b": "two"})
@@ -90,7 +94,7 @@ def test_their_file_loads_in_ours(tmp_path):
         np.testing.assert_array_equal(arrays[name], array)
 
 
-def test_same_layout_as_the_reference_writer(tmp_path):
+def test_same_layout_as_the_reference_writer(tmp_path, st_numpy):
     """Padding to 8 bytes, largest item size first: the data section is byte-identical."""
     tensors = sample_tensors()
     ours = write_safetensors(tmp_path / "ours", tensors).read_bytes()
@@ -282,3 +286,32 @@ def test_missing_file_and_folder(tmp_path):
         read_header(tmp_path / "absent")
     with pytest.raises(ModelFormatError, match="folder"):
         read_header(tmp_path)
+
+
+# -- structured fuzzing of headers -----------------------------------------------------------
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**64),
+                         st.floats(allow_nan=False), st.text(max_size=5))
+entries = st.fixed_dictionaries(
+    {"dtype": st.sampled_from([*DTYPES, "BF16", "X", 3]),
+     "shape": st.one_of(st.lists(st.integers(-1, 4), max_size=3), json_scalars),
+     "data_offsets": st.one_of(st.lists(st.integers(-1, 40), min_size=0, max_size=3),
+                               json_scalars)},
+    optional={"extra": json_scalars})
+headers = st.dictionaries(st.text(max_size=4), st.one_of(entries, json_scalars), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=headers, data_len=st.integers(0, 64))
+def test_any_header_loads_consistently_or_is_refused(tmp_path_factory, header, data_len):
+    path = tmp_path_factory.mktemp("fuzz") / "f.safetensors"
+    path.write_bytes(raw_file(header, bytes(range(data_len))))
+    try:
+        arrays_, parsed = read_tensors(path)
+    except ModelFormatError as exc:
+        assert str(path) in str(exc)
+        return
+    # Whatever loaded covers the data exactly, with the declared dtypes and shapes.
+    assert sum(a.nbytes for a in arrays_.values()) == data_len
+    for name, array in arrays_.items():
+        assert array.shape == tuple(header[name]["shape"])
+        assert array.dtype == DTYPES[header[name]["dtype"]].newbyteorder("=")

@@ -48,6 +48,7 @@ import inspect
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -573,6 +574,11 @@ def _finish(model: Any, meta: dict[str, Any], optimizer: Optimizer | None,
     """Split the flat optimizer state per parameter and wrap the network in its facade."""
     if not isinstance(model, Network):
         return model
+    bad = [name for name, p in model.parameters.items() if not np.isfinite(p).all()]
+    if bad:
+        warnings.warn(f"{path}: the parameters {bad} hold NaN or infinity (the model was saved "
+                      "after training diverged); predicting with it will raise. Load a file "
+                      "saved before it diverged, or retrain", RuntimeWarning, stacklevel=3)
     if optimizer is not None and meta["_version"] == 1:
         _scatter_optimizer_state(optimizer, flat, model)
     model.optimizer = optimizer  # None when the file holds no optimizer

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="glassnet",
         description="Neural networks from scratch in NumPy: train, inspect and use them.")
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on a failure, print the full traceback too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -191,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=commands.info)
     export_command.add_parser(sub)
     trace_command.register(sub)
+    for command in sub.choices.values():  # --debug after the command works too
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="on a failure, print the full traceback too")
     return parser
 
 
@@ -204,12 +210,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush cannot fail
         return 0
-    except (GlassnetError, ValueError, TypeError, OSError, ImportError,
-            FloatingPointError) as exc:
-        # One line says what is wrong; a data set not found adds the places it searched.
-        message = str(exc) or type(exc).__name__
-        print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"glassnet {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # every failure ends as one line; --debug shows the traceback
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        expected = isinstance(exc, (GlassnetError, ValueError, TypeError, OSError, ImportError,
+                                    FloatingPointError))
+        # One line says what is wrong; a data set not found adds the places it searched.
+        message = str(exc) or type(exc).__name__
+        if not expected:  # a failure glassnet did not foresee: say so, and how to report it
+            message = (f"unexpected {type(exc).__name__}: {message} (run again with --debug "
+                       "for the traceback)")
+        print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
+        return 1
