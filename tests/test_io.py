@@ -894,7 +894,7 @@ def test_a_file_whose_tensor_disagrees_with_its_architecture_is_refused(tmp_path
 
 def test_loading_non_finite_weights_warns_and_predicting_raises(tmp_path):
     net = small_net()
-    net.layers[0].params["W"][1, 2] = np.inf
+    net.layers[0].params["W"][1, 2] = np.nan
     path = save(net, tmp_path / "diverged.safetensors")
     with pytest.warns(RuntimeWarning, match=r"\['0.W'\] hold NaN or infinity"):
         loaded = load(path)

@@ -190,10 +190,10 @@ def test_truncated_huge_and_empty_pictures_are_data_format_errors(tmp_path, monk
     draw_digit(7).save(good)
     truncated = tmp_path / "truncated.png"
     truncated.write_bytes(good.read_bytes()[:300])
-    with pytest.raises(DataFormatError, match=r"truncated\.png: the image file is damaged or truncated"):
+    with pytest.raises(DataFormatError, match=r"truncated\.png: the image file is damaged"):
         preprocess_image(truncated)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 400x400 is then over twice as many
-    with pytest.raises(DataFormatError, match=r"good\.png: the picture is too large to decode safely"):
+    with pytest.raises(DataFormatError, match=r"good\.png: the picture is too large to decode"):
         preprocess_image(good)
     monkeypatch.undo()
     with pytest.raises(DataFormatError, match=r"the picture is empty \(0x0 pixels\)"):
