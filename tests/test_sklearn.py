@@ -322,6 +322,16 @@ def test_batch_size_larger_than_the_data_is_clipped_with_a_warning(blobs):
         quiet(MLPClassifier((4,), batch_size=1000, max_iter=1, random_state=0), X, y)
 
 
+def test_feature_names_from_a_data_frame(blobs):
+    pd = pytest.importorskip("pandas", reason="pandas is not installed")
+    X, y = blobs
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    clf = quiet(MLPClassifier((4,), max_iter=2, random_state=0), frame, y)
+    assert clf.feature_names_in_.tolist() == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame.rename(columns={"a": "z"}))
+
+
 # -- continuing: partial_fit and warm_start ------------------------------------------
 def test_partial_fit_continues_network_and_optimizer(blobs):
     X, y = blobs

@@ -39,7 +39,8 @@ How scikit-learn's settings map onto the engine
     ``learning_rate_init``.
 Computation runs in ``dtype`` (float32 by default); outputs come back in the
 dtype of ``X`` when it is float32 or float64, else float64, as scikit-learn's
-MLP returns them. Sparse input is refused (densify it first).
+MLP returns them. Sparse input is refused (densify it first), and ``fit`` takes
+no ``sample_weight``.
 """
 
 from __future__ import annotations
