@@ -33,6 +33,14 @@ How scikit-learn's settings map onto the engine
     correction, which changes only the size of the ``eps`` term); ``"sgd"`` is
     ``glassnet.SGD`` with (Nesterov) momentum, the same update as
     scikit-learn's at a constant learning rate. ``"lbfgs"`` is refused.
+``learning_rate``
+    ``"invscaling"`` and ``"adaptive"`` as scikit-learn schedules them, for
+    ``solver="sgd"`` only (scikit-learn ignores them for Adam; here they are
+    refused). ``max_fun`` (L-BFGS only) does not exist.
+initial weights
+    Glorot-uniform, ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``,
+    scikit-learn's bound except for ``activation="logistic"``; biases start
+    at zero (scikit-learn draws them from the same range).
 ``warm_start``
     keeps the network *and* the optimizer's state (scikit-learn starts a new
     optimizer at every ``fit``); the learning rate starts again at
