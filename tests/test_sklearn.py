@@ -517,3 +517,28 @@ def test_grid_search_on_fashion_mnist(shared_data):
     buffer.seek(0)
     np.testing.assert_array_equal(joblib.load(buffer).predict(X_test),
                                   grid.best_estimator_.predict(X_test))
+
+
+# -- the benchmark's runner ------------------------------------------------------------
+def test_benchmark_runner_gives_both_estimators_the_same_settings():
+    from benchmarks.data import Data
+    from benchmarks.measure import EpochClock
+    from benchmarks.runners.run_estimators import Trainer
+
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 64)
+    data = Data(X, y, X[:16], y[:16], source="synthetic")
+    models = {}
+    for library in ("glassnet", "sklearn"):
+        task = {"name": f"estimator-{library}", "library": library, "batch_size": 32, "seed": 0}
+        trainer = Trainer(task, data)
+        clock = EpochClock(lambda t=trainer: t.accuracy(X[:16], y[:16]), 64)
+        trainer.fit(2, clock)
+        assert len(clock.epochs) == 2 and 0.0 <= clock.epochs[-1]["test_accuracy"] <= 1.0
+        assert trainer.model.n_iter_ == 1 and trainer.model.t_ == 128
+        models[library] = trainer.model.get_params()
+    shared = set(models["glassnet"]) & set(models["sklearn"])
+    assert {"alpha", "batch_size", "hidden_layer_sizes", "learning_rate_init"} <= shared
+    assert {k: models["glassnet"][k] for k in shared} == {k: models["sklearn"][k] for k in shared}
+    assert models["glassnet"]["alpha"] == 1e-4 and models["glassnet"]["dtype"] == "float32"
