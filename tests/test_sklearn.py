@@ -520,6 +520,7 @@ def test_grid_search_on_fashion_mnist(shared_data):
 
 
 # -- the benchmark's runner ------------------------------------------------------------
+@pytest.mark.slow  # trains 784-256-128-10 twice per library (about 2 s)
 def test_benchmark_runner_gives_both_estimators_the_same_settings():
     from benchmarks.data import Data
     from benchmarks.measure import EpochClock
