@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, help="interleaved repeats of every run (default 3)")
     p.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
     p.add_argument("--only", default="glassnet,torch,torch-fused,sklearn,classic",
-                   help="comma-separated groups (glassnet, torch, torch-fused, sklearn, classic) "
+                   help="comma-separated groups (glassnet, torch, torch-fused, sklearn, classic, "
+                        "estimators) "
                         "or task names (e.g. glassnet-b128)")
     p.add_argument("--data-dir", help="folder with the Fashion-MNIST IDX files (default: "
                                       "$GLASSNET_DATA, the loader's search, ../shared/data)")

@@ -21,6 +21,9 @@ LABELS = {
     "torch-fused-b128": "PyTorch fused Adam, batch 128",
     "sklearn-f32-b128": "scikit-learn float32, batch 128",
     "sklearn-f64-b128": "scikit-learn float64, batch 128",
+    "estimator-glassnet-f32-b128": "glassnet.sklearn MLPClassifier float32, batch 128",
+    "estimator-sklearn-f32-b128": "scikit-learn MLPClassifier float32, alpha 1e-4, batch 128",
+    "estimator-sklearn-f64-b128": "scikit-learn MLPClassifier float64, alpha 1e-4, batch 128",
 }
 
 

@@ -38,6 +38,13 @@ TASKS: dict[str, dict[str, Any]] = {
     "sklearn-f32-b128": {"runner": "sklearn", "batch_size": 128, "dtype": "float32"},
     "sklearn-f64-b128": {"runner": "sklearn", "batch_size": 128, "dtype": "float64"},
     "classic": {"runner": "classic"},
+    # glassnet.sklearn.MLPClassifier beside scikit-learn's, alpha=1e-4 (run_estimators)
+    "estimator-glassnet-f32-b128": {"runner": "estimators", "library": "glassnet",
+                                    "batch_size": 128, "dtype": "float32"},
+    "estimator-sklearn-f32-b128": {"runner": "estimators", "library": "sklearn",
+                                   "batch_size": 128, "dtype": "float32"},
+    "estimator-sklearn-f64-b128": {"runner": "estimators", "library": "sklearn",
+                                   "batch_size": 128, "dtype": "float64"},
 }
 GROUPS: dict[str, list[str]] = {
     "glassnet": ["glassnet-b128", "glassnet-b256", "glassnet-numpy-b128"],
@@ -45,6 +52,8 @@ GROUPS: dict[str, list[str]] = {
     "torch-fused": ["torch-fused-b128"],
     "sklearn": ["sklearn-f32-b128", "sklearn-f64-b128"],
     "classic": ["classic"],
+    "estimators": ["estimator-glassnet-f32-b128", "estimator-sklearn-f32-b128",
+                   "estimator-sklearn-f64-b128"],
 }
 
 

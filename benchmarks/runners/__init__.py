@@ -19,8 +19,9 @@ RUNNERS = {
     "glassnet": "benchmarks.runners.run_glassnet",
     "torch": "benchmarks.runners.run_torch",
     "sklearn": "benchmarks.runners.run_sklearn",
+    "estimators": "benchmarks.runners.run_estimators",
 }
-REQUIRES = {"torch": "torch", "sklearn": "sklearn"}  # optional peers
+REQUIRES = {"torch": "torch", "sklearn": "sklearn", "estimators": "sklearn"}  # optional peers
 
 
 def trainer_class(runner: str) -> Any:

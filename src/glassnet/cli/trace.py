@@ -37,6 +37,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print (or write with -o) the trace of one training step; returns the exit code."""
     from .._atomic import atomic_write
     from ..trace import trace_step
 
