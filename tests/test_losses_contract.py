@@ -1,0 +1,80 @@
+"""The contract every loss keeps inside a network: it trains, keeps the dtype, survives
+copies and pickles, and its settings round-trip through its config and a model file."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.losses import (
+    LOSSES,
+    BinaryCrossEntropy,
+    MeanSquaredError,
+    SoftmaxCrossEntropy,
+    SumSquaredError,
+)
+
+X, LABELS = gn.datasets.make_moons(300, noise=0.15, seed=0)
+
+
+def case(name):
+    """(network, targets) for each loss, with the last layer it needs."""
+    layers = [gn.Dense(2, 16, seed=0), gn.Tanh()]
+    return {
+        "sse": (layers + [gn.Dense(2, seed=1), gn.Sigmoid()], SumSquaredError(), LABELS),
+        "sse_blog": (layers + [gn.Dense(2, seed=1), gn.Sigmoid()], SumSquaredError(half=False),
+                     LABELS),
+        "mse": (layers + [gn.Dense(1, seed=1)], MeanSquaredError(), X[:, :1] * X[:, 1:]),
+        "bce_logits": (layers + [gn.Dense(1, seed=1)], BinaryCrossEntropy(), LABELS),
+        "bce_probabilities": (layers + [gn.Dense(1, seed=1), gn.Sigmoid()],
+                              BinaryCrossEntropy(from_logits=False), LABELS),
+        "softmax_ce": (layers + [gn.Dense(2, seed=1)], SoftmaxCrossEntropy(), LABELS),
+    }[name]
+
+
+NAMES = ["sse", "sse_blog", "mse", "bce_logits", "bce_probabilities", "softmax_ce"]
+
+
+def test_every_registered_loss_is_in_the_contract():
+    assert {type(case(n)[1]) for n in NAMES} == set(LOSSES.values())
+
+
+def build(name):
+    layers, loss, y = case(name)
+    return gn.Network(layers, loss=loss), y
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_trains_inside_a_network_and_keeps_float32(name):
+    net, y = build(name)
+    before = net.evaluate(X, y)["loss"]
+    net.fit(X, y, optimizer=gn.Adam(0.02), epochs=20, batch_size=32, seed=0, verbose=0)
+    assert net.evaluate(X, y)["loss"] < 0.6 * before
+    out = net.forward(X.astype(np.float32)[:5], training=True)
+    _, grad = net.loss.loss_and_grad(net.loss.prepare_targets(np.asarray(y)[:5], net.n_out,
+                                                              net.dtype), out)
+    assert grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda n: pickle.loads(pickle.dumps(n))])
+@pytest.mark.parametrize("name", NAMES)
+def test_copies_train(name, copier):
+    net, y = build(name)
+    twin = copier(net)
+    before = twin.evaluate(X, y)["loss"]
+    twin.fit(X, y, optimizer=gn.Adam(0.02), epochs=10, batch_size=32, seed=0, verbose=0)
+    assert twin.evaluate(X, y)["loss"] < 0.8 * before
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_and_file_round_trips(name, tmp_path):
+    net, y = build(name)
+    net.fit(X, y, epochs=2, seed=0, verbose=0)
+    rebuilt = type(net.loss)(**vars(net.loss))
+    assert vars(rebuilt) == vars(net.loss)
+    loaded = gn.io.load(gn.io.save(net, tmp_path / "m.safetensors"))
+    assert type(loaded.loss) is type(net.loss) and vars(loaded.loss) == vars(net.loss)
+    assert loaded.task == net.task
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
