@@ -37,8 +37,9 @@ def case(name):
 NAMES = ["sse", "sse_blog", "mse", "bce_logits", "bce_probabilities", "softmax_ce"]
 
 
-def test_every_registered_loss_is_in_the_contract():
-    assert {type(case(n)[1]) for n in NAMES} == set(LOSSES.values())
+def test_every_built_in_loss_is_in_the_contract():
+    built_in = {cls for cls in LOSSES.values() if cls.__module__ == "glassnet.losses"}
+    assert {type(case(n)[1]) for n in NAMES} == built_in
 
 
 def build(name):

@@ -47,9 +47,10 @@ LAYER_IDS = ["dense", "dense_nobias", "dense_lazy", "sigmoid", "tanh", "relu", "
              "softmax", "identity", "dropout", "batchnorm", "flatten"]
 
 
-def test_every_registered_layer_is_in_the_contract():
+def test_every_built_in_layer_is_in_the_contract():
     kinds = {type(layer).__name__ for layer in make_layers(np.float64)}
-    assert kinds == set(LAYERS)
+    assert kinds == {name for name, cls in LAYERS.items()
+                     if cls.__module__.startswith("glassnet.layers")}
 
 
 def with_param_values(layer, rng):
