@@ -71,7 +71,7 @@ def check_fused(fused: Any, owner: str) -> bool | None:
 def adam_kernel() -> Callable[..., Any]:
     """The compiled Adam step over one flat array.
 
-    ``(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, correction1, correction2, lr, eps)``:
+    ``(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t)``:
     updates ``p``, ``m`` and ``v`` in place with exactly the NumPy
     expressions of ``glassnet.optimizers.Adam``, element by element and in
     the same order, so both give the same bits. Compiled on first use for
@@ -85,17 +85,14 @@ def adam_kernel() -> Callable[..., Any]:
     # being vectorised (about 4x slower). No fastmath: the result must match
     # the NumPy path bit for bit.
     @numba.njit(nogil=True, cache=True, error_model="numpy")
-    def adam_step(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, correction1, correction2,
-                  lr, eps):
+    def adam_step(p, g, m, v, b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t):
         for i in range(p.size):
             g_i = g[i]
             m_i = m[i] * b1 + one_minus_b1 * g_i          # m <- b1 m + (1 - b1) g
             v_i = v[i] * b2 + one_minus_b2 * g_i * g_i    # v <- b2 v + (1 - b2) g^2
             m[i] = m_i
             v[i] = v_i
-            m_hat = m_i / correction1
-            v_hat = v_i / correction2
-            p[i] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+            p[i] -= lr_t * m_i / (np.sqrt(v_i) + eps_t)
 
     return adam_step
 
