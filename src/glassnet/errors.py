@@ -15,6 +15,7 @@ __all__ = [
     "DataNotFoundError",
     "ModelFormatError",
     "ExportError",
+    "TrainingWarning",
 ]
 
 
@@ -47,3 +48,7 @@ class ModelFormatError(GlassnetError, ValueError):
 
 class ExportError(GlassnetError, ValueError):
     """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
+
+
+class TrainingWarning(UserWarning):
+    """Training goes wrong without failing yet (e.g. the loss rises by orders of magnitude)."""

@@ -77,7 +77,8 @@ if TYPE_CHECKING:
 
         def get_config(self) -> dict[str, Any]: ...
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade",
+           "save_checkpoint", "load_checkpoint"]
 
 #: facade name -> class; a facade registers itself (the core never imports one)
 FACADES: dict[str, Any] = {}
@@ -107,6 +108,7 @@ FORMAT_VERSION = 1
 KINDS = ("network", "classic")
 META_KEY = "__meta__"
 OPTIMIZER_PREFIX = "optimizer/"
+TRAINING_PREFIX = "training/"
 _DTYPES = ("float32", "float64")
 # Constructor arguments a file may not set: randomness and dtype come from
 # elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
@@ -172,6 +174,65 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
     arrays[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
     _write_atomically(final, arrays)
     return final
+
+
+# -- training checkpoints ------------------------------------------------------
+def save_checkpoint(network: Network, path: str | os.PathLike[str], *,
+                    training: dict[str, Any], arrays: dict[str, NDArray] | None = None) -> Path:
+    """Write a model file that can resume training: the network, ``network.optimizer``,
+    and the training state.
+
+    Parameters
+    ----------
+    training : JSON-serialisable training state (epoch, step, generator
+        states, history, callbacks' states: see
+        ``glassnet.training.checkpoints``), stored as the metadata's
+        ``"training"`` entry
+    arrays : further arrays of that state (e.g. the best weights an
+        EarlyStopping keeps), stored as ``"training/<name>"``
+
+    The file is a model file like ``save``'s (``load`` reads it and ignores
+    the training part) and is written atomically.
+    """
+    final = Path(path)
+    meta, stored = _describe_network(network, network.optimizer)
+    meta["training"] = training
+    for name, value in (arrays or {}).items():
+        stored[TRAINING_PREFIX + name] = np.ascontiguousarray(value)
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"the training state must hold only finite JSON values: {exc}") from exc
+    stored[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
+    _write_atomically(final, stored)
+    return final
+
+
+def load_checkpoint(path: str | os.PathLike[str]
+                    ) -> tuple[Network, dict[str, Any], dict[str, NDArray]]:
+    """Read a file written by ``save_checkpoint``: ``(network, training, arrays)``.
+
+    ``network.optimizer`` holds the optimizer with its state; ``training`` and
+    ``arrays`` are what ``save_checkpoint`` was given.
+    """
+    path = Path(path)
+    with _open_npz(path) as npz:
+        meta = _read_meta(npz, path)
+        training = meta.get("training")
+        if not isinstance(training, dict):
+            raise _fail(path, "not a training checkpoint (no 'training' entry in its metadata); "
+                              "it was written by glassnet.io.save, not save_checkpoint")
+        arrays = {}
+        for name in npz.files:
+            if name.startswith(TRAINING_PREFIX):
+                try:
+                    arrays[name[len(TRAINING_PREFIX):]] = npz[name]
+                except _CORRUPT as exc:
+                    raise _fail(path, f"array {name!r} cannot be read ({exc})") from exc
+    network = load(path)
+    if not isinstance(network, Network):
+        raise _fail(path, "a training checkpoint must hold a Network")
+    return network, training, arrays
 
 
 def _describe_network(net: Network, optimizer: Optimizer | None
@@ -394,7 +455,7 @@ def _read_meta(npz: Any, path: Path) -> dict[str, Any]:
 
 
 def _check_names(npz: Any, targets: dict[str, NDArray], path: Path) -> None:
-    found = set(npz.files) - {META_KEY}
+    found = {n for n in npz.files if not n.startswith(TRAINING_PREFIX)} - {META_KEY}
     missing = sorted(set(targets) - found)
     if missing:
         raise _fail(path, f"missing arrays {_listing(missing)} that the architecture needs")

@@ -33,11 +33,11 @@ def test_same_seed_gives_bit_identical_weights_and_history():
 def test_history_keys_and_lengths():
     X, y = moons()
     h = gn.mlp([2, 8, 2], seed=0).fit(X, y, epochs=4, validation_data=moons(50, 1), verbose=0)
-    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert all(len(v) == 4 for v in h.history.values()) and h.epochs_run == 4
     h = gn.Network([gn.Dense(2, 1, seed=0)], loss="mse").fit(X, y.astype(float), epochs=2,
                                                              verbose=0)
-    assert set(h.history) == {"loss"}
+    assert set(h.history) == {"loss", "lr"}
 
 
 def test_one_step_matches_hand_computation():
@@ -101,12 +101,12 @@ def test_early_stopping_restores_best_weights():
     net = gn.mlp([2, 16, 2], seed=0)
     stop = EarlyStopping("val_loss", patience=2)
     # a learning rate far too high makes the validation loss bounce around
-    h = net.fit(X, y, optimizer=gn.SGD(5.0), epochs=50, validation_split=0.3, seed=0,
-                callbacks=[stop], verbose=0)
+    X_val, y_val = X[-90:], y[-90:]
+    h = net.fit(X[:-90], y[:-90], optimizer=gn.SGD(5.0), epochs=50,
+                validation_data=(X_val, y_val), seed=0, callbacks=[stop], verbose=0)
     assert h.stopped_early and h.epochs_run < 50
     assert stop.stopped_epoch == h.epochs_run - 1
     assert stop.best == min(h["val_loss"])
-    X_val, y_val = X[-90:], y[-90:]
     assert net.evaluate(X_val, y_val)["loss"] == pytest.approx(stop.best, rel=1e-5)
 
 
