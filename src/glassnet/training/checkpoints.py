@@ -116,7 +116,11 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, network: Network) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.restored_epoch = None
-        self._ok = False
+        # a kill during a save leaves the atomic writer's hidden temporary file
+        # (the backup itself is whole): remove it
+        for stale in self.folder.glob(f".{self.path.name}.*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
         if self.path.exists():
             restore_training(network, self.path)
             state = network.training_state
