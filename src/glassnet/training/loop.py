@@ -124,20 +124,21 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                                           strict_upper=True)
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
-    X = network._inputs(X)
+    X_train: NDArray = network._inputs(X)
     network.resolve_task(y)
     targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
-    check_same_length(X, targets)
+    check_same_length(X_train, targets)
     weights = class_sample_weights(network, targets, sample_weight, class_weight)
     if validation_split:
         split_rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) \
             else seed
         labels = network.loss.target_labels(targets) \
             if network.task == "classification" else None
-        train_idx, val_idx = stratified_split(X.shape[0], validation_split, labels, split_rng)
-        X_val: NDArray | None = X[val_idx]
+        train_idx, val_idx = stratified_split(X_train.shape[0], validation_split, labels, split_rng)
+        X_val: NDArray | None = X_train[val_idx]
         y_val: NDArray | None = targets[val_idx]
-        X, targets = X[train_idx], targets[train_idx]
+        X_train = X_train[train_idx]
+        targets = targets[train_idx]
         if weights is not None:
             weights = weights[train_idx]
     elif validation_data is not None:
@@ -166,7 +167,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                    if type(cb).on_batch_begin is not Callback.on_batch_begin]
     batch_end = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
 
-    n = X.shape[0]
+    n = X_train.shape[0]
     is_classifier = network.task == "classification"
     decay = network.decay_names
     state.interrupted = True  # until the loop below ends normally
@@ -192,7 +193,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                         cb.on_batch_begin(network, b)
                     idx = order[batch]
                     w_b = None if weights is None else weights[idx]
-                    loss, out, y_b = _train_step(network, opt, state, X[idx], targets[idx],
+                    loss, out, y_b = _train_step(network, opt, state, X_train[idx], targets[idx],
                                                  w_b, decay, epoch)
                     batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
                     loss_sum += loss * batch_weight

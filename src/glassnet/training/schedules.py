@@ -60,7 +60,7 @@ class StepDecay(LearningRateSchedule):
 
 
 class ExponentialDecay(LearningRateSchedule):
-    """``lr = initial_lr * rate ** (step / decay_steps)``: smooth decay by ``rate`` per ``decay_steps``."""
+    """``lr = initial_lr * rate ** (step / decay_steps)``: a factor ``rate`` per ``decay_steps``."""
 
     def __init__(self, initial_lr: float, *, decay_steps: int, rate: float = 0.96) -> None:
         self.initial_lr = check_positive(initial_lr, "initial_lr")
@@ -76,9 +76,10 @@ class CosineDecay(LearningRateSchedule):
 
     ::
 
-        step < W:        lr = peak_lr * (step + 1) / W
-        W <= step < T:   lr = final_lr + (peak_lr - final_lr) * (1 + cos(pi * (step - W) / (T - W))) / 2
-        step >= T:       lr = final_lr
+        step < W:       lr = peak_lr * (step + 1) / W
+        W <= step < T:  lr = final_lr + (peak_lr - final_lr) * (1 + cos(pi * u)) / 2,
+                        u = (step - W) / (T - W)
+        step >= T:      lr = final_lr
 
     with ``W = warmup_steps`` and ``T = total_steps``. Warm-up keeps the
     first steps (large gradients, Adam's noisy early moments) small.

@@ -58,9 +58,7 @@ class TrainingState:
             "epoch": self.epoch,
             "step": self.step,
             "rng": generator_state(self.rng),
-            "layer_rngs": {str(i): generator_state(layer.rng)
-                           for i, layer in enumerate(network.layers)
-                           if isinstance(getattr(layer, "rng", None), np.random.Generator)},
+            "layer_rngs": {str(i): generator_state(rng) for i, rng in _layer_generators(network)},
             "history": {"history": self.history.history, "epochs_run": self.history.epochs_run,
                         "stopped_early": self.history.stopped_early},
             "first_loss": self.first_loss,
@@ -82,7 +80,7 @@ class TrainingState:
                 raise ValueError(f"the training state holds a generator for layer {index}, "
                                  f"but that layer ({layer!r}) has none; it belongs to "
                                  "another network")
-            layer.rng = restore_generator(spec)  # type: ignore[union-attr]
+            layer.rng = restore_generator(spec)  # type: ignore[union-attr,attr-defined]
         saved = data["history"]
         history = History(history={k: [float(v) for v in vals]
                                    for k, vals in saved["history"].items()},
@@ -95,9 +93,15 @@ class TrainingState:
         self.warned_rising = bool(data["warned_rising"])
 
 
+def _layer_generators(network: Network) -> list[tuple[int, np.random.Generator]]:
+    """``(index, layer.rng)`` of the layers that draw random numbers (Dropout)."""
+    found = [(i, getattr(layer, "rng", None)) for i, layer in enumerate(network.layers)]
+    return [(i, rng) for i, rng in found if isinstance(rng, np.random.Generator)]
+
+
 def generator_state(rng: np.random.Generator) -> dict[str, Any]:
-    """``rng.bit_generator.state``: a JSON-serialisable dict (the bit generator's name and words)."""
-    return rng.bit_generator.state  # type: ignore[no-any-return]
+    """``rng.bit_generator.state``: a JSON-serialisable dict (bit generator name and words)."""
+    return dict(rng.bit_generator.state)
 
 
 def restore_generator(state: dict[str, Any]) -> np.random.Generator:
