@@ -293,7 +293,7 @@ def _train_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDA
 
 def _diverged(network: Network, what: str, epoch: int, step: int, opt: Optimizer) -> str:
     bad = [name for name, p in network.parameters.items() if not np.isfinite(p).all()]
-    where = f"in epoch {epoch + 1} (0-based {epoch}), at step {step}"
+    where = f"in epoch {epoch + 1} (0-based {epoch}), at optimizer step {step + 1} of the run"
     params = f"; the parameters {bad} hold NaN or infinity" if bad else ""
     return (f"{what} {where}{params}: training diverged; lower the learning rate (it is "
             f"{opt.lr:g}), scale the inputs (e.g. to [0, 1]), or clip the gradients "
