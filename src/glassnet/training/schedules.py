@@ -113,7 +113,9 @@ class OneCycle(LearningRateSchedule):
     The rise takes ``pct_up`` of ``total_steps``::
 
         up:    lr = start + (max_lr - start) * (1 - cos(pi * s / U)) / 2,      s = step
-        down:  lr = end + (max_lr - end) * (1 + cos(pi * (s - U) / (T - U))) / 2
+        down:  lr = end + (max_lr - end) * (1 + cos(pi * (s - U) / (T - 1 - U))) / 2
+
+    so the last step, ``T - 1``, runs at the end rate.
     """
 
     def __init__(self, max_lr: float, *, total_steps: int, pct_up: float = 0.3,
@@ -133,6 +135,6 @@ class OneCycle(LearningRateSchedule):
         if step < self.up_steps:
             return self.start_lr + (self.max_lr - self.start_lr) * 0.5 * (
                 1 - math.cos(math.pi * step / self.up_steps))
-        progress = (step - self.up_steps) / max(1, self.total_steps - self.up_steps)
+        progress = min(1.0, (step - self.up_steps) / max(1, self.total_steps - 1 - self.up_steps))
         return self.end_lr + (self.max_lr - self.end_lr) * 0.5 * (1 + math.cos(math.pi
                                                                               * progress))
