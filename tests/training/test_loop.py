@@ -283,7 +283,7 @@ def test_initial_epoch_runs_the_remaining_epochs_with_their_numbers():
     h = gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=5, initial_epoch=3, callbacks=[Spy()],
                                       verbose=0)
     assert epochs_seen == [3, 4] and h.epochs_run == 2
-    with pytest.raises(ValueError, match=r"initial_epoch must be an integer in 0..epochs-1 = 0..4, got 5"):
+    with pytest.raises(ValueError, match=r"an integer in 0..epochs-1 = 0..4, got 5"):
         gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=5, initial_epoch=5, verbose=0)
 
 
