@@ -112,11 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int, default=10, help="epochs (default 10)")
     train.add_argument("--batch-size", type=_positive_int, default=128,
                        help="batch size (default 128)")
-    train.add_argument("--validation-split", type=float, default=0.0,
-                       help="fraction of the training data held out for validation "
-                            "(default: validate on the test split)")
+    train.add_argument("--validation-split", type=float, default=None,
+                       help="fraction of the training data held out (seeded, stratified) for "
+                            "validation (default: 0.1 with --early-stopping, else the test "
+                            "split is shown each epoch)")
     train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
-                       help="stop when the validation loss has not improved for PATIENCE epochs")
+                       help="stop when the validation loss has not improved for PATIENCE "
+                            "epochs and keep the best epoch's weights; validation then comes "
+                            "from the training data, the test split is only reported at the end")
+    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                       help="cosine: decay the learning rate to 0 along a half cosine")
+    train.add_argument("--warmup-epochs", type=int, default=0,
+                       help="with --lr-schedule cosine: epochs of linear warm-up (default 0)")
+    train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
+                       default=None,
+                       help="back up the whole training state into DIR after every epoch; "
+                            "rerun the same command to continue a killed run exactly")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     train.add_argument("-o", "--output", default="model.npz",
                        help="model file to write (default model.npz)")
