@@ -341,11 +341,14 @@ def test_history_records_the_learning_rate_a_callback_sets():
 def test_a_non_finite_loss_names_the_epoch_the_step_and_the_fixes():
     X, y = moons()
     net = gn.mlp([2, 16, 2], seed=0)
+    net.fit(X, y, optimizer=gn.SGD(0.1), epochs=2, batch_size=50, verbose=0)
     with pytest.raises(FloatingPointError) as info:
-        net.fit(X, y, optimizer=gn.SGD(1e30), epochs=3, batch_size=200, verbose=0)
+        net.fit(X * 1e30, y, epochs=4, initial_epoch=2, batch_size=50, verbose=0)
     message = str(info.value)
-    assert "in epoch 2" in message and "optimizer step 2 of the run" in message
-    assert "lower the learning rate (it is 1e+30)" in message and "clip_norm" in message
+    assert "loss became" in message
+    # steps 1-8 in the first fit; step 9 (huge inputs) still has a finite loss, step 10 not
+    assert "in epoch 3" in message and "optimizer step 10 of the run" in message
+    assert "lower the learning rate (it is 0.1)" in message and "clip_norm" in message
 
 
 def test_non_finite_parameters_stop_training_at_the_end_of_the_epoch():
@@ -471,3 +474,12 @@ def test_train_on_batch_is_one_step_that_continues_the_optimizer():
     np.testing.assert_array_equal(flat_weights(a), flat_weights(b))
     assert a.optimizer.t == 4 and all(np.isfinite(losses))
     assert a.partial_fit(X[:10], y[:10]) > 0 and a.training_state.step == 5
+
+
+def test_a_single_huge_step_does_not_return_normally():
+    # the old failure: one step at lr 1e30 returned, and the model then answered nonsense
+    X, y = moons()
+    net = gn.mlp([2, 16, 2], seed=0)
+    with pytest.raises(FloatingPointError, match="after the epoch's last step the loss of its "
+                                                 "last batch is"):
+        net.fit(X, y, optimizer=gn.SGD(1e30), epochs=1, batch_size=200, verbose=0)

@@ -211,7 +211,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                             break
             finally:
                 bar.close()
-            _check_parameters(network, epoch, state.step, opt)
+            _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
             epoch_logs = {"loss": loss_sum / weight_sum if weight_sum else math.nan}
             if is_classifier and n_counted:
                 epoch_logs["accuracy"] = correct / n_counted
@@ -300,12 +300,25 @@ def _diverged(network: Network, what: str, epoch: int, step: int, opt: Optimizer
             "(clip_norm=1.0 on the optimizer)")
 
 
-def _check_parameters(network: Network, epoch: int, step: int, opt: Optimizer) -> None:
-    """Raise if a parameter is NaN or infinite (once per epoch: one pass over the weights)."""
+def _check_after_epoch(network: Network, X_b: NDArray, y_b: NDArray, epoch: int, step: int,
+                       opt: Optimizer) -> None:
+    """Raise if the epoch's last step broke the network (checked once per epoch).
+
+    Every step's loss is checked before that step, so only the last step of
+    the epoch is unchecked: a parameter that became NaN or infinite, or
+    finite but so large that the last batch's loss, recomputed (one forward
+    pass), is no longer finite.
+    """
     for _, p in network.parameters.items():
         if not np.isfinite(p).all():
             raise FloatingPointError(_diverged(network, "a parameter became NaN or infinite",
-                                               epoch, step, opt))
+                                               epoch, step - 1, opt))
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = network.loss.loss(y_b, network.forward(X_b, training=False))
+    if not math.isfinite(loss):
+        raise FloatingPointError(_diverged(
+            network, f"after the epoch's last step the loss of its last batch is {loss}",
+            epoch, step - 1, opt))
 
 
 def _warn_if_rising(state: TrainingState, loss: float, epoch: int) -> None:
