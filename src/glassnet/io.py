@@ -191,6 +191,8 @@ def save_checkpoint(network: Network, path: str | os.PathLike[str], *,
     arrays : further arrays of that state (e.g. the best weights an
         EarlyStopping keeps), stored as ``"training/<name>"``
 
+    Notes
+    -----
     The file is a model file like ``save``'s (``load`` reads it and ignores
     the training part) and is written atomically.
     """

@@ -85,6 +85,8 @@ class Optimizer:
             array, with its gradient as ``grads``
         decay : the names weight decay applies to (None: every parameter)
 
+        Notes
+        -----
         The gradient arrays may be modified (decay and clipping are applied to
         them in place).
         """

@@ -106,11 +106,18 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
 
     Raises
     ------
-    FloatingPointError : the loss or the parameters became NaN or infinite;
-        the message names the epoch and step and what to try.
-    Warns ``TrainingWarning`` (once) when an epoch's loss exceeds
-    ``RISE_FACTOR`` times the run's first batch loss.
+    FloatingPointError
+        The loss or the parameters became NaN or infinite; the message names
+        the epoch and step and what to try.
 
+    Warns
+    -----
+    TrainingWarning
+        Once, when an epoch's loss exceeds ``RISE_FACTOR`` times the run's
+        first batch loss.
+
+    Notes
+    -----
     ``on_train_end`` runs however training ends, even on an exception or
     Ctrl-C (then the exception propagates after it).
     """
