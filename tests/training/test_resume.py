@@ -32,6 +32,19 @@ CHILD = textwrap.dedent("""
     from glassnet.training import (BackupAndRestore, CosineDecay, EarlyStopping,
                                    ReduceLROnPlateau)
 
+    import time
+    import glassnet._atomic
+
+    # Say when a save is about to rename its finished temporary file, and
+    # linger there a moment, so that the parent can kill mid-save on purpose.
+    real_commit = glassnet._atomic.commit
+
+    def announced_commit(f, temp, final):
+        print("saving", flush=True)
+        time.sleep(0.01)
+        real_commit(f, temp, final)
+
+    glassnet._atomic.commit = announced_commit
     backup, out, fused = sys.argv[1], sys.argv[2], sys.argv[3] == "fused"
     X, y = make_moons(800, noise=0.25, seed=0)
     net = gn.Network([gn.Dense(2, 192, seed=0), gn.ReLU(), gn.Dropout(0.2),
@@ -52,6 +65,7 @@ CHILD = textwrap.dedent("""
 """)
 
 KILLS_PER_VARIANT = 10
+KILLS_PER_ROUND = 4
 
 
 def _env():
@@ -89,12 +103,23 @@ def _kill_and_resume(tmp_path, fused, rng):
     while kills < KILLS_PER_VARIANT:
         rounds += 1
         backup, out = tmp_path / f"backup-{fused}-{rounds}", tmp_path / f"out-{fused}-{rounds}.npz"
+        round_kills = 0
         while True:
             runs += 1
             assert runs < 200, "the run never completed"
             child = _start(script, backup, out, fused)
             assert child.stdout.readline() == "training\n", child.stderr.read()
-            time.sleep(rng.uniform(0.0, 0.7 * train_time))
+            if round_kills == KILLS_PER_ROUND:  # then let the run complete, and compare
+                _, err = child.communicate(timeout=120)
+                assert child.returncode == 0, err
+                break
+            if rng.random() < 0.3:  # aim at a save: kill between its write and its rename
+                for _ in range(rng.integers(1, 4)):
+                    if child.stdout.readline() != "saving\n":
+                        break
+                time.sleep(rng.uniform(0.0, 0.008))
+            else:
+                time.sleep(rng.uniform(0.0, 0.7 * train_time))
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
                 child.communicate()  # reaps it and closes the pipes
@@ -102,6 +127,7 @@ def _kill_and_resume(tmp_path, fused, rng):
                     exit_kills += 1
                     break
                 kills += 1
+                round_kills += 1
                 mid_save += any(backup.glob(".backup.npz.*.part"))
                 continue
             _, err = child.communicate(timeout=120)
