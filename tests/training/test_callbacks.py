@@ -177,3 +177,22 @@ def test_backup_is_kept_after_a_crash_and_deleted_after_a_normal_end(tmp_path):
     assert h.history == h_ref.history
     for a, b in zip(net.get_weights().values(), reference.get_weights().values(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_terminate_on_nan_in_fit_ends_the_run_without_raising():
+    X, y = moons()
+
+    def trained():
+        net = gn.mlp([2, 16, 2], seed=0)
+        net.fit(X, y, optimizer=gn.SGD(0.1), epochs=2, batch_size=50, verbose=0)
+        return net
+
+    net, cb = trained(), TerminateOnNaN()
+    with pytest.warns(gn.errors.TrainingWarning, match="rose from"):
+        h = net.fit(X * 1e30, y, epochs=4, initial_epoch=2, batch_size=50, callbacks=[cb],
+                    verbose=0)
+    # epoch 2 (0-based): its first batch stepped with a finite loss, the second did not
+    assert cb.terminated_at == (2, 1) and h.stopped_early and h.epochs_run == 1
+    assert net.training_state.step == 9
+    with pytest.raises(FloatingPointError, match="in epoch 3"):  # the same run, no callback
+        trained().fit(X * 1e30, y, epochs=4, initial_epoch=2, batch_size=50, verbose=0)

@@ -240,10 +240,11 @@ class ReduceLROnPlateau(_Monitor):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training (after this batch) as soon as a batch's loss is NaN or infinite.
+    """Stop training quietly as soon as a batch's loss is NaN or infinite.
 
-    ``fit`` already raises on a non-finite loss; with this callback the run
-    ends quietly instead, keeping the weights of the step before, and
+    Without it, ``fit`` raises FloatingPointError on a non-finite loss; with
+    it, the run ends instead: the failing batch takes no step (the weights
+    are those of the step before), the epoch's callbacks still run, and
     ``terminated_at`` says where (``(epoch, batch)``).
     """
 

@@ -30,7 +30,7 @@ from .._validation import as_rng, check_non_negative, check_positive_int, check_
 from ..errors import TrainingWarning
 from ..optimizers import Optimizer, get_optimizer
 from .batching import batch_order, batch_slices
-from .callbacks import Callback, EpochLogger
+from .callbacks import Callback, EpochLogger, TerminateOnNaN
 from .history import History
 from .state import TrainingState
 from .weights import class_sample_weights, stratified_split
@@ -173,6 +173,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     batch_begin = [cb for cb in callbacks
                    if type(cb).on_batch_begin is not Callback.on_batch_begin]
     batch_end = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+    terminate_on_nan = [cb for cb in callbacks if isinstance(cb, TerminateOnNaN)]
 
     n = X_train.shape[0]
     is_classifier = network.task == "classification"
@@ -200,8 +201,17 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                         cb.on_batch_begin(network, b)
                     idx = order[batch]
                     w_b = None if weights is None else weights[idx]
-                    loss, out, y_b = _train_step(network, opt, state, X_train[idx], targets[idx],
-                                                 w_b, decay, epoch)
+                    try:
+                        loss, out, y_b = _train_step(network, opt, state, X_train[idx],
+                                                     targets[idx], w_b, decay, epoch)
+                    except FloatingPointError:
+                        if not terminate_on_nan:
+                            raise
+                        nan_logs = {"loss": math.nan, "batch": b, "step": state.step,
+                                    "lr": opt.lr}
+                        for cb in terminate_on_nan:  # they stop training quietly instead
+                            cb.on_batch_end(network, b, nan_logs)
+                        break
                     batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
                     loss_sum += loss * batch_weight
                     weight_sum += batch_weight
@@ -218,7 +228,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                             break
             finally:
                 bar.close()
-            _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
+            if not network.stop_training:
+                _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
             epoch_logs = {"loss": loss_sum / weight_sum if weight_sum else math.nan}
             if is_classifier and n_counted:
                 epoch_logs["accuracy"] = correct / n_counted
