@@ -81,3 +81,14 @@ def test_backup_dir_resumes_a_run_to_the_same_model(tmp_path, capsys):
     a = io.load(tmp_path / "reference.npz").get_weights()
     b = io.load(tmp_path / "resumed.npz").get_weights()
     assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_adamw_and_rmsprop_from_the_command_line(tmp_path, capsys):
+    for name, shown in (("adamw", "AdamW(lr=0.01, weight_decay=0.05"), ("rmsprop", "RMSprop(")):
+        model = tmp_path / f"{name}.npz"
+        code, _, err = run(capsys, "train", "moons", "--hidden", "8", "--epochs", "2",
+                           "--lr", "0.01", "--optimizer", name, "--weight-decay", "0.05",
+                           "-o", model)
+        assert code == 0, err
+        code, out, _ = run(capsys, "info", model)
+        assert shown in out

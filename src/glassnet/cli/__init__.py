@@ -102,11 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="loss (default softmax_cross_entropy)")
     train.add_argument("--dropout", type=float, default=0.0,
                        help="dropout probability after each hidden layer (default 0)")
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument("--optimizer", choices=("adam", "adamw", "rmsprop", "sgd"),
+                       default="adam", help="adamw: --weight-decay is decoupled (default adam)")
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
     train.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
     train.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
-    train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay")
+    train.add_argument("--weight-decay", type=float, default=0.0,
+                       help="weight decay of the weights, not the biases (L2; decoupled "
+                            "with adamw)")
     train.add_argument("--clip-norm", type=float, default=None,
                        help="clip the gradient's global norm to this value")
     train.add_argument("--epochs", type=_positive_int, default=10, help="epochs (default 10)")

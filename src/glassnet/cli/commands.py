@@ -58,7 +58,7 @@ def train(args: argparse.Namespace) -> int:
     """Train on a named data set or a CSV file, save the model, report test accuracy."""
     from .. import io
     from ..models import mlp
-    from ..optimizers import SGD, Adam
+    from ..optimizers import SGD, Adam, AdamW, RMSprop
 
     if args.plots:
         from .. import plots
@@ -77,10 +77,12 @@ def train(args: argparse.Namespace) -> int:
     # labelled classes: a classifier whatever the loss (the book trains one with "sse")
     net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
               task="classification", seed=args.seed, dtype=args.dtype)
-    optimizer = (Adam(args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
-                 if args.optimizer == "adam" else
-                 SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
-                     weight_decay=args.weight_decay, clip_norm=args.clip_norm))
+    if args.optimizer == "sgd":
+        optimizer: Any = SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
+                             weight_decay=args.weight_decay, clip_norm=args.clip_norm)
+    else:  # adam, adamw (decoupled weight decay), rmsprop
+        optimizer = {"adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}[args.optimizer](
+            args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
     print(f"{data.name}: {data.X_train.shape[0]} training samples, {data.X_train.shape[1]} "
           f"features, {n_classes} classes")
     print(net.summary())
