@@ -115,7 +115,7 @@ def test_missing_image_data_says_where_it_looked(tmp_path, capsys, monkeypatch):
     ["train"],
     ["train", "moons", "--hidden", "0"],
     ["train", "moons", "--hidden", "a,b"],
-    ["train", "moons", "--optimizer", "rmsprop"],
+    ["train", "moons", "--optimizer", "adagrad"],
     ["predict", "model.npz"],
     ["evaluate"],
     ["frobnicate"],
