@@ -73,8 +73,10 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
                    if v not in (None, False)]
         if ignored:
             verb = "applies" if len(ignored) == 1 else "apply"
+            name = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}.get(optimizer,
+                                                                                optimizer)
             raise ValueError(f"{' and '.join(ignored)} only {verb} to --optimizer sgd; "
-                             f"{optimizer} keeps its own running averages: add --optimizer sgd, "
+                             f"{name} keeps its own running averages: add --optimizer sgd, "
                              "or drop "
                              f"{' and '.join(ignored)}")
     if args.nesterov and not args.momentum:
