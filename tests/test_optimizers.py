@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet.optimizers import SGD, Adam, get_optimizer
 
 
@@ -173,4 +174,95 @@ def test_get_optimizer():
     assert isinstance(get_optimizer(None), Adam)
     assert get_optimizer("sgd", lr=0.5).lr == 0.5
     with pytest.raises(ValueError, match="choose one of"):
-        get_optimizer("rmsprop")
+        get_optimizer("adagrad")
+
+
+# -- AdamW, RMSprop and the order of decay and clipping -------------------------
+def test_adamw_decay_is_decoupled_and_only_for_the_named_parameters():
+    w, b = np.full(3, 2.0), np.full(3, 2.0)
+    zero = np.zeros(3)
+    opt = gn.AdamW(0.1, weight_decay=0.5)
+    opt.step([("0.W", w, zero.copy()), ("0.b", b, zero.copy())], decay={"0.W"})
+    # zero gradient: Adam moves nothing, the decay shrinks W by lr * wd = 5%, not b
+    np.testing.assert_allclose(w, 2.0 * (1 - 0.1 * 0.5))
+    np.testing.assert_array_equal(b, 2.0)
+
+
+def test_adamw_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    p0 = rng.normal(size=(4, 3))
+    grads = [rng.normal(size=(4, 3)) for _ in range(5)]
+    p = p0.copy()
+    opt = gn.AdamW(0.01, weight_decay=0.1)
+    tp = torch.tensor(p0, requires_grad=True)
+    topt = torch.optim.AdamW([tp], lr=0.01, weight_decay=0.1, eps=1e-8)
+    for g in grads:
+        opt.step([("w", p, g.copy())])
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_rmsprop_matches_the_formula_and_torch():
+    rng = np.random.default_rng(1)
+    p0 = rng.normal(size=5)
+    grads = [rng.normal(size=5) for _ in range(4)]
+    p, v = p0.copy(), np.zeros(5)
+    opt, mine = gn.RMSprop(0.01, rho=0.9), p0.copy()
+    for g in grads:
+        v = 0.9 * v + 0.1 * g * g
+        p = p - 0.01 * g / (np.sqrt(v) + 1e-8)
+        opt.step([("w", mine, g.copy())])
+    np.testing.assert_allclose(mine, p, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    tp = torch.tensor(p0, requires_grad=True)
+    topt = torch.optim.RMSprop([tp], lr=0.01, alpha=0.9, eps=1e-8)
+    for g in grads:
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(mine, tp.detach().numpy(), rtol=1e-6)
+
+
+def test_l2_decay_is_added_before_clipping():
+    # gradient 0 and W = 3 with wd = 1: the decay term 3 is then clipped to norm 1
+    w = np.array([3.0])
+    gn.SGD(1.0, weight_decay=1.0, clip_norm=1.0).step([("w", w, np.zeros(1))])
+    np.testing.assert_allclose(w, [2.0])
+
+
+@pytest.mark.parametrize("make", [lambda: gn.AdamW(0.01, weight_decay=0.1),
+                                  lambda: gn.RMSprop(0.01, rho=0.8)])
+def test_new_optimizers_save_and_load_through_io(tmp_path, make):
+    from glassnet.datasets import make_moons
+
+    X, y = make_moons(100, noise=0.2, seed=0)
+    net = gn.mlp([2, 8, 2], seed=0)
+    net.fit(X, y, optimizer=make(), epochs=2, batch_size=20, verbose=0)
+    path = gn.io.save(net, tmp_path / "m.npz", optimizer=net.optimizer)
+    back = gn.io.load(path)
+    assert repr(back.optimizer) == repr(net.optimizer) and back.optimizer.t == net.optimizer.t
+    for slot, arrays in net.optimizer.state.items():
+        for name, value in arrays.items():
+            np.testing.assert_array_equal(back.optimizer.state[slot][name], value)
+    # continuing both gives the same bits
+    net.fit(X, y, epochs=1, batch_size=20, shuffle=False, verbose=0)
+    back.fit(X, y, optimizer=back.optimizer, epochs=1, batch_size=20, shuffle=False, verbose=0)
+    for a, b in zip(net.get_weights().values(), back.get_weights().values(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif(not __import__("glassnet._fused", fromlist=["x"]).numba_available(),
+                    reason="the fused update needs Numba")
+def test_adamw_fused_and_numpy_give_the_same_bits():
+    rng = np.random.default_rng(2)
+    p0 = rng.normal(size=(64, 32)).astype(np.float32)
+    grads = [rng.normal(size=(64, 32)).astype(np.float32) for _ in range(3)]
+    results = []
+    for fused in (False, True):
+        p = p0.copy()
+        opt = gn.AdamW(0.01, weight_decay=0.1, fused=fused)
+        for g in grads:
+            opt.step([("0.W", p, g.copy())], decay={"0.W"})
+        results.append(p)
+    np.testing.assert_array_equal(results[0], results[1])

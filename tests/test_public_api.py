@@ -3,7 +3,7 @@
 import glassnet
 
 EXPECTED = [
-    "Adam", "BatchNorm", "BinaryCrossEntropy", "DTypeError", "DataFormatError",
+    "Adam", "AdamW", "RMSprop", "BatchNorm", "BinaryCrossEntropy", "DTypeError", "DataFormatError",
     "DataNotFoundError", "Dense", "Dropout", "EarlyStopping", "Flatten", "GlassnetError",
     "GradcheckResult", "History", "Identity",
     "Layer", "LeakyReLU", "MeanSquaredError", "ModelFormatError", "Network", "NeuralNetwork",

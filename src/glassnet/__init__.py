@@ -40,7 +40,7 @@ from .layers import (
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, SumSquaredError
 from .models import mlp
 from .network import Network
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adam, AdamW, RMSprop
 from .training import EarlyStopping, History
 
 __version__ = "0.1.0"
@@ -48,6 +48,8 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Adam",
+    "AdamW",
+    "RMSprop",
     "BatchNorm",
     "BinaryCrossEntropy",
     "DTypeError",

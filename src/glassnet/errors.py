@@ -17,6 +17,7 @@ __all__ = [
     "ExportError",
     "TrainingHealthWarning",
     "InputWarning",
+    "TrainingWarning",
 ]
 
 
@@ -60,3 +61,7 @@ class TrainingHealthWarning(UserWarning):
 
 class InputWarning(UserWarning):
     """An input looks unlike the data the network was trained on (e.g. a blank picture)."""
+
+
+class TrainingWarning(UserWarning):
+    """Training goes wrong without failing yet (e.g. the loss rises by orders of magnitude)."""

@@ -77,7 +77,8 @@ if TYPE_CHECKING:
 
         def get_config(self) -> dict[str, Any]: ...
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade",
+           "save_checkpoint", "load_checkpoint"]
 
 #: facade name -> class; a facade registers itself (the core never imports one)
 FACADES: dict[str, Any] = {}
@@ -114,6 +115,7 @@ _DTYPES = ("float32", "float64")
 _NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype", "fused"})
 _STATE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PREFIX = {"param": "param/", "state": "state/", "optim": "optim/"}  # version 2 tensor names
+TRAINING_PREFIX = "training/"  # arrays of a checkpoint's training state, in both versions
 
 
 # -- saving ------------------------------------------------------------------
@@ -206,17 +208,81 @@ def _write_version_2(final: Path, meta: dict[str, Any], arrays: dict[str, NDArra
                "glassnet_version": str(meta["glassnet_version"]),
                "model": _json(meta["config"], "the architecture")}
     for key, name in (("optimizer", "optimizer"), ("training", "training"),
-                      ("facade", "facade"), ("metadata", "user")):
+                      ("training_arrays", "training_arrays"), ("facade", "facade"),
+                      ("metadata", "user")):
         if meta.get(key) is not None:
             strings[name] = _json(meta[key], key)
     tensors = {}
     for name, value in arrays.items():
-        if name.startswith(_PREFIX["optim"]):
+        if name.startswith((_PREFIX["optim"], TRAINING_PREFIX)):
             tensors[name] = value
         else:
             kind = "state" if name in meta["_state_names"] else "param"
             tensors[_PREFIX[kind] + name] = value
     write_safetensors(final, tensors, metadata=strings)
+
+
+# -- training checkpoints ------------------------------------------------------
+def save_checkpoint(network: Network, path: str | os.PathLike[str], *,
+                    training: dict[str, Any], arrays: dict[str, NDArray] | None = None) -> Path:
+    """Write a model file that can resume training: the network, ``network.optimizer``
+    and the training state.
+
+    Parameters
+    ----------
+    training : JSON-serialisable training state (epoch, step, generator
+        states, history, callbacks' states: see
+        ``glassnet.training.checkpoints``), stored as the metadata's
+        ``"training"`` entry
+    arrays : further arrays of that state (e.g. the best weights an
+        EarlyStopping keeps), stored as ``"training/<name>"``; their dtypes
+        and shapes are listed in the metadata, so the reader checks them
+        like every other array
+
+    Notes
+    -----
+    The file is a model file like ``save``'s, in the same two formats
+    (``load`` reads it and leaves the training part aside), written atomically.
+    """
+    if not isinstance(network, Network):
+        raise TypeError(f"save_checkpoint takes a glassnet.Network, got "
+                        f"{type(network).__name__}")
+    if not isinstance(training, dict):
+        raise TypeError(f"training must be a dict, got {type(training).__name__}")
+    final = Path(path)
+    meta, stored = _describe_network(network, network.optimizer)
+    meta["training"] = training
+    listed = {}
+    for name, value in (arrays or {}).items():
+        value = np.ascontiguousarray(value)
+        if value.dtype.kind not in "biuf" or not isinstance(name, str):
+            raise TypeError(f"training array {name!r} must be numeric, got {value.dtype}")
+        stored[TRAINING_PREFIX + name] = value
+        listed[name] = [str(value.dtype), list(value.shape)]
+    meta["training_arrays"] = listed
+    if final.suffix.lower() == ".npz":
+        _write_version_1(final, meta, stored)
+    else:
+        _write_version_2(final, meta, stored)
+    return final
+
+
+def load_checkpoint(path: str | os.PathLike[str]
+                    ) -> tuple[Network, dict[str, Any], dict[str, NDArray]]:
+    """Read a file written by ``save_checkpoint``: ``(network, training, arrays)``.
+
+    ``network.optimizer`` holds the optimizer with its state; ``training`` and
+    ``arrays`` are what ``save_checkpoint`` was given.
+    """
+    path = Path(path)
+    model, meta, arrays = _load(path)
+    training = meta.get("training")
+    if not isinstance(training, dict):
+        raise _fail(path, "not a training checkpoint (no 'training' entry in its metadata); "
+                          "it was written by glassnet.io.save, not save_checkpoint")
+    if not isinstance(model, Network):
+        raise _fail(path, "a training checkpoint must hold a Network")
+    return model, training, arrays
 
 
 def _describe_network(net: Network, optimizer: Optimizer | None
@@ -310,7 +376,12 @@ def load(path: str | os.PathLike[str], *, with_training: bool = False) -> Any:
         corrupt, has an unknown format version, or its contents disagree with
         its architecture; the message names the file and the problem
     """
-    path = Path(path)
+    model, meta, _ = _load(Path(path))
+    return (model, meta.get("training")) if with_training else model
+
+
+def _load(path: Path) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
+    """The model, its checked metadata, and a checkpoint's training arrays (by name)."""
     built: dict[str, Any] = {}
 
     def expected(meta: dict[str, Any]) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
@@ -331,7 +402,9 @@ def load(path: str | os.PathLike[str], *, with_training: bool = False) -> Any:
     flat = {k[len(OPTIMIZER_PREFIX):]: v for k, v in targets.items()
             if k.startswith(OPTIMIZER_PREFIX)}
     model = _finish(built["model"], meta, built["optimizer"], flat, path)
-    return (model, meta.get("training")) if with_training else model
+    training_arrays = {k[len(TRAINING_PREFIX):]: v for k, v in targets.items()
+                       if k.startswith(TRAINING_PREFIX)}
+    return model, meta, training_arrays
 
 
 def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -475,13 +548,14 @@ def _meta_from_strings(strings: dict[str, str], path: Path) -> dict[str, Any]:
     meta: dict[str, Any] = {"format": FORMAT_NAME, "format_version": version, "kind": "network",
                             "glassnet_version": strings.get("glassnet_version")}
     allowed = {"format", "format_version", "glassnet_version", "model", "optimizer", "training",
-               "facade", "user"}
+               "training_arrays", "facade", "user"}
     unknown = sorted(set(strings) - allowed)
     if unknown and version == FORMAT_VERSION:
         raise _fail(path, f"the metadata has unknown entries {unknown}; expected only "
                           f"{sorted(allowed)}")
     for key, name in (("config", "model"), ("optimizer", "optimizer"), ("training", "training"),
-                      ("facade", "facade"), ("metadata", "user")):
+                      ("training_arrays", "training_arrays"), ("facade", "facade"),
+                      ("metadata", "user")):
         if name in strings:
             try:
                 meta[key] = loads_strict(strings[name].encode("utf-8"))
@@ -514,7 +588,7 @@ def _checked_meta(meta: Any, path: Path) -> dict[str, Any]:
     if not isinstance(meta.get("config"), dict):
         raise _fail(path, f"the metadata's 'config' must be a JSON object, "
                           f"got {meta.get('config')!r}")
-    for key in ("metadata", "training", "facade"):
+    for key in ("metadata", "training", "facade", "training_arrays"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise _fail(path, f"the metadata's {key!r} must be a JSON object, got {meta[key]!r}")
     meta["_version"] = version
@@ -558,7 +632,37 @@ def _build(meta: dict[str, Any], path: Path
                     value = aligned_zeros(p.size, p.dtype).reshape(p.shape)
                     optimizer.state.setdefault(slot, {})[name] = value
                     targets[f"{_PREFIX['optim']}{slot}/{name}"] = value
+    targets.update(_training_targets(meta.get("training_arrays"), path))
     return net, targets, optimizer
+
+
+def _training_targets(listed: Any, path: Path) -> dict[str, NDArray]:
+    """Zeroed destinations for a checkpoint's training arrays, as its metadata lists them.
+
+    The declared sizes are checked against the file's size first: the file
+    must hold every byte it declares, so nothing larger than it is allocated.
+    """
+    if not listed:
+        return {}
+    total, specs = 0, []
+    for name, spec in listed.items():
+        ok = (isinstance(spec, list) and len(spec) == 2 and spec[0] in _TRAINING_DTYPES
+              and isinstance(spec[1], list) and len(spec[1]) <= 8
+              and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40
+                      for n in spec[1]))
+        if not ok:
+            raise _fail(path, f"training array {name!r} is listed as {spec!r}; expected "
+                              "[dtype, [sizes]]")
+        dtype, shape = np.dtype(spec[0]), tuple(spec[1])
+        total += dtype.itemsize * int(np.prod(shape, dtype=np.float64))
+        specs.append((name, dtype, shape))
+    if total > path.stat().st_size:
+        raise _fail(path, f"the training arrays declare {total:,} bytes but the file holds "
+                          f"only {path.stat().st_size:,}; it is truncated or crafted")
+    return {TRAINING_PREFIX + name: np.zeros(shape, dtype) for name, dtype, shape in specs}
+
+
+_TRAINING_DTYPES = ("float32", "float64", "int64", "int32", "uint8", "bool")
 
 
 def _facade(name: Any, path: Path) -> Any:
@@ -578,7 +682,7 @@ def _finish(model: Any, meta: dict[str, Any], optimizer: Optimizer | None,
     if bad:
         warnings.warn(f"{path}: the parameters {bad} hold NaN or infinity (the model was saved "
                       "after training diverged); predicting with it will raise. Load a file "
-                      "saved before it diverged, or retrain", RuntimeWarning, stacklevel=3)
+                      "saved before it diverged, or retrain", RuntimeWarning, stacklevel=4)
     if optimizer is not None and meta["_version"] == 1:
         _scatter_optimizer_state(optimizer, flat, model)
     model.optimizer = optimizer  # None when the file holds no optimizer

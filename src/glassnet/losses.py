@@ -60,6 +60,16 @@ class Loss:
         """Both at once; subclasses override this where sharing work pays."""
         return self.loss(y_true, y_pred), self.grad(y_true, y_pred)
 
+    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
+        """The loss of each sample, shape (n,): ``loss`` is their mean.
+
+        Used for weighted losses (``sample_weight``). This default evaluates
+        one row at a time; the built-in losses override it with one vector
+        expression.
+        """
+        return np.array([self.loss(y_true[i:i + 1], y_pred[i:i + 1])
+                         for i in range(y_pred.shape[0])], dtype=np.float64)
+
     # -- the head ------------------------------------------------------------
     def proba(self, out: NDArray) -> NDArray:
         """The network's raw output as the user sees it (probabilities for the cross-entropies)."""
@@ -154,6 +164,10 @@ class SumSquaredError(Loss):
         d = np.subtract(y_pred, y_true, dtype=np.float64)
         return float((0.5 if self.half else 1.0) * np.sum(d * d) / y_pred.shape[0])
 
+    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
+        d = np.subtract(y_pred, y_true, dtype=np.float64).reshape(y_pred.shape[0], -1)
+        return (0.5 if self.half else 1.0) * np.sum(d * d, axis=1)
+
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         scale = (1.0 if self.half else 2.0) / y_pred.shape[0]
         return (y_pred - _same_dtype(y_true, y_pred)) * y_pred.dtype.type(scale)
@@ -173,6 +187,10 @@ class MeanSquaredError(Loss):
     def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
         d = np.subtract(y_pred, y_true, dtype=np.float64)  # float64: no overflow in d * d
         return float(np.mean(d * d))
+
+    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
+        d = np.subtract(y_pred, y_true, dtype=np.float64).reshape(y_pred.shape[0], -1)
+        return np.mean(d * d, axis=1)
 
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         return (y_pred - _same_dtype(y_true, y_pred)) * y_pred.dtype.type(2.0 / y_pred.size)
@@ -210,6 +228,15 @@ class BinaryCrossEntropy(Loss):
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return float(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log1p(-p),
                              dtype=np.float64) / n)
+
+    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
+        z = y_pred.astype(np.float64)
+        if self.from_logits:
+            terms = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y_true * z
+        else:
+            p = np.clip(z, self.eps, 1 - self.eps)
+            terms = -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))
+        return terms.reshape(z.shape[0], -1).sum(axis=1)
 
     def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         n = y_pred.dtype.type(y_pred.shape[0])
@@ -302,6 +329,15 @@ class SoftmaxCrossEntropy(Loss):
             loss = np.sum(y_true * (log_sum_exp - shifted)) / n
             grad -= _same_dtype(y_true, y_pred) / grad.dtype.type(n)
         return float(loss), grad
+
+    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
+        z = y_pred.astype(np.float64)
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_sum_exp = np.log(np.exp(shifted).sum(axis=1))
+        if y_true.ndim == 1:
+            labels = _checked_labels(y_true, z.shape[1])
+            return log_sum_exp - shifted[np.arange(z.shape[0]), labels]
+        return np.sum(y_true * (log_sum_exp[:, None] - shifted), axis=1)
 
     def proba(self, out: NDArray) -> NDArray:
         return F.softmax(out, axis=1)

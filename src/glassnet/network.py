@@ -25,6 +25,7 @@ from .losses import Loss, get_loss
 if TYPE_CHECKING:
     from .optimizers import Optimizer
     from .training.history import History
+    from .training.state import TrainingState
 
 __all__ = ["Network", "TASKS"]
 
@@ -90,6 +91,8 @@ class Network:
         self.output_shape: tuple[int, ...] | None = None
         self.stop_training = False  # set by callbacks (early stopping) to end fit
         self.optimizer: Optimizer | None = None  # the optimizer fit uses and continues
+        # the shuffling generator, epoch, step and history fit continues (training/state.py)
+        self.training_state: TrainingState | None = None
         shape = tuple(input_shape) if input_shape is not None else self._declared_input_shape()
         if shape is not None:
             self.build(shape)
@@ -244,6 +247,7 @@ class Network:
         twin._dtype_wanted = dtype
         twin.dtype = twin._common_dtype()
         twin.optimizer = None
+        twin.training_state = None
         return twin
 
     # -- computation -------------------------------------------------------
@@ -330,12 +334,15 @@ class Network:
             return self.loss.labels(out)
         return self.loss.proba(out)
 
-    def evaluate(self, X: ArrayLike, y: ArrayLike, *, batch_size: int | None = None
-                 ) -> dict[str, float]:
+    def evaluate(self, X: ArrayLike, y: ArrayLike, *, batch_size: int | None = None,
+                 sample_weight: ArrayLike | None = None,
+                 class_weight: Mapping[int, float] | str | None = None) -> dict[str, float]:
         """Mean loss and, for a classifier, accuracy on ``(X, y)``.
 
         Accuracy is the fraction of labels predicted right (for multi-label,
         of every label of every sample), counted as ``predict`` labels them.
+        With ``sample_weight`` (n,) and/or ``class_weight`` (as in ``fit``)
+        both are weighted means: ``sum_i w_i l_i / sum_i w_i``.
         """
         X = self._inputs(X)
         targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
@@ -344,6 +351,11 @@ class Network:
                              f"X.shape={X.shape} and y.shape={np.shape(y)}")
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         classify = self._is_classifier_for(y)
+        if sample_weight is not None or class_weight is not None:
+            from .training.weights import class_sample_weights
+
+            weights = class_sample_weights(self, targets, sample_weight, class_weight)
+            return self._weighted_scores(X, targets, weights, step, classify)
         total_loss, correct, counted = 0.0, 0, 0
         for i in range(0, X.shape[0], step):
             out = self._checked_outputs(self.forward(X[i:i + step]))
@@ -355,6 +367,22 @@ class Network:
         result = {"loss": total_loss / X.shape[0]}
         if classify:
             result["accuracy"] = correct / counted
+        return result
+
+    def _weighted_scores(self, X: NDArray, targets: NDArray, weights: Any, step: int,
+                         classify: bool) -> dict[str, float]:
+        """``evaluate`` with one weight per sample (weighted means of loss and accuracy)."""
+        total_loss = total_right = 0.0
+        for i in range(0, X.shape[0], step):
+            out = self._checked_outputs(self.forward(X[i:i + step]))
+            t, w = targets[i:i + step], weights[i:i + step]
+            total_loss += float(np.dot(w, self.loss.per_sample_loss(t, out)))
+            if classify:
+                right = self.loss.labels(out) == self.loss.target_labels(t)
+                total_right += float(np.dot(w, right.reshape(right.shape[0], -1).mean(axis=1)))
+        result = {"loss": total_loss / float(weights.sum())}
+        if classify:
+            result["accuracy"] = total_right / float(weights.sum())
         return result
 
     def _is_classifier_for(self, y: ArrayLike) -> bool:
@@ -374,6 +402,28 @@ class Network:
         from .training.loop import fit
 
         return fit(self, X, y, **kwargs)
+
+    def train_on_batch(self, X: ArrayLike, y: ArrayLike, *,
+                       sample_weight: ArrayLike | None = None) -> float:
+        """One gradient step on ``(X, y)`` (incremental learning); returns the batch loss.
+
+        Continues ``optimizer`` and ``training_state`` as ``fit`` does; see
+        ``glassnet.training.train_on_batch``.
+        """
+        from .training.loop import train_on_batch
+
+        return train_on_batch(self, X, y, sample_weight=sample_weight)
+
+    partial_fit = train_on_batch
+
+    def reset_training(self) -> None:
+        """Forget the training state and the optimizer's moments: the next ``fit`` starts afresh.
+
+        The weights are kept (re-create the network to start from new ones).
+        """
+        self.training_state = None
+        if self.optimizer is not None:
+            self.optimizer.reset()
 
     # -- description -------------------------------------------------------
     def summary(self) -> str:

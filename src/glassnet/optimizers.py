@@ -18,8 +18,19 @@ Every optimizer accepts:
 - ``clip_norm``: if set, ``g <- g * min(1, clip_norm / ||g||)``, with ``||g||``
   the norm of all the step's gradients together.
 
-Order within a step: weight decay is added to the gradients first, then the
-gradients are clipped, then the update rule runs.
+Order within a step, for every optimizer:
+
+1. L2 weight decay is added to the gradients: ``g <- g + wd * W``
+   (not for ``AdamW``, whose decay is decoupled);
+2. the gradients are clipped to ``clip_norm`` (so the decay term is clipped too);
+3. ``AdamW`` only: decoupled decay ``p <- p - lr * wd * p``;
+4. the update rule runs.
+
+Weight decay (either kind) applies to the names in ``decay``: a network's
+weights, never its biases or normalisation parameters (each layer's
+``decay_keys``). Freezing a layer (``layer.trainable = False``) leaves its
+parameters out of the step altogether. Per-layer learning rates are not
+offered: freeze layers, or run two optimizers on two lists of triples.
 """
 
 from __future__ import annotations
@@ -35,7 +46,8 @@ from ._fused import FUSE_FROM, adam_kernel, check_fused, numba_available
 from ._validation import check_choice, check_non_negative, check_positive
 from .errors import DTypeError, ShapeError
 
-__all__ = ["Optimizer", "SGD", "Adam", "OPTIMIZERS", "get_optimizer", "register_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get_optimizer",
+           "register_optimizer"]
 
 Triple = tuple[str, NDArray, NDArray]
 
@@ -51,6 +63,8 @@ class Optimizer:
 
     #: the per-parameter arrays the update rule keeps (see ``state``)
     slots: tuple[str, ...] = ()
+    #: weight decay applied to the parameters (AdamW), not added to the gradients
+    decoupled_decay: bool = False
 
     def __init__(self, lr: float, *, weight_decay: float = 0.0,
                  clip_norm: float | None = None) -> None:
@@ -77,7 +91,7 @@ class Optimizer:
         them in place).
         """
         entries = self._entries(params_and_grads, grads)
-        if self.weight_decay:
+        if self.weight_decay and not self.decoupled_decay:
             wd = self.weight_decay
             for name, p, g in entries:
                 if decay is None or name in decay:
@@ -88,6 +102,10 @@ class Optimizer:
                 for _, p, g in entries:
                     g *= p.dtype.type(self.clip_norm / norm)
         self.t += 1
+        if self.weight_decay and self.decoupled_decay:
+            for name, p, _ in entries:
+                if decay is None or name in decay:
+                    p -= p.dtype.type(self.lr * self.weight_decay) * p   # p <- p - lr wd p
         self._update(entries)
 
     def _entries(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None
@@ -290,6 +308,63 @@ class Adam(Optimizer):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019)::
+
+        p <- p - lr * wd * p                   decay, only for the names in ``decay``
+        then Adam's update, on gradients without any decay term
+
+    Unlike L2 decay added to the gradient (``Adam(weight_decay=...)``), the
+    decay is not divided by Adam's ``sqrt(v_hat)``, so every weight shrinks
+    at the same rate. By default it applies to weights, not to biases or
+    normalisation parameters (``Network.decay_names``). Parameters as
+    ``Adam``'s; ``weight_decay`` defaults to 0.01.
+    """
+
+    decoupled_decay = True
+
+    def __init__(self, lr: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01,
+                 clip_norm: float | None = None, fused: bool | None = None) -> None:
+        super().__init__(lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
+                         clip_norm=clip_norm, fused=fused)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e)::
+
+        v <- rho v + (1 - rho) g^2             running mean of g^2
+        p <- p - lr * g / (sqrt(v) + eps)      each weight's step scaled by its own RMS
+
+    Parameters
+    ----------
+    lr : learning rate (default 0.001)
+    rho : decay of the running mean, in [0, 1)
+    eps : added to the root for stability
+    """
+
+    slots = ("v",)
+
+    def __init__(self, lr: float = 1e-3, *, rho: float = 0.9, eps: float = 1e-8,
+                 weight_decay: float = 0.0, clip_norm: float | None = None) -> None:
+        super().__init__(lr, weight_decay=weight_decay, clip_norm=clip_norm)
+        self.rho = check_non_negative(rho, "rho", upper=1.0, strict_upper=True)
+        self.eps = check_positive(eps, "eps")
+
+    def _update(self, entries: list[Triple]) -> None:
+        for name, p, g in entries:
+            dt = p.dtype.type
+            v = self._slot("v", name, p)
+            v *= dt(self.rho)
+            v += dt(1.0 - self.rho) * g * g                # v <- rho v + (1 - rho) g^2
+            p -= dt(self.lr) * g / (np.sqrt(v) + dt(self.eps))  # p <- p - lr g / (sqrt(v) + eps)
+            if self.t % 100 == 0:
+                _flush_tiny(v)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rho": self.rho, "eps": self.eps}
+
+
 def _flush_tiny(a: NDArray) -> None:
     """Set values too small to matter to zero before they become subnormal.
 
@@ -302,7 +377,8 @@ def _flush_tiny(a: NDArray) -> None:
     np.copyto(a, 0, where=np.abs(a) < np.finfo(a.dtype).tiny * 2.0**24)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW,
+                                          "rmsprop": RMSprop}
 
 
 def register_optimizer(cls: type[Optimizer], name: str | None = None) -> type[Optimizer]:

@@ -121,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--loss", default=None, help="loss (default softmax_cross_entropy)")
     train.add_argument("--dropout", type=float, default=None,
                        help="dropout probability after each hidden layer (default 0)")
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default=None,
-                       help="default adam")
+    train.add_argument("--optimizer", choices=("adam", "adamw", "rmsprop", "sgd"), default=None,
+                       help="default adam; with adamw, --weight-decay is decoupled")
     train.add_argument("--lr", type=float, default=None,
                        help="learning rate (default 0.01 for the toy data sets, 0.001 for "
                             "pictures)")
@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="SGD momentum (default 0; only with --optimizer sgd)")
     train.add_argument("--nesterov", action="store_true",
                        help="Nesterov momentum (only with --optimizer sgd)")
-    train.add_argument("--weight-decay", type=float, default=None, help="L2 weight decay")
+    train.add_argument("--weight-decay", type=float, default=None,
+                       help="weight decay of the weights, not the biases (L2; decoupled "
+                            "with adamw)")
     train.add_argument("--clip-norm", type=float, default=None,
                        help="clip the gradient's global norm to this value")
     train.add_argument("--epochs", type=_positive_int, default=None,
@@ -138,10 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, default=None,
                        help="batch size (default 32 for the toy data sets, 128 for pictures)")
     train.add_argument("--validation-split", type=float, default=None,
-                       help="fraction of the training data held out for validation "
-                            "(default: validate on the test split)")
+                       help="fraction of the training data held out (seeded, stratified) for "
+                            "validation (default: 0.1 with --early-stopping, else the test "
+                            "split is shown each epoch)")
     train.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
-                       help="stop when the validation loss has not improved for PATIENCE epochs")
+                       help="stop when the validation loss has not improved for PATIENCE "
+                            "epochs and keep the best epoch's weights; validation then comes "
+                            "from the training data, the test split is only reported at the end")
+    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                       help="cosine: decay the learning rate to 0 along a half cosine")
+    train.add_argument("--warmup-epochs", type=int, default=0,
+                       help="with --lr-schedule cosine: epochs of linear warm-up (default 0)")
+    train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
+                       default=None,
+                       help="back up the whole training state into DIR after every epoch; "
+                            "rerun the same command to continue a killed run exactly")
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",

@@ -59,8 +59,7 @@ def train(args: argparse.Namespace) -> int:
     """Train on a named data set or a CSV file, save the model, report test accuracy."""
     from .. import io
     from ..models import mlp
-    from ..optimizers import SGD, Adam
-    from ..training import EarlyStopping
+    from ..optimizers import SGD, Adam, AdamW, RMSprop
     from .book import train_book
     from .options import resolve_train_options
 
@@ -88,25 +87,16 @@ def train(args: argparse.Namespace) -> int:
     # labelled classes: a classifier whatever the loss (the book trains one with "sse")
     net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
               task="classification", seed=args.seed, dtype=args.dtype)
-    optimizer = (Adam(args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
-                 if args.optimizer == "adam" else
-                 SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
-                     weight_decay=args.weight_decay, clip_norm=args.clip_norm))
+    if args.optimizer == "sgd":
+        optimizer: Any = SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
+                             weight_decay=args.weight_decay, clip_norm=args.clip_norm)
+    else:  # adam, adamw (decoupled weight decay), rmsprop
+        optimizer = {"adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}[args.optimizer](
+            args.lr, weight_decay=args.weight_decay, clip_norm=args.clip_norm)
     print(f"{data.name}: {data.X_train.shape[0]} training samples, {data.X_train.shape[1]} "
           f"features, {n_classes} classes")
     print(net.summary())
-    callbacks = []
-    if args.early_stopping is not None:
-        callbacks.append(EarlyStopping("val_loss", patience=args.early_stopping))
-    fit_kwargs: dict[str, Any] = {}
-    separate_test = data.X_test is not None and data.X_test is not data.X_train
-    if args.validation_split:
-        fit_kwargs["validation_split"] = args.validation_split
-    elif separate_test:
-        fit_kwargs["validation_data"] = (data.X_test, data.y_test)
-    elif args.early_stopping is not None:
-        raise ValueError("--early-stopping needs validation data: add --validation-split "
-                         "(a CSV file has no separate test split)")
+    callbacks, fit_kwargs, stop = _training_callbacks(args, data)
     start = time.perf_counter()
     history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
                       batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
@@ -114,6 +104,9 @@ def train(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
           f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
+    if stop is not None:
+        _report_early_stopping(stop, history)
+    separate_test = data.X_test is not None and data.X_test is not data.X_train
     if data.X_test is not None and data.y_test is not None:
         scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
         which = "test" if separate_test else "training-set (no separate test data)"
@@ -127,6 +120,57 @@ def train(args: argparse.Namespace) -> int:
     if args.plots:
         _training_plots(args.plots, net, history, data)
     return 0
+
+
+def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
+                        ) -> tuple[list[Any], dict[str, Any], Any]:
+    """The callbacks and validation options of ``train``: ``(callbacks, fit_kwargs, stop)``.
+
+    Model selection (early stopping) validates on a seeded, stratified split
+    of the training data, never on the test split, which is only reported
+    at the end.
+    """
+    from ..training import BackupAndRestore, CosineDecay, EarlyStopping
+
+    assert data.X_train is not None
+    callbacks: list[Any] = []
+    fit_kwargs: dict[str, Any] = {}
+    split = args.validation_split
+    if split is None and args.early_stopping is not None:
+        split = 0.1
+    separate_test = data.X_test is not None and data.X_test is not data.X_train
+    if split:
+        fit_kwargs["validation_split"] = split
+        print(f"validation: {split:.0%} of the training data (seeded, stratified); "
+              "the test split is only used at the end")
+    elif separate_test:
+        fit_kwargs["validation_data"] = (data.X_test, data.y_test)
+    if args.lr_schedule == "cosine":
+        n_fit = data.X_train.shape[0] - int(round((split or 0.0) * data.X_train.shape[0]))
+        steps_per_epoch = -(-n_fit // args.batch_size)
+        if not 0 <= args.warmup_epochs < args.epochs:
+            raise ValueError(f"--warmup-epochs must be in 0..{args.epochs - 1} (fewer than "
+                             f"--epochs), got {args.warmup_epochs}")
+        callbacks.append(CosineDecay(args.lr, total_steps=args.epochs * steps_per_epoch,
+                                     warmup_steps=args.warmup_epochs * steps_per_epoch))
+    stop = None
+    if args.early_stopping is not None:
+        stop = EarlyStopping("val_loss", patience=args.early_stopping)
+        callbacks.append(stop)
+    if args.backup_dir is not None:
+        callbacks.append(BackupAndRestore(args.backup_dir))
+    return callbacks, fit_kwargs, stop
+
+
+def _report_early_stopping(stop: Any, history: Any) -> None:
+    if history.stopped_early and stop.stopped_epoch is not None:
+        print(f"early stopping: stopped after epoch {stop.stopped_epoch + 1}, the validation "
+              f"loss had not improved for {stop.patience} epochs")
+    else:
+        print("early stopping: did not trigger; all epochs ran")
+    if stop.restored:
+        print(f"kept the weights of epoch {stop.best_epoch + 1} (best validation loss "
+              f"{stop.best:.4f})")
 
 
 def _check_output_path(output: str) -> None:

@@ -18,7 +18,7 @@ __all__ = ["resolve_train_options", "BOOK_DEFAULTS"]
 
 _COMMON: dict[str, Any] = {
     "loss": "softmax_cross_entropy", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
-    "weight_decay": 0.0, "validation_split": 0.0, "dtype": "float32",
+    "weight_decay": 0.0, "dtype": "float32",
 }
 _TOY_DEFAULTS: dict[str, Any] = {
     "hidden": [16], "activation": "tanh", "lr": 0.01, "batch_size": 32, "epochs": 100,
@@ -68,13 +68,16 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
                 setattr(args, name, value)
         return args
     optimizer = args.optimizer or _COMMON["optimizer"]
-    if optimizer == "adam":
+    if optimizer != "sgd":
         ignored = [f for f, v in (("--momentum", args.momentum), ("--nesterov", args.nesterov))
                    if v not in (None, False)]
         if ignored:
             verb = "applies" if len(ignored) == 1 else "apply"
-            raise ValueError(f"{' and '.join(ignored)} only {verb} to --optimizer sgd; Adam "
-                             "keeps its own running averages: add --optimizer sgd, or drop "
+            name = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}.get(optimizer,
+                                                                                optimizer)
+            raise ValueError(f"{' and '.join(ignored)} only {verb} to --optimizer sgd; "
+                             f"{name} keeps its own running averages: add --optimizer sgd, "
+                             "or drop "
                              f"{' and '.join(ignored)}")
     if args.nesterov and not args.momentum:
         raise ValueError("--nesterov needs --momentum above 0 (e.g. --momentum 0.9)")

@@ -1,10 +1,22 @@
-"""Training: the loop, batching, callbacks, metrics and the history record."""
+"""Training: the loop, batching, callbacks, schedules, checkpoints, metrics and the history."""
 
-from .callbacks import Callback, EarlyStopping, EpochLogger
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    EpochLogger,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .health import HealthCheck
 from .history import History
-from .loop import fit
+from .loop import fit, train_on_batch
 from .metrics import accuracy, confusion_matrix
+from .schedules import CosineDecay, ExponentialDecay, LearningRateSchedule, OneCycle, StepDecay
+from .state import TrainingState
 
-__all__ = ["Callback", "EarlyStopping", "EpochLogger", "HealthCheck", "History", "accuracy",
-           "confusion_matrix", "fit"]
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CosineDecay", "EarlyStopping",
+           "EpochLogger", "ExponentialDecay", "HealthCheck", "History", "LearningRateSchedule",
+           "ModelCheckpoint", "OneCycle", "ReduceLROnPlateau", "StepDecay", "TerminateOnNaN",
+           "TrainingState", "accuracy", "confusion_matrix", "fit", "train_on_batch"]

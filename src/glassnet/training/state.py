@@ -1,0 +1,116 @@
+"""The training state a network carries between ``fit`` calls, and its JSON form.
+
+Everything that decides what the next training step does, besides the
+weights and the optimizer, lives here: the generator that shuffles the
+samples, the epoch and step counters and the history of the run. Together
+with the network's weights and state, its optimizer (with its moments and
+step count ``t``) and every Dropout layer's generator, it is what a
+checkpoint must hold for a resumed run to give the same bits as an
+uninterrupted one (see ``BackupAndRestore``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .history import History
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+__all__ = ["TrainingState", "generator_state", "restore_generator"]
+
+
+@dataclass
+class TrainingState:
+    """What ``fit`` continues from one call (or one process) to the next.
+
+    Attributes
+    ----------
+    rng : the Generator that shuffles the samples at the start of each epoch
+    epoch : epochs completed (the next epoch's 0-based index)
+    step : optimizer steps (mini-batches) completed over the whole run; the
+        schedules compute the learning rate from it
+    history : per-epoch metrics of the run so far
+    first_loss : the first epoch's training loss, the reference for the
+        warning about a loss that rises by orders of magnitude
+    warned_rising : whether that warning was given (it is given once)
+    interrupted : whether the last ``fit`` ended by an exception (not saved)
+    """
+
+    rng: np.random.Generator
+    epoch: int = 0
+    step: int = 0
+    history: History = field(default_factory=History)
+    first_loss: float | None = None
+    warned_rising: bool = False
+    #: True while ``fit`` runs and after it ended by an exception (e.g. Ctrl-C)
+    interrupted: bool = False
+    #: the callbacks of the running ``fit`` (for ``BackupAndRestore``; not saved)
+    callbacks: list[Any] = field(default_factory=list, repr=False)
+
+    def to_json(self, network: Network) -> dict[str, Any]:
+        """This state and the network's Dropout generators as a JSON-serialisable dict."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "rng": generator_state(self.rng),
+            "layer_rngs": {str(i): generator_state(rng) for i, rng in _layer_generators(network)},
+            "history": {"history": self.history.history, "epochs_run": self.history.epochs_run,
+                        "stopped_early": self.history.stopped_early},
+            "first_loss": self.first_loss,
+            "warned_rising": self.warned_rising,
+        }
+
+    def restore_json(self, data: dict[str, Any], network: Network) -> None:
+        """Take back, in place, the state ``to_json`` gave, and the Dropout generators."""
+        expected = {"epoch", "step", "rng", "layer_rngs", "history", "first_loss",
+                    "warned_rising"}
+        if not isinstance(data, dict) or set(data) != expected:
+            found = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"a training state must have the entries {sorted(expected)}, "
+                             f"got {found}; it was not written by TrainingState.to_json")
+        for key, spec in data["layer_rngs"].items():
+            index = int(key)
+            layer = network.layers[index] if 0 <= index < len(network.layers) else None
+            if not isinstance(getattr(layer, "rng", None), np.random.Generator):
+                raise ValueError(f"the training state holds a generator for layer {index}, "
+                                 f"but that layer ({layer!r}) has none; it belongs to "
+                                 "another network")
+            layer.rng = restore_generator(spec)  # type: ignore[union-attr,attr-defined]
+        saved = data["history"]
+        history = History(history={k: [float(v) for v in vals]
+                                   for k, vals in saved["history"].items()},
+                          epochs_run=int(saved["epochs_run"]),
+                          stopped_early=bool(saved["stopped_early"]))
+        self.rng = restore_generator(data["rng"])
+        self.epoch, self.step = int(data["epoch"]), int(data["step"])
+        self.history = history
+        self.first_loss = None if data["first_loss"] is None else float(data["first_loss"])
+        self.warned_rising = bool(data["warned_rising"])
+
+
+def _layer_generators(network: Network) -> list[tuple[int, np.random.Generator]]:
+    """``(index, layer.rng)`` of the layers that draw random numbers (Dropout)."""
+    found = [(i, getattr(layer, "rng", None)) for i, layer in enumerate(network.layers)]
+    return [(i, rng) for i, rng in found if isinstance(rng, np.random.Generator)]
+
+
+def generator_state(rng: np.random.Generator) -> dict[str, Any]:
+    """``rng.bit_generator.state``: a JSON-serialisable dict (bit generator name and words)."""
+    return dict(rng.bit_generator.state)
+
+
+def restore_generator(state: dict[str, Any]) -> np.random.Generator:
+    """A new Generator whose bit generator continues exactly from ``state``."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    bit_cls = getattr(np.random, name, None) if isinstance(name, str) else None
+    if not (isinstance(bit_cls, type) and issubclass(bit_cls, np.random.BitGenerator)):
+        raise ValueError(f"a generator state must name a NumPy bit generator (such as "
+                         f"'PCG64'), got {name!r}")
+    bit_generator = bit_cls()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
