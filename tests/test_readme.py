@@ -13,7 +13,8 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index, capsys):
+def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples may save files where they run
     if "sklearn" in BLOCKS[index]:
         pytest.importorskip("sklearn", reason="this example needs the 'sklearn' extra")
     exec(compile(BLOCKS[index], f"README.md example {index}", "exec"), {})
