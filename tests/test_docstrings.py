@@ -71,7 +71,7 @@ def test_an_undocumented_function_is_caught(monkeypatch):
     module = ModuleType("glassnet_fake", "A module with a docstring.")
 
     def no_docstring():
-        pass
+        return None
 
     module.__all__ = ["no_docstring"]
     module.no_docstring = no_docstring

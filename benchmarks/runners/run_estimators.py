@@ -11,21 +11,21 @@ its input (the task's).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import sklearn
 from sklearn.neural_network import MLPClassifier as ScikitLearnMLP
 
-from ..measure import EpochClock
 from ..spec import LR, SIZES
+from . import run_sklearn
 
 ALPHA = 1e-4  # scikit-learn's default
 
 
-class Trainer:
-    """``task["library"]`` is ``"glassnet"`` or ``"sklearn"``."""
+class Trainer(run_sklearn.Trainer):
+    """``task["library"]`` is ``"glassnet"`` or ``"sklearn"``; trained, timed and asked
+    for predictions as ``run_sklearn.Trainer`` does."""
 
     def __init__(self, task: dict[str, Any], data: Any) -> None:
         self.task = task
@@ -54,25 +54,6 @@ class Trainer:
             raise ValueError(f"task {task['name']!r}: library must be 'glassnet' or 'sklearn', "
                              f"got {task['library']!r}")
 
-    def fit(self, epochs: int, clock: EpochClock) -> None:
-        X, y = self.data.X_train, self.data.y_train
-        clock.start()
-        for epoch in range(epochs):
-            if epoch == 0:
-                self.model.partial_fit(X, y, classes=self.classes)
-            else:
-                self.model.partial_fit(X, y)
-            clock.epoch_end()
-        self.notes.append(f"trained {self.model.coefs_[0].dtype} weights; final training loss "
-                          f"{self.model.loss_curve_[-1]:.4f}")
-
-    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean(self.model.predict(X) == y))
-
-    def predict_one(self, x: np.ndarray) -> Callable[[], object]:
-        model, row = self.model, x[None]
-        return lambda: model.predict(row)
-
-    def predict_batch(self, X: np.ndarray) -> Callable[[], object]:
-        model = self.model
-        return lambda: model.predict(X)
+    def _fit_note(self) -> str:
+        return (f"trained {self.model.coefs_[0].dtype} weights; final training loss "
+                f"{self.model.loss_curve_[-1]:.4f}")

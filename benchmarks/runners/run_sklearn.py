@@ -42,8 +42,11 @@ class Trainer:
             else:
                 self.model.partial_fit(X, y)
             clock.epoch_end()
-        self.notes.append(f"scikit-learn with {self.data.X_train.dtype} input trained "
-                          f"{self.model.coefs_[0].dtype} weights")
+        self.notes.append(self._fit_note())
+
+    def _fit_note(self) -> str:
+        return (f"scikit-learn with {self.data.X_train.dtype} input trained "
+                f"{self.model.coefs_[0].dtype} weights")
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.model.predict(X) == y))

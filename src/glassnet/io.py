@@ -437,7 +437,7 @@ def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
         described = {"n_in": sizes[0], "n_out": sizes[2], "dtype": "float64", "loss": "sse",
                      "task": "regression"}
     else:
-        layers = [_describe_layer(spec) for spec in config.get("layers", [])]
+        layers = [_describe_spec(spec) for spec in config.get("layers", [])]
         params = [shape for name, (_, shape) in tensors.items() if name.startswith("param/")]
         n_params = (sum(int(np.prod(shape)) for shape in params) if tensors
                     else _count_from_config(config))
@@ -463,15 +463,8 @@ def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     }
 
 
-def _describe_layer(spec: Any) -> str:
-    if not isinstance(spec, dict):
-        return repr(spec)
-    config = spec.get("config")
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items()) if isinstance(config, dict) else ""
-    return f"{spec.get('class')}({args})"
-
-
 def _describe_spec(spec: Any) -> str:
+    """``{"class": "Dense", "config": {...}}`` as ``Dense(n_in=..., ...)``, as its repr reads."""
     if not isinstance(spec, dict):
         return repr(spec)
     config = spec.get("config")

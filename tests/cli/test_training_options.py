@@ -46,7 +46,7 @@ def test_cosine_schedule_with_warm_up_in_the_history(tmp_path, capsys):
 
 
 class Crash(Exception):
-    pass
+    """Raised by a callback to stop training as a crash would."""
 
 
 def test_backup_dir_resumes_a_run_to_the_same_model(tmp_path, capsys):

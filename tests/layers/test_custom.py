@@ -107,8 +107,8 @@ def test_registered_custom_layer_saves_and_loads(tmp_path):
 
 
 def test_register_refuses_a_name_clash_and_non_layers():
-    class Dense(Layer):  # same name as the built-in
-        pass
+    class Dense(Layer):
+        """A layer of one's own with the same name as the built-in."""
 
     with pytest.raises(ValueError, match="already registered"):
         register_layer(Dense)
