@@ -207,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=commands.info)
     export_command.add_parser(sub)
     trace_command.register(sub)
+    from ..playground.command import register as register_playground
+
+    register_playground(sub)
     for command in sub.choices.values():  # --debug after the command works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="on a failure, print the full traceback too")
