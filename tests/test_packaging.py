@@ -78,6 +78,15 @@ def test_wheel_holds_the_licence_the_type_marker_and_every_module(built):
     assert "MIT License" in licence and "The glassnet developers" in licence
 
 
+def test_wheel_holds_the_playground_page(built):
+    wheel, _ = built
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = REPO / "src" / "glassnet" / "playground" / "static"
+    files = {f"glassnet/playground/static/{p.name}" for p in static.iterdir()}
+    assert {"glassnet/playground/static/index.html", "glassnet/playground/static/app.js"} <= files
+    assert files <= names, f"page files missing from the wheel: {sorted(files - names)}"
+
+
 def test_wheel_metadata_carries_the_version_licence_and_page(built):
     wheel, _ = built
     version = glassnet.__version__

@@ -7,6 +7,7 @@ import io as bytes_io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +58,25 @@ def test_play_pause_and_settings_change(client: Client) -> None:
             break
     assert frame["running"] and frame["epoch"] >= 3
     client.json(f"/api/sessions/{sid}/control", {"action": "pause"})
+    for _ in range(3000):  # the page learns of the pause from a frame
+        frame = client.json(f"/api/sessions/{sid}/frame")
+        if not frame["running"]:
+            break
+        time.sleep(0.01)
+    assert not frame["running"]
+    epoch = frame["epoch"]
+    time.sleep(0.2)
+    assert client.json(f"/api/sessions/{sid}/frame")["epoch"] == epoch  # paused indeed
     out = client.json(f"/api/sessions/{sid}/settings",
                       {"settings": {"activations": "relu", "optimizer": "nesterov"}})
     assert out["regenerated"] is False and out["settings"]["activations"] == ["relu"]
     frame = client.json(f"/api/sessions/{sid}/frame")
     assert frame["settings"]["optimizer"] == "nesterov" and frame["epoch"] == 0
     assert frame["network"]["layers"][1]["after"] == ["ReLU"]
+    out = client.json(f"/api/sessions/{sid}/settings",
+                      {"settings": {"networkShape": "2"}, "fromDefaults": True})
+    assert out["settings"]["optimizer"] == "sgd" and out["settings"]["samples"] == 500
+    assert out["regenerated"] is True  # back to the default 500 points
     client.json(f"/api/sessions/{sid}/control", {"action": "reset"})
     assert client.json(f"/api/sessions/{sid}/frame")["history"] == {}
 
@@ -170,3 +184,29 @@ def test_digits_train_without_data_says_where_it_looked(client: Client, tmp_path
     assert status["state"] == "failed" and "DataNotFoundError" in status["message"]
     bad, data = client.request("/api/digits/train", {"epochs": 99})
     assert bad == 400 and b"epochs" in data
+
+
+@pytest.mark.data
+def test_digits_train_on_the_mnist_files_found(client: Client, shared_data: Path) -> None:
+    client.server.api.digits.data_dir = str(shared_data / "mnist")
+    client.json("/api/digits/train", {"epochs": 1, "samples": 500})
+    for _ in range(100_000):
+        status = client.json("/api/digits/status")
+        if status["state"] != "training":
+            break
+    assert status["state"] == "ready", status
+    assert "500 images of the MNIST" in status["source"]
+    out = client.json("/api/digits/predict", {"image": _png_of_a_stroke()})
+    assert len(out["proba"]) == 10 and len(out["hidden"][0]) == 128
+
+
+def test_history_memory_is_bounded(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from glassnet.playground import sessions
+
+    monkeypatch.setattr(sessions, "MAX_HISTORY", 10)
+    session = client.server.store.get(client.session(samples=20))
+    for epoch in range(25):
+        session._record(epoch, {"loss": float(epoch), "lr": 0.1})
+    assert len(session.history["epoch"]) <= 10
+    assert session.history["loss"][0] == 0.0 and session.history["epoch"][-1] >= 20
+    assert len(session.history["loss"]) == len(session.history["epoch"])

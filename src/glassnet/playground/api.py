@@ -115,7 +115,9 @@ class Api:
         return {"ok": True}
 
     def settings(self, session: Session, body: dict[str, Any]) -> Any:
-        new = parse_settings(body.get("settings", {}), base=session.settings)
+        # fromDefaults: the keys given over the defaults (a link), else over the current ones
+        base = None if body.get("fromDefaults") else session.settings
+        new = parse_settings(body.get("settings", {}), base=base)
         old = session.settings
         data_keys = ("problem", "dataset", "regDataset", "classes", "samples", "noise",
                      "percTrainData", "seed")

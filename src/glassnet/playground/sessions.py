@@ -32,6 +32,8 @@ __all__ = ["Session", "SessionStore", "SessionLimitError"]
 
 #: a history longer than this is thinned (every other point) before it is sent
 MAX_CURVE = 400
+#: epochs of history kept; past this, every other one is dropped
+MAX_HISTORY = 20_000
 
 
 class SessionLimitError(SettingsError):
@@ -104,6 +106,7 @@ class Session:
         self._seed_next: int | None = None
         self.probe = np.zeros(2)
         self._points_json: str | None = None
+        self._published_running = False
         self._points_of: Points | None = None
         self._points_len = 0
         self._rebuild(settings, make_points(settings))
@@ -160,10 +163,13 @@ class Session:
         while True:
             with self._cond:
                 while not self.closed and not (self.running or self.steps_left) \
-                        and self._jobs.empty():
+                        and self._jobs.empty() and not self._published_running:
                     self._cond.wait(0.5)
                 if self.closed:
                     return
+                stale = self._published_running and not (self.running or self.steps_left)
+            if stale:  # paused between two runs of fit: the page must see it
+                self._publish()
             self._serve_jobs()
             if not (self.running or self.steps_left) or self.error:
                 with self._cond:
@@ -213,6 +219,9 @@ class Session:
             if key in logs:
                 self.history.setdefault(key, []).append(float(logs[key]))
         self.history.setdefault("epoch", []).append(float(self.epoch))
+        if len(self.history["epoch"]) > MAX_HISTORY:  # memory stays bounded: keep every other
+            for values in self.history.values():
+                values[:] = values[::2]
 
     def _after_epoch(self, network: Network) -> None:
         now = time.monotonic()
@@ -222,14 +231,16 @@ class Session:
             pausing = not self.running and not self.steps_left
         if pausing or now - self._last_frame >= 1.0 / self.fps:
             self._publish()
-        with self._cond:  # paused: wait here, serving requests, until play, step or stop
-            while not self.running and not self.steps_left and not self._must_stop():
-                self._cond.wait(0.25)
-                self._cond.release()
-                try:
-                    self._serve_jobs()
-                finally:
-                    self._cond.acquire()
+        while True:  # paused: wait here, serving requests, until play, step or stop
+            with self._cond:
+                if self.running or self.steps_left or self._must_stop():
+                    break
+                stale = self._published_running  # the page still shows it running
+                if not stale:
+                    self._cond.wait(0.25)
+            if stale:
+                self._publish()
+            self._serve_jobs()
         if self._must_stop():
             network.stop_training = True
 
@@ -265,6 +276,7 @@ class Session:
     # -- frames ----------------------------------------------------------------
     def _publish(self) -> None:
         frame = self.build_frame()
+        self._published_running = frame["running"]
         if self._points_json is None or self._points_of is not self.points \
                 or self._points_len != self.points.version:
             self._points_json = json.dumps(_points(self.points), separators=(",", ":"))

@@ -58,12 +58,12 @@ function writeUrl(settings) {
   history.replaceState(null, "", `${location.pathname}?token=${encodeURIComponent(PG.token)}#${params}`);
 }
 
-async function changeSettings(values, regenerate) {
+async function changeSettings(values, regenerate, fromDefaults) {
   try {
     showError("");
     PG.trace = null;
     renderTrace();
-    await sessionApi("settings", {settings: values, regenerate: !!regenerate});
+    await sessionApi("settings", {settings: values, regenerate: !!regenerate, fromDefaults: !!fromDefaults});
   } catch (e) {
     showError(e.message);
     if (PG.settings) fillControls(PG.settings);  // back to what the server holds
@@ -181,8 +181,8 @@ function drawBoundary(f) {
     ctx.beginPath(); ctx.arc(px, py, 4, 0, 2 * Math.PI);
     if (reg) { const c = diverging(pts.y[i] / m); ctx.fillStyle = `rgb(${c})`; } else ctx.fillStyle = PG.palette[pts.y[i] % PG.palette.length];
     ctx.fill();
-    ctx.lineWidth = pts.test[i] ? 2 : 1;
-    ctx.strokeStyle = pts.test[i] ? "#000" : "#fff";
+    ctx.lineWidth = pts.test[i] ? 2 : 1;  // test points ringed in black
+    ctx.strokeStyle = pts.test[i] ? "#000" : (reg ? "#888" : "#fff");
     ctx.stroke();
   }
   if (f.network) {  // the probe point of the hover formulas
@@ -198,11 +198,11 @@ function drawCurves(h) {
   const series = [["loss", "#555", []], ["val_loss", "#0877bd", [5, 3]]];
   const all = series.flatMap(([k]) => (h[k] || []).filter((v) => v !== null));
   if (!all.length) return;
-  const top = Math.max(...all) * 1.05 || 1, n = (h.loss || []).length;
+  const top = Math.max(...all) * 1.05 || 1, ep = h.epoch || [], last = ep[ep.length - 1] || 1;
   for (const [key, colour, dash] of series) {
     const v = h[key] || [];
     ctx.beginPath(); ctx.setLineDash(dash); ctx.strokeStyle = colour; ctx.lineWidth = 1.5;
-    v.forEach((y, i) => { if (y === null) return; const px = n > 1 ? i / (n - 1) * (W - 10) + 5 : 5, py = H - 15 - y / top * (H - 25);
+    v.forEach((y, i) => { if (y === null) return; const px = 5 + (ep[i] || 0) / last * (W - 10), py = H - 15 - y / top * (H - 25);
       if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py); });
     ctx.stroke();
   }
@@ -242,7 +242,10 @@ function drawHealth(f) {
   box.replaceChildren(...messages.map((m) => { const p = document.createElement("p"); p.textContent = "⚠ " + m; return p; }));
 }
 
-function fmt(v) { return v === null || v === undefined ? "-" : Number(v).toFixed(4); }
+function fmt(v) {
+  if (v === null || v === undefined) return "-";
+  return Math.abs(v) > 0 && Math.abs(v) < 1e-3 ? Number(v).toExponential(2) : Number(v).toFixed(4);
+}
 
 function onFrame(f) {
   PG.frame = f;
@@ -359,6 +362,8 @@ function init() {
       document.querySelector(".runbar").hidden = tab.dataset.tab !== "play-tab";
     });
   }
+  // a link with other settings opened in this tab: apply them (replaceState fires no event)
+  window.addEventListener("hashchange", () => changeSettings(Object.fromEntries(new URLSearchParams(location.hash.slice(1))), true, true));
   startSession().catch((e) => showError(e.message));
 }
 
