@@ -210,3 +210,17 @@ def test_history_memory_is_bounded(client: Client, monkeypatch: pytest.MonkeyPat
     assert len(session.history["epoch"]) <= 10
     assert session.history["loss"][0] == 0.0 and session.history["epoch"][-1] >= 20
     assert len(session.history["loss"]) == len(session.history["epoch"])
+
+
+def test_a_rebuild_while_training_starts_the_curves_afresh(client: Client) -> None:
+    sid = client.session(samples=60, networkShape="3")
+    client.json(f"/api/sessions/{sid}/control", {"action": "play"})
+    for _ in range(3000):
+        if client.json(f"/api/sessions/{sid}/frame")["epoch"] >= 5:
+            break
+        time.sleep(0.01)
+    client.json(f"/api/sessions/{sid}/settings", {"settings": {"networkShape": "4"}})
+    client.json(f"/api/sessions/{sid}/control", {"action": "pause"})
+    session = client.server.store.get(sid)
+    epochs = session.call(lambda: list(session.history.get("epoch", [])))
+    assert epochs == [float(e) for e in range(1, len(epochs) + 1)]  # no epoch of the old one

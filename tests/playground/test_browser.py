@@ -159,8 +159,9 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
     _wait(driver, lambda d: d.find_elements("id", "trace-loss-before"), "the trace")
     loss_before = _number(driver, "trace-loss-before")
     assert math.isfinite(loss_before) and loss_before >= 0
-    delta = driver.find_element("id", "trace-num-1-0").text
-    assert "δ" in delta and "z" in delta
+    delta = driver.find_element("id", "trace-num-1-0").text  # δ on every neuron
+    assert delta.startswith("δ ") and math.isfinite(float(delta.split()[1]))
+    assert "z " in driver.find_element("id", "trace-num-3-0").text  # roomy: z, a and δ
     ActionChains(driver).move_to_element(driver.find_element("id", "neuron-1-0")).perform()
     tip = driver.find_element("id", "tooltip").text
     assert "z = Σ w·a + b" in tip and "δ" in tip

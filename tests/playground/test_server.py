@@ -37,6 +37,10 @@ def test_frame_schema(client: Client) -> None:
     assert frame["epoch"] == 1 and frame["running"] is False and frame["error"] == ""
     assert frame["nClasses"] == 3 and frame["features"] == ["x", "y"]
     assert set(frame["history"]) >= {"loss", "val_loss", "accuracy", "val_accuracy", "lr"}
+    session = client.server.store.get(sid)
+    for key, values in frame["history"].items():  # float32 bytes, one value per epoch
+        decoded = np.frombuffer(base64.b64decode(values), dtype="<f4")
+        np.testing.assert_allclose(decoded, session.history[key], rtol=1e-6)
     b = frame["boundary"]
     assert b["kind"] == "classes" and b["columns"] == 3
     assert len(base64.b64decode(b["data"])) == b["n"] ** 2 * 3
@@ -46,7 +50,12 @@ def test_frame_schema(client: Client) -> None:
     t = frame["network"]["thumb"]
     assert len(base64.b64decode(layers[2]["thumbs"][0]["data"])) == t * t
     assert len(frame["points"]["xy"]) == 120
-    assert frame["warp"]["how"] == "5 units, first 2 principal directions"
+    warp = frame["warp"]
+    assert warp["how"] == "5 units, first 2 principal directions"
+    assert len(base64.b64decode(warp["points"])) == 120 * 2 * 4
+    assert len(base64.b64decode(warp["lines"])) == warp["nLines"] * warp["perLine"] * 2 * 4
+    labels = np.frombuffer(base64.b64decode(warp["labels"]), dtype="<f4")
+    np.testing.assert_array_equal(labels, session.points.y)
 
 
 @pytest.mark.parametrize("settings", [

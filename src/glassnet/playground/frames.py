@@ -21,7 +21,8 @@ from ..layers import Dense, Dropout
 from ..network import Network
 from .data import Points, features
 
-__all__ = ["GRID", "THUMB", "boundary", "grid_points", "groups", "neuron_frame", "warp_view"]
+__all__ = ["GRID", "THUMB", "boundary", "floats", "grid_points", "groups", "neuron_frame",
+           "warp_view"]
 
 GRID = 100   # side of the boundary grid
 THUMB = 24   # side of a neuron's thumbnail
@@ -30,6 +31,11 @@ SHOWN = 32   # neurons drawn per layer (thumbnails, links)
 
 def _b64(array: NDArray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def floats(values: Any) -> str:
+    """Numbers as base64 of little-endian float32 (NaN where a value is missing)."""
+    return _b64(np.asarray(values, dtype="<f4"))
 
 
 def grid_points(domain: tuple[float, float, float, float], n: int) -> NDArray[np.float64]:
@@ -148,7 +154,7 @@ def warp_view(net: Network, points: Points, names: tuple[str, ...], layer: int,
         _, _, vt = np.linalg.svd(data_a - mean, full_matrices=False)
         project = lambda a: (a - mean) @ vt[:2].T  # noqa: E731
         how = f"{width} units, first 2 principal directions"
-    return {"layer": layer, "how": how,
-            "points": np.round(project(data_a), 4).tolist(),
-            "labels": points.y[:1000].tolist(),
-            "lines": np.round(project(line_a), 4).reshape(2 * lines, per_line, 2).tolist()}
+    # float32 bytes: JSON lists of a thousand points cost more than the whole picture
+    return {"layer": layer, "how": how, "points": floats(project(data_a)),
+            "labels": floats(points.y[:1000]), "lines": floats(project(line_a)),
+            "nLines": 2 * lines, "perLine": per_line}

@@ -71,6 +71,7 @@ class FrameCallback(Callback):
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.network = session.net  # a rebuild replaces the session's network: this run ends
 
     def on_batch_end(self, network: Network, batch: int, logs: dict[str, float]) -> None:
         self.session._serve_jobs()
@@ -79,6 +80,9 @@ class FrameCallback(Callback):
 
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
         s = self.session
+        if s.net is not self.network:  # the epoch of a network replaced meanwhile
+            network.stop_training = True
+            return
         s._record(epoch, logs)
         s._after_epoch(network)
 
@@ -311,18 +315,15 @@ class Session:
         return frame
 
 
-def _clean(values: list[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
-
-
-def _thin(history: dict[str, list[float]]) -> dict[str, list[float | None]]:
+def _thin(history: dict[str, list[float]]) -> dict[str, str]:
+    """Each curve, at most ``MAX_CURVE`` points (the newest always kept), as float32 bytes."""
     out = {}
     for key, values in history.items():
         stride = max(1, -(-len(values) // MAX_CURVE))
         kept = values[::stride]
         if values and (len(values) - 1) % stride:
             kept.append(values[-1])  # the newest value is always shown
-        out[key] = _clean(kept)
+        out[key] = frames.floats([v if math.isfinite(v) else math.nan for v in kept])
     return out
 
 

@@ -247,8 +247,22 @@ function fmt(v) {
   return Math.abs(v) > 0 && Math.abs(v) < 1e-3 ? Number(v).toExponential(2) : Number(v).toFixed(4);
 }
 
+function floats(text) { return new Float32Array(b64bytes(text).buffer); }
+
+function decodeFrame(f) {  // curves and the warp view arrive as float32 bytes
+  for (const key of Object.keys(f.history)) f.history[key] = Array.from(floats(f.history[key]), (v) => (Number.isNaN(v) ? null : v));
+  if (f.warp) {
+    const p = floats(f.warp.points), l = floats(f.warp.lines), w = f.warp;
+    w.points = Array.from({length: p.length / 2}, (_, i) => [p[2 * i], p[2 * i + 1]]);
+    w.labels = Array.from(floats(w.labels));
+    w.lines = Array.from({length: w.nLines}, (_, k) => Array.from({length: w.perLine}, (_, i) => {
+      const j = 2 * (k * w.perLine + i); return [l[j], l[j + 1]]; }));
+  }
+  return f;
+}
+
 function onFrame(f) {
-  PG.frame = f;
+  PG.frame = decodeFrame(f);
   const changed = JSON.stringify(f.settings) !== JSON.stringify(PG.settings);
   if (changed) { PG.settings = f.settings; fillControls(f.settings); writeUrl(f.settings); }
   $("epoch").textContent = f.epoch;

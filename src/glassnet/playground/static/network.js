@@ -98,8 +98,10 @@ function drawTraceNumbers(f, box) {
     NET.pos[c].forEach(([x, y, s], j) => {
       const label = document.createElement("div");
       label.className = "neuron-num"; label.id = `trace-num-${c}-${j}`;
-      label.textContent = `z ${t.arrays["z" + c][0][j].toFixed(3)}\na ${t.arrays["a" + c][0][j].toFixed(3)}\nδ ${t.arrays["delta" + c][0][j].toFixed(3)}`;
-      Object.assign(label.style, {left: (x + s + 2) + "px", top: (y - 14) + "px"});
+      const roomy = (NET.pos[c].length < 2 ? 99 : NET.pos[c][1][1] - NET.pos[c][0][1]) >= 38;
+      const delta = `δ ${t.arrays["delta" + c][0][j].toFixed(3)}`;  // z and a: in the tooltip
+      label.textContent = roomy ? `z ${t.arrays["z" + c][0][j].toFixed(3)}\na ${t.arrays["a" + c][0][j].toFixed(3)}\n${delta}` : delta;
+      Object.assign(label.style, {left: (x + s + 2) + "px", top: (y - (roomy ? 14 : 5)) + "px"});
       box.append(label);
     });
   }
