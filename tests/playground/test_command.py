@@ -66,7 +66,11 @@ def test_another_host_is_announced_with_a_warning() -> None:
 def _warns(proc: subprocess.Popen[str]) -> None:
     try:
         assert proc.stdout is not None and proc.stderr is not None
-        assert proc.stdout.readline().startswith("glassnet playground: http://")
+        url = proc.stdout.readline().split(": ", 1)[1].strip()
+        port = url.split(":")[2].split("/")[0]
+        request = urllib.request.Request(url, headers={"Host": f"192.0.2.7:{port}"})
+        with urllib.request.urlopen(request, timeout=30) as response:  # another machine's name
+            assert response.status == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         assert "warning: listening on 0.0.0.0" in proc.stderr.read()

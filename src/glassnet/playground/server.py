@@ -61,6 +61,9 @@ class PlaygroundServer(ThreadingHTTPServer):
             "127.0.0.1", "localhost", "::1") else {host}
         self.allowed_hosts = {f"{n}:{port}" for n in names} | (
             {"localhost", "127.0.0.1"} if port == 80 else set())
+        # bound to every address (--host 0.0.0.0, announced with a warning): other machines
+        # name this one as they know it, so any Host is accepted; the token still guards
+        self.any_host = host in ("0.0.0.0", "::")
 
     @property
     def url(self) -> str:
@@ -151,7 +154,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         host = self.headers.get("Host", "")
-        if host not in self.server.allowed_hosts:
+        if host not in self.server.allowed_hosts and not self.server.any_host:
             raise HttpError(403, f"Host {host!r} is not this server's address; open "
                                  f"{self.server.url}")
         parts = urlsplit(self.path)
