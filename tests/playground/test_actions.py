@@ -224,3 +224,18 @@ def test_a_rebuild_while_training_starts_the_curves_afresh(client: Client) -> No
     session = client.server.store.get(sid)
     epochs = session.call(lambda: list(session.history.get("epoch", [])))
     assert epochs == [float(e) for e in range(1, len(epochs) + 1)]  # no epoch of the old one
+
+
+def test_speed_caps_the_epochs_a_second(client: Client) -> None:
+    sid = client.session(samples=20, networkShape="2")
+    client.json(f"/api/sessions/{sid}/view", {"speed": 5})
+    client.json(f"/api/sessions/{sid}/control", {"action": "play"})
+    start = time.monotonic()
+    time.sleep(1.0)
+    client.json(f"/api/sessions/{sid}/control", {"action": "pause"})
+    elapsed = time.monotonic() - start
+    session = client.server.store.get(sid)
+    epochs = session.call(lambda: session.epoch)
+    assert 1 <= epochs <= 5 * elapsed + 2  # never faster than asked (a loaded machine: slower)
+    status, data = client.request(f"/api/sessions/{sid}/view", {"speed": -1})
+    assert status == 400 and b"speed" in data

@@ -141,6 +141,8 @@ class Api:
 
     def view(self, session: Session, body: dict[str, Any]) -> Any:
         def change() -> dict[str, Any]:
+            if "speed" in body:
+                session.speed = _float(body, "speed", 0, 10_000)
             if "warpLayer" in body:
                 session.warp_layer = int(_float(body, "warpLayer", 0, 64))
             if "probe" in body:

@@ -55,8 +55,9 @@ class Digits:
             if self.state == "training":
                 raise SettingsError("a digits model is already training; wait for it")
             self.state, self.progress, self.message = "training", 0.0, "loading MNIST"
+            started = self.status()  # the thread may end (data not found) before we return
         threading.Thread(target=self._train, args=(epochs, limit), daemon=True).start()
-        return self.status()
+        return started
 
     def _load_data(self) -> tuple[Any, Any, str]:
         from ..datasets import load_mnist

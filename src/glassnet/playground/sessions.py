@@ -105,6 +105,8 @@ class Session:
         self.frames_published = 0
         self._last_frame = 0.0
         self.warp_layer = 0
+        self.speed = 0.0  # epochs a second; 0: as fast as the machine goes
+        self._epoch_done = 0.0
         self.error = ""
         self.health: PageHealthCheck | None = None
         self._seed_next: int | None = None
@@ -235,6 +237,7 @@ class Session:
             pausing = not self.running and not self.steps_left
         if pausing or now - self._last_frame >= 1.0 / self.fps:
             self._publish()
+        self._keep_pace()
         while True:  # paused: wait here, serving requests, until play, step or stop
             with self._cond:
                 if self.running or self.steps_left or self._must_stop():
@@ -247,6 +250,15 @@ class Session:
             self._serve_jobs()
         if self._must_stop():
             network.stop_training = True
+
+    def _keep_pace(self) -> None:
+        """At ``speed`` epochs a second (0: as fast as the machine goes), so eyes can follow."""
+        if self.speed:
+            with self._cond:
+                due = self._epoch_done + 1.0 / self.speed
+                while self.running and not self._must_stop() and time.monotonic() < due:
+                    self._cond.wait(due - time.monotonic())
+        self._epoch_done = time.monotonic()
 
     # -- state changes (on the training thread, through ``call``) ------------
     def _rebuild(self, settings: Settings, points: Points) -> dict[str, Any]:

@@ -298,6 +298,7 @@ async function startSession() {
     $(`export-${fmtName}`).href = `/api/sessions/${PG.session}/export?format=${fmtName}&token=${encodeURIComponent(PG.token)}`;
   }
   connect();
+  await sessionApi("view", {speed: Number($("speed").value)});
 }
 
 // -- clicks on the data view ---------------------------------------------------
@@ -362,6 +363,7 @@ function init() {
   $("play").addEventListener("click", () => sessionApi("control", {action: PG.frame && PG.frame.running ? "pause" : "play"}).catch((e) => showError(e.message)));
   $("step").addEventListener("click", () => sessionApi("control", {action: "step"}).catch((e) => showError(e.message)));
   $("reset").addEventListener("click", () => { PG.trace = null; renderTrace(); sessionApi("control", {action: "reset"}).catch((e) => showError(e.message)); });
+  $("speed").addEventListener("change", () => sessionApi("view", {speed: Number($("speed").value)}).catch((e) => showError(e.message)));
   $("warp-layer").addEventListener("change", () => sessionApi("view", {warpLayer: Number($("warp-layer").value)}).catch((e) => showError(e.message)));
   $("backprop").addEventListener("change", () => { if (!$("backprop").checked) { PG.trace = null; renderTrace(); } });
   $("csv-file").addEventListener("change", async () => {
