@@ -46,7 +46,7 @@ def measure(seconds: float) -> dict[str, float]:
             f"{base}/api/sessions/{sid}/events?token={server.token}", timeout=60)
         _post(base, server.token, f"/api/sessions/{sid}/control", {"action": "play"})
         start = time.perf_counter()
-        frames, separated, epochs = 0, float("nan"), 0
+        frames, separated, epochs, separated_epoch = 0, float("nan"), 0, 0
         while time.perf_counter() - start < seconds:
             line = stream.readline()
             if not line.startswith(b"data: "):
@@ -61,9 +61,11 @@ def measure(seconds: float) -> dict[str, float]:
             if separated != separated and "accuracy" in h and h["accuracy"][-1] == 1.0 \
                     and h["val_accuracy"][-1] == 1.0:
                 separated = time.perf_counter() - start
+                separated_epoch = frame["epoch"]
         elapsed = time.perf_counter() - start
         stream.close()
         return {"fps": frames / elapsed, "seconds_to_separated_xor": separated,
+                "epochs_to_separated_xor": separated_epoch,
                 "epochs_per_second": epochs / elapsed}
     finally:
         server.shutdown_all()
@@ -80,7 +82,8 @@ def main() -> None:
     for i in range(args.repeats):
         r = measure(args.seconds)
         print(f"run {i + 1}: {r['fps']:.1f} frames/s, {r['epochs_per_second']:.0f} epochs/s, "
-              f"separated XOR after {r['seconds_to_separated_xor']:.2f} s")
+              f"separated XOR after {r['seconds_to_separated_xor']:.2f} s "
+              f"(epoch {r['epochs_to_separated_xor']})")
 
 
 if __name__ == "__main__":
