@@ -239,3 +239,17 @@ def test_speed_caps_the_epochs_a_second(client: Client) -> None:
     assert 1 <= epochs <= 5 * elapsed + 2  # never faster than asked (a loaded machine: slower)
     status, data = client.request(f"/api/sessions/{sid}/view", {"speed": -1})
     assert status == 400 and b"speed" in data
+
+
+def test_health_warnings_reach_the_page_with_their_epoch(client: Client) -> None:
+    sid = client.session(samples=40, networkShape="3", learningRate=10, optimizer="sgd",
+                         activation="sigmoid")
+    client.json(f"/api/sessions/{sid}/control", {"action": "play"})
+    for _ in range(3000):
+        frame = client.json(f"/api/sessions/{sid}/frame")
+        if frame["health"]:
+            break
+        time.sleep(0.01)
+    client.json(f"/api/sessions/{sid}/control", {"action": "pause"})
+    assert frame["health"], frame["error"]
+    assert all(m.startswith("after epoch ") for m in frame["health"]), frame["health"]

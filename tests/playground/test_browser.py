@@ -123,7 +123,8 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
     # a URL carrying settings, in TensorFlow Playground's keys and glassnet's own
     driver.get(server.url + "#dataset=spiral&classes=3&networkShape=12,12,2"
                "&activations=relu,tanh,tanh&x=true&y=true&sinX=true&sinY=true&optimizer=adam"
-               "&learningRate=0.01&batchSize=10&noise=5&percTrainData=50&seed=0")
+               "&learningRate=0.01&batchSize=10&noise=5&percTrainData=50&seed=0"
+               "&showTestData=true&discretize=false")
     _wait(driver, lambda d: _frame(d, "PG.frame.boundary !== undefined"), "the first frame")
     assert Select(driver.find_element("id", "dataset")).first_selected_option \
         .get_attribute("value") == "spiral"
@@ -135,6 +136,11 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
     play.click()
     _wait(driver, lambda d: _number(d, "test-loss") < 0.2, "test loss below 0.2")
     driver.save_screenshot(str(shots / "playground-training.png"))
+
+    # TensorFlow Playground's display keys: drawn by the page, kept in the URL
+    driver.find_element("id", "discretize").click()
+    _wait(driver, lambda d: "discretize=true" in d.current_url, "discretize in the URL")
+    driver.find_element("id", "discretize").click()
 
     # change the second layer's activation
     Select(driver.find_element("id", "activation-1")).select_by_value("relu")

@@ -50,13 +50,16 @@ class PageHealthCheck(HealthCheck):
     def __init__(self, X: Any, y: Any, every: int = 10) -> None:
         super().__init__(X, y)
         self.every = every
+        self.epoch = 0
 
     def _warn(self, check: str, message: str, layer: int = -1) -> None:
         if (check, layer) not in self._warned:
             self._warned.add((check, layer))
-            self.issued.append((check, message))
+            # the page says when: a warning may no longer hold many epochs later
+            self.issued.append((check, f"after epoch {self.epoch + 1}: {message}"))
 
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch = epoch
         X = self.X
         if epoch % self.every:
             self.X = None  # the data checks skip this epoch

@@ -7,6 +7,7 @@ const PG = {
   palette: ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf"],
   trace: null, busy: false,
+  display: {showTestData: true, discretize: false},  // the page's own keys (TensorFlow Playground's)
 };
 const FEATURE_NAMES = {x: "x", y: "y", xSquared: "x²", ySquared: "y²", xTimesY: "xy",
                        sinX: "sin x", sinY: "sin y"};
@@ -55,6 +56,7 @@ function writeUrl(settings) {
       params.set(k, Array.isArray(v) ? v.join(",") : String(v));
     }
   }
+  for (const [k, v] of Object.entries(PG.display)) params.set(k, String(v));
   history.replaceState(null, "", `${location.pathname}?token=${encodeURIComponent(PG.token)}#${params}`);
 }
 
@@ -144,7 +146,7 @@ function boundaryImage(b, nClasses) {
   if (b.kind === "regression") {
     const f = new Float32Array(data.buffer), m = Math.max(Math.abs(b.low), Math.abs(b.high), 1e-9);
     for (let i = 0; i < n * n; i++) {
-      const c = diverging(f[i] / m);
+      const v = f[i] / m, c = diverging(PG.display.discretize ? Math.sign(v) : v);
       img.data.set([c[0], c[1], c[2], 200], 4 * i);
     }
     return img;
@@ -157,7 +159,7 @@ function boundaryImage(b, nClasses) {
       for (let j = 0; j < k; j++) if (data[i * k + j] > p) { p = data[i * k + j]; best = j; }
       p /= 255;
     }
-    const t = Math.max(0, (p - 1 / classes) / (1 - 1 / classes)) * 0.75;
+    const t = PG.display.discretize ? 0.75 : Math.max(0, (p - 1 / classes) / (1 - 1 / classes)) * 0.75;
     const c = rgb[best % rgb.length].map((x) => Math.round(255 + (x - 255) * t));
     img.data.set([c[0], c[1], c[2], 255], 4 * i);
   }
@@ -177,6 +179,7 @@ function drawBoundary(f) {
   const pts = f.points, reg = f.nClasses === 0;
   const m = reg ? Math.max(1e-9, ...pts.y.map(Math.abs)) : 1;
   for (let i = 0; i < pts.xy.length; i++) {
+    if (pts.test[i] && !PG.display.showTestData) continue;
     const [px, py] = toCanvas(f.domain, pts.xy[i][0], pts.xy[i][1], size);
     ctx.beginPath(); ctx.arc(px, py, 4, 0, 2 * Math.PI);
     if (reg) { const c = diverging(pts.y[i] / m); ctx.fillStyle = `rgb(${c})`; } else ctx.fillStyle = PG.palette[pts.y[i] % PG.palette.length];
@@ -285,7 +288,15 @@ function connect() {
   PG.events.onerror = () => { if (PG.events.readyState === EventSource.CLOSED) showError("the connection to the server is closed; restart glassnet playground and reload"); };
 }
 
+function readDisplay(values) {  // showTestData, discretize: drawn here, not trained
+  for (const key of Object.keys(PG.display)) {
+    if (key in values) PG.display[key] = String(values[key]) === "true";
+    $(key).checked = PG.display[key];
+  }
+}
+
 async function startSession() {
+  readDisplay(urlSettings());
   let created;
   try {
     created = await api("/api/sessions", {settings: urlSettings()});
@@ -363,6 +374,12 @@ function init() {
   $("play").addEventListener("click", () => sessionApi("control", {action: PG.frame && PG.frame.running ? "pause" : "play"}).catch((e) => showError(e.message)));
   $("step").addEventListener("click", () => sessionApi("control", {action: "step"}).catch((e) => showError(e.message)));
   $("reset").addEventListener("click", () => { PG.trace = null; renderTrace(); sessionApi("control", {action: "reset"}).catch((e) => showError(e.message)); });
+  for (const key of Object.keys(PG.display)) {
+    $(key).addEventListener("change", () => {
+      PG.display[key] = $(key).checked;
+      if (PG.frame) { drawBoundary(PG.frame); writeUrl(PG.settings); }
+    });
+  }
   $("speed").addEventListener("change", () => sessionApi("view", {speed: Number($("speed").value)}).catch((e) => showError(e.message)));
   $("warp-layer").addEventListener("change", () => sessionApi("view", {warpLayer: Number($("warp-layer").value)}).catch((e) => showError(e.message)));
   $("backprop").addEventListener("change", () => { if (!$("backprop").checked) { PG.trace = null; renderTrace(); } });
@@ -379,7 +396,11 @@ function init() {
     });
   }
   // a link with other settings opened in this tab: apply them (replaceState fires no event)
-  window.addEventListener("hashchange", () => changeSettings(Object.fromEntries(new URLSearchParams(location.hash.slice(1))), true, true));
+  window.addEventListener("hashchange", () => {
+    const values = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
+    readDisplay(values);
+    changeSettings(values, true, true);
+  });
   startSession().catch((e) => showError(e.message));
 }
 
