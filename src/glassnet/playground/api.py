@@ -149,7 +149,7 @@ class Api:
                 probe = body["probe"]
                 if not (isinstance(probe, list) and len(probe) == 2):
                     raise HttpError(400, f"probe must be [x, y], got {probe!r}")
-                session.probe = np.array([_float({"v": v}, "v") for v in probe])
+                session.probe = np.array([_float({"probe": v}, "probe") for v in probe])
             session._publish()
             return {"ok": True}
         return session.call(change)

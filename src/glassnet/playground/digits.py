@@ -140,8 +140,13 @@ class Digits:
             png = base64.b64decode(image.split(",", 1)[1], validate=True)
         except (binascii.Error, ValueError):
             raise SettingsError("the drawing's data URL is not valid base64") from None
-        from PIL import Image
+        from ..datasets.images import _pillow
 
+        try:
+            Image, _ = _pillow()
+        except ImportError:
+            raise SettingsError("the digits tab needs Pillow, which is not installed; install "
+                                "it with: pip install 'glassnet[playground]'") from None
         try:
             picture = Image.open(io.BytesIO(png))
             picture.load()
