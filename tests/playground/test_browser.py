@@ -63,7 +63,8 @@ def _wait(driver: Any, condition: Any, what: str, timeout: float = 300) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
-        lambda d: condition(d), message=f"waited for {what}")
+        lambda d: condition(d),
+        message=f"waited for {what}; the page says: {driver.find_element('id', 'banner').text}")
 
 
 def _frame(driver: Any, expression: str) -> Any:
@@ -76,6 +77,8 @@ def _click_data(driver: Any, x: float, y: float, *, shift: bool = False) -> None
     from selenium.webdriver.common.keys import Keys
 
     canvas = driver.find_element("id", "boundary")
+    # offsets count from the centre of the element's visible part: show all of it
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
     xmin, xmax, ymin, ymax = _frame(driver, "PG.frame.domain")
     size = canvas.size["width"]
     px = (x - xmin) / (xmax - xmin) * size - size / 2
@@ -159,6 +162,11 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
     # backprop mode on a data point: the loss before the step and numbers on the neurons
     driver.find_element("id", "play").click()  # pause
     _wait(driver, lambda d: _frame(d, "!PG.frame.running"), "pause")
+    epoch = _frame(driver, "PG.frame.epoch")
+    driver.find_element("id", "step").click()
+    _wait(driver, lambda d: _frame(d, "PG.frame.epoch") == epoch + 1, "one step")
+    Select(driver.find_element("id", "warp-layer")).select_by_value("2")
+    _wait(driver, lambda d: _frame(d, "PG.frame.warp.how") == "2 units", "the warp of layer 3")
     driver.find_element("id", "backprop").click()
     x, y = _frame(driver, "PG.frame.points.xy[0]")
     _click_data(driver, x, y)
@@ -184,6 +192,17 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
         driver.find_element("id", "export-py").get_attribute("href"), timeout=60).read()
     assert b"net.fit(" in script
 
+    # a CSV file of points replaces the data
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y,label\n" + "".join(f"{i / 10 - 1},{(i % 2) - 0.5},{i % 2}\n"
+                                             for i in range(20)))
+    driver.find_element("id", "csv-file").send_keys(str(csv))
+    _wait(driver, lambda d: _frame(d, "PG.frame.points.xy.length") == 20, "the CSV points")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,label\n1,2,0\n1,two,1\n")
+    driver.find_element("id", "csv-file").send_keys(str(bad))
+    _wait(driver, lambda d: "line 3" in d.find_element("id", "banner").text, "the CSV error")
+
     # the digits tab: load a model, draw a digit, read the prediction
     driver.find_element("id", "tab-digits").click()
     driver.find_element("id", "digits-load").send_keys(str(_digits_model(tmp_path)))
@@ -200,8 +219,10 @@ def _run(driver: Any, server: Any, tmp_path: Path, shots: Path) -> None:
     assert int(driver.find_element("id", "digit-prediction").text) == int(np.argmax(probs))
     driver.save_screenshot(str(shots / "playground-digits.png"))
 
-    errors = [entry for entry in driver.get_log("browser")
-              if entry["level"] == "SEVERE" and "favicon" not in entry["message"]]
+    expected = "/csv - Failed to load resource: the server responded with a status of 400"
+    errors = [entry for entry in driver.get_log("browser")  # the bad CSV's 400 was asked for
+              if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
+              and expected not in entry["message"]]
     assert not errors, json.dumps(errors, indent=1)
     for name in ("playground-training.png", "playground-backprop.png", "playground-digits.png"):
         assert (shots / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # saved as PNG
