@@ -38,6 +38,7 @@ def test_a_tensorflow_playground_link_opens_with_the_same_set_up() -> None:
     ({"dataset": "blobs", "classes": 3, "loss": "binary_cross_entropy"}, "2 classes"),
     ({"batchNorm": "maybe"}, "true or false"),
     ({"samples": "2.5"}, "samples"),
+    ({"showTestData": "sometimes"}, "showTestData must be true or false"),
 ])
 def test_settings_refused_with_a_message(values: dict, words: str) -> None:
     with pytest.raises(SettingsError, match=words):

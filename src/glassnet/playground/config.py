@@ -174,6 +174,8 @@ def parse_settings(values: dict[str, Any], base: Settings | None = None) -> Sett
     feature_keys = {k: v for k, v in values.items() if k in FEATURES}
     for key, value in values.items():
         if key in FEATURES or key in _DISPLAY_ONLY:
+            if key not in ("token", "tab", "warp"):  # the display flags: true or false
+                _flag(value, key)
             continue
         if key in _OFF_ONLY:
             if _flag(value, key):
