@@ -168,7 +168,7 @@ def test_model_saves_killed_at_random_moments(tmp_path):
 
     import numpy as np
 
-    from glassnet._npz_legacy import read_legacy_meta
+    from glassnet.io.npz import read_legacy_meta
 
     target = tmp_path / "net.npz"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))

@@ -11,7 +11,7 @@ import pytest
 
 import glassnet
 from glassnet import io as gio
-from glassnet._npz_legacy import read_legacy_meta, read_legacy_npz
+from glassnet.io.npz import read_legacy_meta, read_legacy_npz
 from glassnet.errors import ModelFormatError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))

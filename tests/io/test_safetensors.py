@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from glassnet._safetensors import (
+from glassnet.io.safetensors import (
     DTYPES,
     read_header,
     read_tensors,

@@ -4,67 +4,57 @@ No pickle anywhere: the architecture is a JSON document and the weights are
 plain numeric arrays, so loading a file from a stranger can build only
 glassnet's registered layers, losses and optimizers, never run code.
 
-File format (version 2, the default)
-------------------------------------
-A safetensors file (``glassnet._safetensors``; the format PyTorch and the
+What ``save`` writes
+--------------------
+One safetensors file (``glassnet.io.safetensors``; the format PyTorch and the
 Hugging Face hub use, readable by the official ``safetensors`` package)::
 
     [8-byte little-endian header length][JSON header][tensor bytes]
 
-The header's ``__metadata__`` (string values only) holds ``"format":
-"glassnet"``, ``"format_version": "2"``, ``"glassnet_version"``, and as
-JSON text: ``"model"`` (``Network.get_config()``: layers, loss, task, dtype,
-input shape), and when present ``"optimizer"`` (class, settings, step
-count), ``"training"`` (the training state a checkpoint needs to resume),
-``"facade"`` (e.g. the book's network: ``{"name": "classic", "config":
-...}``) and ``"user"`` (the ``metadata`` given to ``save``). The tensors are
-``"param/0.W"``, ``"param/0.b"``, ... (every parameter by its name in the
-network), ``"state/1.running_mean"``, ... (non-trainable state) and
-``"optim/m/0.W"``, ... (each optimizer slot of each parameter).
+* always: the architecture (layers and their settings, loss, task, dtype,
+  input shape; ``glassnet.io.schema``), every parameter (``"param/0.W"``,
+  ...), the non-trainable state (``"state/1.running_mean"``, ...), the
+  glassnet version, and a SHA-256 digest of the metadata and of each tensor;
+* the notes the network carries (``network.metadata``: what ``load`` read,
+  e.g. the data set, input scaling and class names the command line
+  stored), updated by ``save``'s ``metadata``;
+* with ``optimizer=``: its class, settings, step count and its slots for
+  each parameter it has stepped (``"optim/m/0.W"``, ...;
+  ``glassnet.io.optimizer_state``), and when it is the network's own
+  optimizer after ``fit``, the training state the network owns (the
+  shuffling and Dropout generators, epoch, step, history), as a checkpoint
+  holds it: ``load`` then puts all of it back, and ``fit(...,
+  initial_epoch=...)`` continues as if never interrupted.
 
-Version 1 (``.npz``)
---------------------
-An uncompressed NumPy ``.npz`` archive, as glassnet 0.1 wrote it: a
-``__meta__`` member (UTF-8 JSON: format ``"glassnet-model"``, version 1,
-``kind``, ``config``, ``optimizer``, ``metadata``), one array per parameter
-and state (``"0.W"``, ...), the optimizer's state as one flat array per slot
-(``"optimizer/m"``, ...; weights first, then the other parameters, each in
-layer order), and for the book's network of glassnet 0.1 ``"wih"`` and
-``"who"``. ``save`` writes it for a path ending in ``.npz`` (as Keras
-writes its legacy format for ``.h5``); ``load`` reads it through a
-hardened reader (``glassnet._npz_legacy``).
-
-Either way the architecture implies every array's name, dtype and shape;
-``load`` checks all of them before it reads any, and refuses missing or
-unexpected arrays. Saving writes a temporary file beside the destination,
-fsyncs it and renames it over the destination in one step, so a crash
-leaves the previous file whole. The file is written at exactly the path
-given; ``.safetensors`` is the suggested suffix.
+``load`` checks the digest, every array's name, dtype and shape and every
+size the architecture declares before it builds anything or uses any
+array; it refuses NaN or infinity in the weights, state or optimizer
+slots unless ``allow_non_finite=True``. Files of format version 1
+(``.npz``, ``glassnet.io.legacy``) and 2 still load; glassnet writes only
+the current version. Saving writes a temporary file beside the
+destination, fsyncs it and renames it over the destination in one step, so
+a crash leaves the previous file whole.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
+import math
 import os
-import re
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._aligned import aligned_zeros
-from ._atomic import atomic_write
-from ._npz_legacy import read_legacy_meta, read_legacy_npz
-from ._safetensors import read_header, read_tensors, write_safetensors
-from ._strict_json import loads_strict
-from .errors import ModelFormatError
-from .layers import LAYERS
-from .losses import LOSSES
-from .network import TASKS, Network
-from .optimizers import OPTIMIZERS, Optimizer
+from ..errors import ModelFormatError
+from ..network import Network
+from ..optimizers import Optimizer
+from .info import is_zip, model_info, not_a_model
+from .legacy import read_version_1
+from .meta import FORMAT_NAME, FORMAT_VERSION, checked_meta, encode_entry, meta_from_strings
+from .optimizer_state import describe_optimizer, rebuild_optimizer
+from .safetensors import read_tensors, write_safetensors
+from .schema import Budget, describe_network, fail, rebuild_network
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -77,11 +67,15 @@ if TYPE_CHECKING:
 
         def get_config(self) -> dict[str, Any]: ...
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "model_info", "register_facade",
-           "save_checkpoint", "load_checkpoint"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "info", "model_info",
+           "register_facade", "save_checkpoint", "load_checkpoint"]
 
 #: facade name -> class; a facade registers itself (the core never imports one)
 FACADES: dict[str, Any] = {}
+TRAINING_PREFIX = "training/"  # arrays of a checkpoint's training state
+_PREFIX = {"param": "param/", "state": "state/"}
+_TRAINING_DTYPES = ("float32", "float64", "int64", "int32", "uint8", "bool")
+info = model_info
 
 
 def register_facade(cls: Any) -> Any:
@@ -99,53 +93,41 @@ def register_facade(cls: Any) -> Any:
     return cls
 
 
-def _optimizer_classes() -> dict[str, type[Optimizer]]:
-    return {cls.__name__: cls for cls in OPTIMIZERS.values()}
-
-
-FORMAT_NAME = "glassnet"  # version 2, in the safetensors metadata
-FORMAT_VERSION = 2
-LEGACY_FORMAT_NAME = "glassnet-model"  # version 1, the .npz files
-KINDS = ("network", "classic")
-META_KEY = "__meta__"
-OPTIMIZER_PREFIX = "optimizer/"
-_DTYPES = ("float32", "float64")
-# Constructor arguments a file may not set: randomness and dtype come from
-# elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
-_NOT_FROM_FILE = frozenset({"self", "rng", "seed", "dtype", "fused"})
-_STATE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PREFIX = {"param": "param/", "state": "state/", "optim": "optim/"}  # version 2 tensor names
-TRAINING_PREFIX = "training/"  # arrays of a checkpoint's training state, in both versions
-
-
 # -- saving ------------------------------------------------------------------
 def save(model: Network | Facade, path: str | os.PathLike[str], *,
          optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None,
          training: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (architecture, hyper-parameters and weights) to one file.
-
-    A path ending in ``.npz`` gets the version-1 format of glassnet 0.1;
-    any other the safetensors format (version 2).
+    """Write ``model`` (architecture, hyper-parameters and weights) to one safetensors file.
 
     Parameters
     ----------
     model : a ``glassnet.Network`` (registered layers and losses) or a
         registered facade of one, such as ``glassnet.classic.NeuralNetwork``
-    path : where to write; used exactly as given (no suffix is appended). An
-        existing file is replaced atomically and keeps its permissions.
+    path : where to write; used exactly as given (no suffix is appended;
+        ``.safetensors`` is the suggested one). An existing file is replaced
+        atomically and keeps its permissions. A ``.npz`` path is refused:
+        that older format is read, no longer written.
     optimizer : also store this optimizer's settings and state (e.g.
-        ``network.optimizer``, which ``fit`` sets), so that training can
-        resume; ``load`` then attaches it as ``network.optimizer``. Not stored
-        unless given: a file for inference stays the size of the weights.
-    metadata : JSON-serialisable notes kept with the model (e.g. the data set
-        and the input scaling it was trained with); ``model_info`` returns them.
-    training : JSON-serialisable training state (what a checkpoint needs to
-        resume exactly; ``glassnet.training`` writes it); ``load(path,
-        with_training=True)`` returns it.
+        ``network.optimizer``, which ``fit`` sets) and, when it is the
+        network's own, the network's training state, so that training can
+        resume; ``load`` then attaches them. Not stored unless given: a file
+        for inference stays the size of the weights.
+    metadata : JSON-serialisable notes (e.g. the data set and the input
+        scaling it was trained with), added to (and overriding) the notes
+        the network carries in ``network.metadata``; ``model_info`` returns
+        them. At most 16 MB as JSON, no string over a million characters.
+    training : JSON-serialisable training state (``glassnet.training``
+        writes it); ``load(path, with_training=True)`` returns it.
 
     Returns
     -------
     The path written, as a ``Path``.
+
+    Raises
+    ------
+    TypeError, ValueError : anything ``load`` would refuse (an unregistered
+        class, a setting that is not JSON, a constructor with ``**kwargs``,
+        notes beyond the caps), before anything is written
 
     Examples
     --------
@@ -157,69 +139,76 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
     True
     """
     final = Path(path)
+    if final.suffix.lower() == ".npz":
+        raise ValueError(f"{final}: glassnet no longer writes .npz model files (it still reads "
+                         f"them); save to a .safetensors path, e.g. "
+                         f"{final.with_suffix('.safetensors')}")
+    net, facade = _network_of(model, optimizer)
+    arrays: dict[str, NDArray] = {}
+    if training is None and optimizer is not None and optimizer is net.optimizer \
+            and net.training_state is not None:
+        from ..training.checkpoints import training_record
+
+        training, arrays = training_record(net)
+    notes = {**getattr(net, "metadata", {}), **_checked_dict(metadata, "metadata")}
+    return _write(final, net, optimizer, facade=facade, notes=notes,
+                  training=_checked_dict(training, "training") or None, arrays=arrays)
+
+
+def _network_of(model: Any, optimizer: Optimizer | None
+                ) -> tuple[Network, dict[str, Any] | None]:
     if isinstance(model, Network):
-        meta, arrays = _describe_network(model, optimizer)
-    elif FACADES.get(str(getattr(model, "facade_name", ""))) is type(model):
+        return model, None
+    if FACADES.get(str(getattr(model, "facade_name", ""))) is type(model):
         if optimizer is not None:
             raise ValueError(f"{type(model).__name__} keeps its own training rule, saved with "
                              "its settings; do not pass optimizer=")
-        meta, arrays = _describe_network(model.network, None)
-        meta["facade"] = {"name": model.facade_name, "config": model.get_config()}
-    else:
-        raise TypeError(f"save takes a glassnet.Network or a registered facade such as "
-                        f"glassnet.classic.NeuralNetwork, got {type(model).__name__}")
-    for key, value in (("metadata", metadata), ("training", training)):
-        if value is not None:
-            if not isinstance(value, dict):
-                raise TypeError(f"{key} must be a dict, got {type(value).__name__}")
-            meta[key] = value
-    if final.suffix.lower() == ".npz":
-        _write_version_1(final, meta, arrays)
-    else:
-        _write_version_2(final, meta, arrays)
-    return final
+        return model.network, {"name": model.facade_name, "config": model.get_config()}
+    raise TypeError(f"save takes a glassnet.Network or a registered facade such as "
+                    f"glassnet.classic.NeuralNetwork, got {type(model).__name__}")
 
 
-def _json(value: Any, what: str) -> str:
-    try:
-        return json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must hold only JSON values (str, numbers, lists, dicts), "
-                         f"finite: {exc}") from exc
+def _checked_dict(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a dict, got {type(value).__name__}")
+    return value
 
 
-def _write_version_1(final: Path, meta: dict[str, Any], arrays: dict[str, NDArray]) -> None:
-    meta = {**meta, "format": LEGACY_FORMAT_NAME, "format_version": 1}
-    meta.pop("_state_names", None)
-    arrays = dict(arrays)
-    for name in [n for n in arrays if n.startswith(_PREFIX["optim"])]:
-        del arrays[name]  # version 1 keeps the optimizer state flat (added below)
-    for slot, flat in meta.pop("_flat_optimizer", {}).items():
-        arrays[OPTIMIZER_PREFIX + slot] = flat
-    text = _json(meta, "metadata")
-    arrays[META_KEY] = np.frombuffer(text.encode(), dtype=np.uint8)
-    with atomic_write(final) as f:
-        # A file object, not a name: np.savez would append ".npz" to a name.
-        np.savez(f, **arrays)  # type: ignore[arg-type]
+def _write(final: Path, net: Network, optimizer: Optimizer | None, *,
+           facade: dict[str, Any] | None, notes: dict[str, Any],
+           training: dict[str, Any] | None, arrays: dict[str, NDArray]) -> Path:
+    """Describe everything (refusing what ``load`` would), then write the file."""
+    from .. import __version__
 
-
-def _write_version_2(final: Path, meta: dict[str, Any], arrays: dict[str, NDArray]) -> None:
+    if not net.built:
+        raise ValueError("the network is not built yet, so it has no weights to save; "
+                         "fit it or call build(input_shape) first")
     strings = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
-               "glassnet_version": str(meta["glassnet_version"]),
-               "model": _json(meta["config"], "the architecture")}
-    for key, name in (("optimizer", "optimizer"), ("training", "training"),
-                      ("training_arrays", "training_arrays"), ("facade", "facade"),
-                      ("metadata", "user")):
-        if meta.get(key) is not None:
-            strings[name] = _json(meta[key], key)
-    tensors = {}
-    for name, value in arrays.items():
-        if name.startswith((_PREFIX["optim"], TRAINING_PREFIX)):
-            tensors[name] = value
-        else:
-            kind = "state" if name in meta["_state_names"] else "param"
-            tensors[_PREFIX[kind] + name] = value
-    write_safetensors(final, tensors, metadata=strings)
+               "glassnet_version": __version__,
+               "model": encode_entry(describe_network(net), "the architecture")}
+    tensors = {_PREFIX["param"] + k: np.ascontiguousarray(v) for k, v in net.parameters.items()}
+    tensors.update((_PREFIX["state"] + k, np.ascontiguousarray(v)) for k, v in net.named_state())
+    if optimizer is not None:
+        spec, slots = describe_optimizer(optimizer, net)
+        strings["optimizer"] = encode_entry(spec, "the optimizer")
+        tensors.update(slots)
+    if training is not None:
+        strings["training"] = encode_entry(training, "training")
+        listed = {}
+        for name, value in arrays.items():
+            value = np.ascontiguousarray(value)
+            if value.dtype.name not in _TRAINING_DTYPES or not isinstance(name, str):
+                raise TypeError(f"training array {name!r} must be numeric, got {value.dtype}")
+            tensors[TRAINING_PREFIX + name] = value
+            listed[name] = [value.dtype.name, list(value.shape)]
+        strings["training_arrays"] = encode_entry(listed, "the training arrays")
+    if facade is not None:
+        strings["facade"] = encode_entry(facade, "the facade's settings")
+    if notes:
+        strings["user"] = encode_entry(notes, "metadata")
+    return write_safetensors(final, tensors, metadata=strings)
 
 
 # -- training checkpoints ------------------------------------------------------
@@ -239,32 +228,24 @@ def save_checkpoint(network: Network, path: str | os.PathLike[str], *,
         and shapes are listed in the metadata, so the reader checks them
         like every other array
 
-    Notes
-    -----
-    The file is a model file like ``save``'s, in the same two formats
-    (``load`` reads it and leaves the training part aside), written atomically.
+    Raises
+    ------
+    ValueError : a weight, state or optimizer slot holds NaN or infinity
+        (the previous checkpoint, if any, is left as it was)
     """
     if not isinstance(network, Network):
         raise TypeError(f"save_checkpoint takes a glassnet.Network, got "
                         f"{type(network).__name__}")
     if not isinstance(training, dict):
         raise TypeError(f"training must be a dict, got {type(training).__name__}")
-    final = Path(path)
-    meta, stored = _describe_network(network, network.optimizer)
-    meta["training"] = training
-    listed = {}
-    for name, value in (arrays or {}).items():
-        value = np.ascontiguousarray(value)
-        if value.dtype.kind not in "biuf" or not isinstance(name, str):
-            raise TypeError(f"training array {name!r} must be numeric, got {value.dtype}")
-        stored[TRAINING_PREFIX + name] = value
-        listed[name] = [str(value.dtype), list(value.shape)]
-    meta["training_arrays"] = listed
-    if final.suffix.lower() == ".npz":
-        _write_version_1(final, meta, stored)
-    else:
-        _write_version_2(final, meta, stored)
-    return final
+    bad = _non_finite(network, network.optimizer)
+    if bad:
+        raise ValueError(f"not writing the checkpoint {path}: {bad} hold NaN or infinity "
+                         "(training diverged); the previous checkpoint is kept. Lower the "
+                         "learning rate or add gradient clipping, then resume from it")
+    return _write(Path(path), network, network.optimizer, facade=None,
+                  notes=dict(getattr(network, "metadata", {})), training=training,
+                  arrays=dict(arrays or {}))
 
 
 def load_checkpoint(path: str | os.PathLike[str]
@@ -272,361 +253,110 @@ def load_checkpoint(path: str | os.PathLike[str]
     """Read a file written by ``save_checkpoint``: ``(network, training, arrays)``.
 
     ``network.optimizer`` holds the optimizer with its state; ``training`` and
-    ``arrays`` are what ``save_checkpoint`` was given.
+    ``arrays`` are what ``save_checkpoint`` was given. NaN or infinity in it is refused.
     """
     path = Path(path)
-    model, meta, arrays = _load(path)
+    model, meta, arrays = _load(path, allow_non_finite=False)
     training = meta.get("training")
     if not isinstance(training, dict):
-        raise _fail(path, "not a training checkpoint (no 'training' entry in its metadata); "
-                          "it was written by glassnet.io.save, not save_checkpoint")
-    if not isinstance(model, Network):
-        raise _fail(path, "a training checkpoint must hold a Network")
+        raise fail(path, "not a training checkpoint (no 'training' entry in its metadata); "
+                         "BackupAndRestore and save_training write checkpoints")
+    if not isinstance(model, Network) or model.optimizer is None:
+        raise fail(path, "a training checkpoint must hold a network and its optimizer")
     return model, training, arrays
 
 
-def _describe_network(net: Network, optimizer: Optimizer | None
-                      ) -> tuple[dict[str, Any], dict[str, NDArray]]:
-    if not net.built:
-        raise ValueError("the network is not built yet, so it has no weights to save; "
-                         "fit it or call build(input_shape) first")
-    config = net.get_config()  # raises TypeError for a layer or loss that is not registered
-    meta = _meta("network", config)
-    arrays = {name: np.ascontiguousarray(value) for name, value in net.parameters.items()}
-    arrays.update((name, np.ascontiguousarray(value)) for name, value in net.named_state())
-    meta["_state_names"] = [name for name, _ in net.named_state()]  # not written as such
-    if optimizer is not None:
-        meta["optimizer"] = _describe_optimizer(optimizer, net)
-        meta["_flat_optimizer"] = _flat_optimizer_state(optimizer, net)
-        for slot, values in optimizer.state.items():
-            for name, value in values.items():
-                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = np.ascontiguousarray(value)
-    return meta, arrays
-
-
-def _file_order(net: Network) -> list[str]:
-    """Parameter names in the order of the file's flat optimizer state: weights
-    (decayed parameters) first, then the others, each in layer order."""
-    names = list(net.parameters)
-    decayed = net.decay_names
-    return [n for n in names if n in decayed] + [n for n in names if n not in decayed]
-
-
-def _flat_optimizer_state(opt: Optimizer, net: Network) -> dict[str, NDArray]:
-    """Each state slot as one vector over every parameter, in ``_file_order``
-    (zeros for a parameter the optimizer has not stepped yet)."""
-    params = net.parameters
-    flat = {}
-    for slot, arrays in opt.state.items():
-        if not arrays:
-            continue  # not stepped yet
-        parts = []
-        for name in _file_order(net):
-            value = arrays.get(name)
-            parts.append(np.zeros(params[name].size, net.dtype) if value is None
-                         else value.reshape(-1))
-        flat[slot] = np.concatenate(parts) if parts else np.zeros(0, net.dtype)
-    return flat
-
-
-def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
-    if _optimizer_classes().get(type(opt).__name__) is not type(opt):
-        raise TypeError(f"{opt!r} is not a registered optimizer and cannot be saved "
-                        "(glassnet.optimizers.register_optimizer); "
-                        f"use one of {sorted(_optimizer_classes())}")
-    params = net.parameters
-    for slot, arrays in opt.state.items():
-        for name, value in arrays.items():
-            if name not in params or value.shape != params[name].shape \
-                    or value.dtype != net.dtype:
-                raise ValueError(
-                    f"{opt!r} holds {slot!r} state for {name!r} of shape {value.shape} "
-                    f"({value.dtype}), which this network does not have; pass the optimizer "
-                    "that trained this network")
-    return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
-
-
-def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    from . import __version__
-
-    return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
-            "glassnet_version": __version__, "config": config, "optimizer": None}
-
-
 # -- loading -----------------------------------------------------------------
-def load(path: str | os.PathLike[str], *, with_training: bool = False) -> Any:
-    """Read a model written by ``save`` (either format); the type returned is the type saved.
+def load(path: str | os.PathLike[str], *, with_training: bool = False,
+         allow_non_finite: bool = False) -> Any:
+    """Read a model written by ``save`` (any format version); the type returned is the type saved.
 
-    Every array is checked against the dtype and shape the architecture
-    implies before any is read; nothing in the file is executed (JSON and
-    numeric arrays only). If the file holds an optimizer, it is attached as
-    ``network.optimizer`` (else that is None), and the next ``fit``
-    continues it.
+    The digest, every array's dtype and shape and every size the
+    architecture declares are checked before anything is built or any
+    array used; nothing in the file is executed (JSON and numeric arrays
+    only). If the file holds an optimizer, it is attached as
+    ``network.optimizer`` (else that is None) and the stored training state
+    as ``network.training_state``, so the next ``fit`` continues them; the
+    notes are ``network.metadata`` and are saved again by ``save``.
 
     Parameters
     ----------
     with_training : also return the training state stored by a checkpoint
         (a dict, or None): ``model, training = load(path, with_training=True)``
+    allow_non_finite : load weights, state or optimizer slots holding NaN or
+        infinity (a model saved after training diverged), e.g. to inspect
+        them; refused by default, since such a model predicts nothing useful
 
     Raises
     ------
     FileNotFoundError : no file at ``path``
     ModelFormatError : the file is not a glassnet model, is truncated or
-        corrupt, has an unknown format version, or its contents disagree with
-        its architecture; the message names the file and the problem
+        corrupt (its digest does not match), has an unknown format version,
+        its contents disagree with its architecture, or it holds NaN or
+        infinity; the message names the file and the problem
     """
-    model, meta, _ = _load(Path(path))
+    model, meta, _ = _load(Path(path), allow_non_finite=allow_non_finite)
     return (model, meta.get("training")) if with_training else model
 
 
-def _load(path: Path) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
+def _load(path: Path, *, allow_non_finite: bool
+          ) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
     """The model, its checked metadata, and a checkpoint's training arrays (by name)."""
-    built: dict[str, Any] = {}
-
-    def expected(meta: dict[str, Any]) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
-        meta = _checked_meta(meta, path)
-        model, targets, optimizer = _build(meta, path)
-        built.update(meta=meta, model=model, targets=targets, optimizer=optimizer)
-        return {name: (t.dtype, t.shape) for name, t in targets.items()}
-
-    if _is_zip(path):
-        _, arrays = read_legacy_npz(path, expected, meta_name=META_KEY)
-    else:
-        header = _read_header(path)
-        arrays, _ = read_tensors(path, expected(_meta_from_strings(header.metadata, path)))
-    targets = built["targets"]
-    for name, value in arrays.items():
-        targets[name][...] = value
-    meta = built["meta"]
-    flat = {k[len(OPTIMIZER_PREFIX):]: v for k, v in targets.items()
-            if k.startswith(OPTIMIZER_PREFIX)}
-    model = _finish(built["model"], meta, built["optimizer"], flat, path)
+    try:
+        if is_zip(path):
+            model, meta, targets = read_version_1(path, FACADES, _training_targets)
+        else:
+            model, meta, targets = _read_safetensors(path)
+    except MemoryError:  # a last guard: the checks above bound every allocation by the file
+        raise fail(path, "loading it needs more memory than this machine has") from None
+    net = model if isinstance(model, Network) else model.network
+    if not allow_non_finite:
+        bad = _non_finite(net, net.optimizer)
+        if bad:
+            raise fail(path, f"{bad} hold NaN or infinity (the model was saved after training "
+                             "diverged); load a file saved before it diverged, or pass "
+                             "allow_non_finite=True to inspect it")
+    net.metadata = dict(meta.get("metadata") or {})
+    if isinstance(model, Network):
+        _restore_training_state(model, meta.get("training"), path)
+        model = _wrap_facade(model, meta.get("facade"), path)
     training_arrays = {k[len(TRAINING_PREFIX):]: v for k, v in targets.items()
                        if k.startswith(TRAINING_PREFIX)}
     return model, meta, training_arrays
 
 
-def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Describe a saved model from its metadata alone: no weights are read, nothing is built.
+def _read_safetensors(path: Path) -> tuple[Network, dict[str, Any], dict[str, NDArray]]:
+    built: dict[str, Any] = {}
 
-    Returns
-    -------
-    dict with ``path``, ``kind``, ``format_version``, ``glassnet_version``,
-    ``layers`` (each layer as its class and settings), ``n_parameters``,
-    ``n_in``, ``n_out``, ``dtype``, ``loss``, ``task``, ``optimizer`` (class
-    and settings, or None), ``config`` (the architecture as stored),
-    ``metadata`` (what ``save`` was given, or None), ``facade`` and
-    ``training`` (whether the file can resume training).
-    """
-    path = Path(path)
-    tensors: dict[str, tuple[str, tuple[int, ...]]] = {}
-    if _is_zip(path):
-        meta = _checked_meta(read_legacy_meta(path, meta_name=META_KEY), path)
-    else:
-        header = _read_header(path)
-        meta = _checked_meta(_meta_from_strings(header.metadata, path), path)
-        tensors = {name: (str(t.dtype), t.shape) for name, t in header.tensors.items()}
-    config = meta["config"]
-    if meta["kind"] == "classic":  # glassnet 0.1's book network: three sizes
-        sizes = [config.get(k) for k in ("input_nodes", "hidden_nodes", "output_nodes")]
-        layers = [f"Dense(n_in={sizes[0]!r}, n_out={sizes[1]!r}, bias=False)", "Sigmoid()",
-                  f"Dense(n_in={sizes[1]!r}, n_out={sizes[2]!r}, bias=False)", "Sigmoid()"]
-        n_params = (sizes[0] * sizes[1] + sizes[1] * sizes[2]
-                    if all(isinstance(n, int) for n in sizes) else None)
-        described = {"n_in": sizes[0], "n_out": sizes[2], "dtype": "float64", "loss": "sse",
-                     "task": "regression"}
-    else:
-        layers = [_describe_spec(spec) for spec in config.get("layers", [])]
-        params = [shape for name, (_, shape) in tensors.items() if name.startswith("param/")]
-        n_params = (sum(int(np.prod(shape)) for shape in params) if tensors
-                    else _count_from_config(config))
-        described = {"n_in": _first_size(config), "n_out": _last_size(config),
-                     "dtype": config.get("dtype"), "loss": config.get("loss"),
-                     "task": config.get("task")}
-    optimizer = meta.get("optimizer")
-    return {
-        "path": str(path),
-        "kind": meta["kind"] if meta.get("facade") is None else meta["facade"].get("name"),
-        "format_version": meta["format_version"],
-        "glassnet_version": meta.get("glassnet_version"),
-        "layers": layers,
-        "n_parameters": n_params,
-        **described,
-        "optimizer": None if optimizer is None else _describe_spec(optimizer),
-        "config": config,
-        "metadata": meta.get("metadata"),
-        "facade": meta.get("facade"),
-        "training": meta.get("training") is not None,
-        "tensors": {name: {"dtype": dt, "shape": list(shape)} for name, (dt, shape)
-                    in tensors.items()},
-    }
-
-
-def _describe_spec(spec: Any) -> str:
-    """``{"class": "Dense", "config": {...}}`` as ``Dense(n_in=..., ...)``, as its repr reads."""
-    if not isinstance(spec, dict):
-        return repr(spec)
-    config = spec.get("config")
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items()) if isinstance(config, dict) else ""
-    return f"{spec.get('class')}({args})"
-
-
-def _dense_configs(config: dict[str, Any]) -> list[dict[str, Any]]:
-    return [spec["config"] for spec in config.get("layers", [])
-            if isinstance(spec, dict) and spec.get("class") == "Dense"
-            and isinstance(spec.get("config"), dict)]
-
-
-def _first_size(config: dict[str, Any]) -> Any:
-    shape = config.get("input_shape")
-    if isinstance(shape, list) and all(isinstance(n, int) for n in shape):
-        return int(np.prod(shape))
-    dense = _dense_configs(config)
-    return dense[0].get("n_in") if dense else None
-
-
-def _last_size(config: dict[str, Any]) -> Any:
-    dense = _dense_configs(config)
-    return dense[-1].get("n_out") if dense else None
-
-
-def _count_from_config(config: dict[str, Any]) -> int | None:
-    total = 0
-    for c in _dense_configs(config):
-        n_in, n_out = c.get("n_in"), c.get("n_out")
-        if not (isinstance(n_in, int) and isinstance(n_out, int)):
-            return None
-        total += n_in * n_out + (n_out if c.get("bias", True) else 0)
-    return total
-
-
-def _fail(path: Path, problem: str) -> ModelFormatError:
-    return ModelFormatError(f"{path}: {problem}")
-
-
-def _is_zip(path: Path) -> bool:
-    """Whether the file starts as every zip (every .npz) does; FileNotFoundError if absent."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"PK\x03\x04"
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no model file at {path}") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a folder, not a model file") from None
-
-
-def _read_header(path: Path) -> Any:
-    """The safetensors header of a file that is not a zip, or a clear refusal."""
-    try:
-        return read_header(path)
-    except ModelFormatError as exc:
-        detail = str(exc).removeprefix(f"{path}: ")
-        raise _fail(path, f"not a glassnet model file, or a truncated or corrupt one: it is "
-                          f"neither an .npz archive nor a readable safetensors file ({detail})"
-                          ) from None
-
-
-def _meta_from_strings(strings: dict[str, str], path: Path) -> dict[str, Any]:
-    """The version-2 metadata (string values, some JSON) as the dict the loader checks."""
-    if strings.get("format") != FORMAT_NAME:
-        raise _fail(path, f"not a glassnet model file (its safetensors metadata has format "
-                          f"{strings.get('format')!r}, expected {FORMAT_NAME!r}); "
-                          "glassnet.io.save writes these files")
-    try:
-        version = int(strings.get("format_version", ""))
-    except ValueError:
-        raise _fail(path, f"format_version must be a positive integer, got "
-                          f"{strings.get('format_version')!r}") from None
-    meta: dict[str, Any] = {"format": FORMAT_NAME, "format_version": version, "kind": "network",
-                            "glassnet_version": strings.get("glassnet_version")}
-    allowed = {"format", "format_version", "glassnet_version", "model", "optimizer", "training",
-               "training_arrays", "facade", "user"}
-    unknown = sorted(set(strings) - allowed)
-    if unknown and version == FORMAT_VERSION:
-        raise _fail(path, f"the metadata has unknown entries {unknown}; expected only "
-                          f"{sorted(allowed)}")
-    for key, name in (("config", "model"), ("optimizer", "optimizer"), ("training", "training"),
-                      ("training_arrays", "training_arrays"), ("facade", "facade"),
-                      ("metadata", "user")):
-        if name in strings:
-            try:
-                meta[key] = loads_strict(strings[name].encode("utf-8"))
-            except ValueError as exc:
-                raise _fail(path, f"the metadata's {name!r} is not valid JSON ({exc})") from None
-        elif key == "optimizer":
-            meta[key] = None
-    return meta
-
-
-def _checked_meta(meta: Any, path: Path) -> dict[str, Any]:
-    """The metadata, once its format, version, kind and architecture entry are as expected."""
-    if not isinstance(meta, dict) or meta.get("format") not in (FORMAT_NAME, LEGACY_FORMAT_NAME):
-        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise _fail(path, f"not a glassnet model file (format {found!r}, "
-                          f"expected {FORMAT_NAME!r})")
-    version = meta.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise _fail(path, f"format_version must be a positive integer, got {version!r}")
-    expected = 1 if meta["format"] == LEGACY_FORMAT_NAME else FORMAT_VERSION
-    if version != expected:
-        from . import __version__
-
-        raise _fail(path, f"the file has model format version {version} (written by glassnet "
-                          f"{meta.get('glassnet_version', '?')}); this glassnet {__version__} "
-                          f"reads format versions 1 and {FORMAT_VERSION}; upgrade glassnet "
-                          "to load it")
-    if meta.get("kind") not in KINDS:
-        raise _fail(path, f"unknown model kind {meta.get('kind')!r}; expected one of {list(KINDS)}")
-    if not isinstance(meta.get("config"), dict):
-        raise _fail(path, f"the metadata's 'config' must be a JSON object, "
-                          f"got {meta.get('config')!r}")
-    for key in ("metadata", "training", "facade", "training_arrays"):
-        if meta.get(key) is not None and not isinstance(meta[key], dict):
-            raise _fail(path, f"the metadata's {key!r} must be a JSON object, got {meta[key]!r}")
-    meta["_version"] = version
-    return meta
-
-
-def _listing(names: Any, limit: int = 12) -> str:
-    names = list(names)
-    shown = ", ".join(repr(n) for n in names[:limit])
-    return f"[{shown}{', ...' if len(names) > limit else ''}] ({len(names)} in all)"
-
-
-# -- rebuilding the architecture -----------------------------------------------
-def _build(meta: dict[str, Any], path: Path
-           ) -> tuple[Any, dict[str, NDArray], Optimizer | None]:
-    """The model from its metadata, and the arrays to fill: name -> destination (a view)."""
-    if meta["kind"] == "classic":  # the book's network as files of glassnet 0.1 stored it
-        facade = _facade("classic", path)
+    def expected(header: Any) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+        built["header"] = header
+        meta = checked_meta(meta_from_strings(header.metadata, path), path)
+        budget = Budget(values=sum(math.prod(t.shape) for t in header.tensors.values()),
+                        shapes={n[len(_PREFIX["param"]):]: t.shape
+                                for n, t in header.tensors.items()
+                                if n.startswith(_PREFIX["param"])})
+        net = rebuild_network(meta["config"], budget, path)
+        targets = {_PREFIX["param"] + k: v for k, v in net.parameters.items()}
+        targets.update((_PREFIX["state"] + k, v) for k, v in net.named_state())
+        net.optimizer = None
         if meta.get("optimizer") is not None:
-            raise _fail(path, "a classic network has no separate optimizer, but one is stored")
-        model = _construct(facade, meta["config"], "the classic network", path)
-        return model, facade.legacy_arrays(model), None
-    net = _build_network(meta["config"], path)
-    v2 = meta["_version"] == 2
-    params = dict(net.parameters)
-    states = dict(net.named_state())
-    if v2:
-        targets = {_PREFIX["param"] + k: v for k, v in params.items()}
-        targets.update({_PREFIX["state"] + k: v for k, v in states.items()})
-    else:
-        targets = {**params, **states}
-    optimizer = None
-    if meta.get("optimizer") is not None:
-        optimizer, flat = _build_optimizer(meta["optimizer"], net, path)
-        if not v2:
-            targets.update({OPTIMIZER_PREFIX + slot: value for slot, value in flat.items()})
-        else:  # one array per slot and parameter, filled in place
-            optimizer.state = {slot: {} for slot in optimizer.slots}
-            for slot in flat:
-                for name, p in params.items():
-                    value = aligned_zeros(p.size, p.dtype).reshape(p.shape)
-                    optimizer.state.setdefault(slot, {})[name] = value
-                    targets[f"{_PREFIX['optim']}{slot}/{name}"] = value
-    targets.update(_training_targets(meta.get("training_arrays"), path))
-    return net, targets, optimizer
+            net.optimizer, slots = rebuild_optimizer(meta["optimizer"], net, path,
+                                                     version=meta["format_version"])
+            targets.update(slots)
+        targets.update(_training_targets(meta.get("training_arrays"), path))
+        built.update(meta=meta, net=net, targets=targets)
+        return {name: (t.dtype, t.shape) for name, t in targets.items()}
+
+    try:
+        arrays, _ = read_tensors(path, expected)
+    except ModelFormatError as exc:
+        if "header" in built:
+            raise
+        raise not_a_model(path, str(exc).removeprefix(f"{path}: ")) from None
+    targets = built["targets"]
+    for name, value in arrays.items():
+        targets[name][...] = value
+    return built["net"], built["meta"], targets
 
 
 def _training_targets(listed: Any, path: Path) -> dict[str, NDArray]:
@@ -641,203 +371,60 @@ def _training_targets(listed: Any, path: Path) -> dict[str, NDArray]:
     for name, spec in listed.items():
         ok = (isinstance(spec, list) and len(spec) == 2 and spec[0] in _TRAINING_DTYPES
               and isinstance(spec[1], list) and len(spec[1]) <= 8
-              and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40
-                      for n in spec[1]))
+              and all(type(n) is int and 0 <= n < 2**40 for n in spec[1]))
         if not ok:
-            raise _fail(path, f"training array {name!r} is listed as {spec!r}; expected "
-                              "[dtype, [sizes]]")
+            raise fail(path, f"training array {name[:80]!r} is listed as {str(spec)[:80]}; "
+                             "expected [dtype, [sizes]]")
         dtype, shape = np.dtype(spec[0]), tuple(spec[1])
-        total += dtype.itemsize * int(np.prod(shape, dtype=np.float64))
+        total += dtype.itemsize * math.prod(shape)
         specs.append((name, dtype, shape))
     if total > path.stat().st_size:
-        raise _fail(path, f"the training arrays declare {total:,} bytes but the file holds "
-                          f"only {path.stat().st_size:,}; it is truncated or crafted")
+        raise fail(path, f"the training arrays declare {total:,} bytes but the file holds "
+                         f"only {path.stat().st_size:,}; it is truncated or crafted")
     return {TRAINING_PREFIX + name: np.zeros(shape, dtype) for name, dtype, shape in specs}
 
 
-_TRAINING_DTYPES = ("float32", "float64", "int64", "int32", "uint8", "bool")
+def _non_finite(net: Network, optimizer: Optimizer | None) -> list[str]:
+    """Names of the parameters, state and optimizer slots holding NaN or infinity."""
+    named = [*net.parameters.items(), *net.named_state()]
+    if optimizer is not None:
+        named += [(f"optimizer {slot} of {name}", v) for slot, values in optimizer.state.items()
+                  for name, v in values.items()]
+    return [name for name, value in named
+            if value.dtype.kind == "f" and not np.isfinite(value).all()]
 
 
-def _facade(name: Any, path: Path) -> Any:
-    cls = FACADES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise _fail(path, f"the model is stored for the facade {name!r}, which is not "
-                          f"registered (known: {sorted(FACADES)}); import it first")
-    return cls
+def _restore_training_state(net: Network, training: Any, path: Path) -> None:
+    """Give ``net`` the training state stored with its optimizer (see ``save``)."""
+    state = training.get("state") if isinstance(training, dict) else None
+    if state is None or net.optimizer is None:
+        return
+    from ..training.state import TrainingState
+
+    restored = TrainingState(rng=np.random.default_rng(0))
+    try:
+        restored.restore_json(state, net)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise fail(path, f"the stored training state cannot be restored: {exc}") from None
+    net.training_state = restored
+    lr = training.get("lr")
+    if isinstance(lr, float) and math.isfinite(lr) and lr > 0:
+        net.optimizer.lr = lr
 
 
-def _finish(model: Any, meta: dict[str, Any], optimizer: Optimizer | None,
-            flat: dict[str, NDArray], path: Path) -> Any:
-    """Split the flat optimizer state per parameter and wrap the network in its facade."""
-    if not isinstance(model, Network):
-        return model
-    bad = [name for name, p in model.parameters.items() if not np.isfinite(p).all()]
-    if bad:
-        warnings.warn(f"{path}: the parameters {bad} hold NaN or infinity (the model was saved "
-                      "after training diverged); predicting with it will raise. Load a file "
-                      "saved before it diverged, or retrain", RuntimeWarning, stacklevel=4)
-    if optimizer is not None and meta["_version"] == 1:
-        _scatter_optimizer_state(optimizer, flat, model)
-    model.optimizer = optimizer  # None when the file holds no optimizer
-    spec = meta.get("facade")
+def _wrap_facade(model: Network, spec: Any, path: Path) -> Any:
     if spec is None:
         return model
     if not isinstance(spec, dict) or set(spec) != {"name", "config"}:
-        raise _fail(path, f"'facade' must be {{'name': ..., 'config': {{...}}}}, got {spec!r}")
-    try:
-        return _facade(spec["name"], path).from_network(model, spec["config"])
-    except (ValueError, TypeError) as exc:
-        raise _fail(path, f"the {spec['name']} model cannot be rebuilt: {exc}") from exc
-
-
-# Files of glassnet 0.1 kept Adam's moments without their (1 - beta) factors.
-_LEGACY_SLOTS = {"m_sum": ("m", "beta1"), "v_sum": ("v", "beta2")}
-
-
-def _scatter_optimizer_state(opt: Optimizer, flat: dict[str, NDArray], net: Network) -> None:
-    params = net.parameters
-    opt.state = {slot: {} for slot in opt.slots}
-    for slot, vector in flat.items():
-        scale = None
-        if slot in _LEGACY_SLOTS:
-            slot, beta = _LEGACY_SLOTS[slot]
-            scale = vector.dtype.type(1.0 - getattr(opt, beta))
-        start = 0
-        for name in _file_order(net):
-            size = params[name].size
-            value = aligned_zeros(size, vector.dtype)
-            value[...] = vector[start:start + size]
-            if scale is not None:
-                value *= scale
-            opt.state.setdefault(slot, {})[name] = value.reshape(params[name].shape)
-            start += size
-
-
-def _build_network(config: dict[str, Any], path: Path) -> Network:
-    _check_keys(config, {"layers", "loss", "loss_config", "task", "dtype", "input_shape"},
-                "config", path)
-    dtype = config.get("dtype")
-    if dtype not in _DTYPES:
-        raise _fail(path, f"unknown dtype {dtype!r}; expected one of {list(_DTYPES)}")
-    specs = config.get("layers")
-    if not isinstance(specs, list) or not specs:
-        raise _fail(path, f"'layers' must be a non-empty list, got {specs!r}")
-    _check_declared_size(specs, np.dtype(dtype).itemsize, path)
-    layers = []
-    for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
-                or not set(spec) <= {"class", "config", "trainable"}:
-            raise _fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
-                              f"got {spec!r}")
-        cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
-        if cls is None:
-            raise _fail(path, f"layer {i} has unknown class {spec['class']!r}; "
-                              f"known layers are {sorted(LAYERS)}")
-        takes_dtype = "dtype" in inspect.signature(cls).parameters
-        fixed = {"dtype": np.dtype(dtype)} if takes_dtype else {}
-        layer = _construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
-        trainable = spec.get("trainable", True)
-        if not isinstance(trainable, bool):
-            raise _fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
-        layer.trainable = trainable
-        layers.append(layer)
-    input_shape = config.get("input_shape")
-    if input_shape is not None and (
-            not isinstance(input_shape, list) or not input_shape
-            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s < 2**31
-                       for s in input_shape)):
-        raise _fail(path, f"'input_shape' must be a list of positive sizes, got {input_shape!r}")
-    loss_name = config.get("loss")
-    loss_cls = LOSSES.get(loss_name) if isinstance(loss_name, str) else None
-    if loss_cls is None:
-        raise _fail(path, f"unknown loss {loss_name!r}; known losses are {sorted(LOSSES)}")
-    loss = _construct(loss_cls, config.get("loss_config", {}), f"loss {loss_name}", path)
-    task = config.get("task")
-    if task not in TASKS and task is not None:
-        raise _fail(path, f"unknown task {task!r}; expected one of {list(TASKS)}")
-    try:
-        return Network(layers, loss=loss, task=task, input_shape=input_shape,
-                       dtype=np.dtype(dtype))
-    except (ValueError, TypeError) as exc:
-        raise _fail(path, f"the stored layers do not form a network: {exc}") from exc
-
-
-def _build_optimizer(spec: Any, net: Network, path: Path
-                     ) -> tuple[Optimizer, dict[str, NDArray]]:
-    if not isinstance(spec, dict):
-        raise _fail(path, f"'optimizer' must be a JSON object or null, got {spec!r}")
-    _check_keys(spec, {"class", "config", "t", "state"}, "optimizer", path)
-    name = spec.get("class")
-    cls = _optimizer_classes().get(name) if isinstance(name, str) else None
+        raise fail(path, f"'facade' must be {{'name': ..., 'config': {{...}}}}, got "
+                         f"{str(spec)[:120]}")
+    cls = FACADES.get(spec["name"]) if isinstance(spec["name"], str) else None
     if cls is None:
-        raise _fail(path, f"unknown optimizer class {name!r}; "
-                          f"known optimizers are {sorted(_optimizer_classes())}")
-    optimizer = _construct(cls, spec.get("config", {}), f"optimizer {name}", path)
-    t = spec.get("t", 0)
-    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-        raise _fail(path, f"the optimizer's step count 't' must be an integer >= 0, got {t!r}")
-    names = spec.get("state", [])
-    if (not isinstance(names, list)
-            or not all(isinstance(n, str) and _STATE_NAME.match(n) for n in names)
-            or len(set(names)) != len(names)):
-        raise _fail(path, f"the optimizer's 'state' must be a list of distinct names, "
-                          f"got {names!r}")
-    current = sorted(names) == sorted(optimizer.slots)
-    legacy = sorted(names) == sorted(_LEGACY_SLOTS) and type(optimizer).__name__ == "Adam"
-    if names and not (current or legacy):  # none before the first step
-        raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
-                          f"file holds {names}; it was written by another version of glassnet")
-    optimizer.t = t
-    return optimizer, {n: aligned_zeros(net.n_parameters, net.dtype) for n in names}
-
-
-def _check_declared_size(specs: list[Any], itemsize: int, path: Path) -> None:
-    """Refuse, before building anything, an architecture whose weights the file cannot hold.
-
-    Every weight must be stored in the file, so a file declaring more weight
-    bytes than it has is lying; building its layers first would allocate
-    (and randomly fill) whatever it declares.
-    """
-    declared = 0
-    for spec in specs:
-        config = spec.get("config") if isinstance(spec, dict) else None
-        if isinstance(config, dict) and spec.get("class") == "Dense":
-            n_in, n_out = config.get("n_in"), config.get("n_out")
-            if isinstance(n_in, int) and isinstance(n_out, int) and n_in > 0 and n_out > 0:
-                declared += n_in * n_out * itemsize
-    size = path.stat().st_size
-    if declared > size:
-        raise _fail(path, f"the architecture declares {declared:,} bytes of weights but the "
-                          f"file holds only {size:,} bytes; it is truncated or crafted")
-
-
-def _construct(cls: type, kwargs: Any, what: str, path: Path,
-               fixed: dict[str, Any] | None = None) -> Any:
-    """``cls(**kwargs, **fixed)``, accepting only constructor arguments, rebuilt faithfully."""
-    fixed = fixed or {}
-    if not isinstance(kwargs, dict):
-        raise _fail(path, f"the config of {what} must be a JSON object, got {kwargs!r}")
-    allowed = set(inspect.signature(cls).parameters) - _NOT_FROM_FILE
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        raise _fail(path, f"{what} has unknown settings {unknown}; "
-                          f"it accepts {sorted(allowed) or 'none'}")
+        raise fail(path, f"the model is stored for the facade {str(spec['name'])[:80]!r}, "
+                         f"which is not registered (known: {sorted(FACADES)}); import it first")
+    if not isinstance(spec["config"], dict):
+        raise fail(path, "the facade's config must be a JSON object")
     try:
-        obj = cls(**kwargs, **fixed)
+        return cls.from_network(model, spec["config"])
     except (ValueError, TypeError) as exc:
-        raise _fail(path, f"{what} cannot be rebuilt from {kwargs}: {exc}") from exc
-    # Constructors coerce (bool("no") is True): the rebuilt object must say what the file says.
-    rebuilt = obj.get_config() if hasattr(obj, "get_config") else vars(obj)
-    for key, value in kwargs.items():
-        if key in rebuilt and (rebuilt[key] != value or type(rebuilt[key]) is bool
-                               and type(value) is not bool):
-            raise _fail(path, f"{what} setting {key}={value!r} is not valid "
-                              f"(it would be rebuilt as {rebuilt[key]!r})")
-    return obj
-
-
-def _check_keys(mapping: dict[str, Any], allowed: set[str], what: str, path: Path) -> None:
-    unknown = sorted(set(mapping) - allowed)
-    if unknown:
-        raise _fail(path, f"the {what} has unknown entries {unknown}; "
-                          f"expected only {sorted(allowed)}")
+        raise fail(path, f"the {spec['name']} model cannot be rebuilt: {exc}") from exc
