@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from glassnet.io.safetensors import (
+    DIGEST_KEY,
     DTYPES,
     read_header,
     read_tensors,
@@ -68,7 +69,10 @@ def test_our_file_loads_in_the_official_reader(tmp_path, st_numpy):
     from safetensors import safe_open
 
     with safe_open(str(path), framework="np") as f:
-        assert f.metadata() == {"format": "glassnet", "model": '{"layers": []}'}
+        meta = f.metadata()
+    digest = json.loads(meta.pop(DIGEST_KEY))  # one more string entry
+    assert meta == {"format": "glassnet", "model": '{"layers": []}'}
+    assert sorted(digest["tensors"]) == sorted(tensors)
 
 
 def test_our_file_loads_into_pytorch(tmp_path):

@@ -200,10 +200,15 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
     with atomic_write(path) as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for _, _, array in arrays:
-            if array.size:
-                f.write(array.data.cast("B"))
+        _write_data(f, [array for _, _, array in arrays])
     return Path(path)
+
+
+def _write_data(f: BinaryIO, arrays: list[NDArray]) -> None:
+    """The tensors' bytes, back to back (no copy)."""
+    for array in arrays:
+        if array.size:
+            f.write(array.data.cast("B"))
 
 
 def _dumps(header: dict[str, Any]) -> bytes:

@@ -187,7 +187,7 @@ def _check_dense(i: int, spec: Any, budget: Budget, path: Path) -> None:
         value = config.get(key)
         if value is not None and value != stored:
             raise fail(path, f"layer {i} Dense declares {key}={value!r} but its stored "
-                             f"weights '{i}.W' have shape {shape}")
+                             f"weights 'param/{i}.W' have shape {shape}")
 
 
 def rebuild_network(config: Any, budget: Budget, path: Path) -> Network:
