@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .schema import fail
+from .schema import MAX_LAYERS, fail
 from .strict_json import loads_strict, nesting_depth
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LEGACY_FORMAT_NAME", "MAX_ENTRY_BYTES",
@@ -77,6 +77,10 @@ def meta_from_strings(strings: dict[str, str], path: Path) -> dict[str, Any]:
     if unknown and version in READS:
         raise fail(path, f"the metadata has unknown entries {[u[:80] for u in unknown[:8]]}; "
                          f"expected only {sorted(allowed)}")
+    layers = strings.get("model", "").count('"class"')  # at least one per layer
+    if layers > MAX_LAYERS + 1:  # counted in the text, before any of it is parsed
+        raise fail(path, f"the architecture declares about {layers:,} layers; at most "
+                         f"{MAX_LAYERS:,} are loaded")
     for key, name in ENTRIES.items():
         if name in strings:
             if len(strings[name]) > MAX_ENTRY_BYTES:

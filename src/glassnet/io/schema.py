@@ -25,6 +25,7 @@ two kilobytes cannot make ``load`` allocate gigabytes before it is refused.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import math
@@ -72,6 +73,12 @@ class Budget:
         return self.values + SLACK
 
 
+@functools.lru_cache(maxsize=256)
+def parameters(cls: type) -> dict[str, inspect.Parameter]:
+    """The constructor's parameters of ``cls`` (cached: reading a signature is slow)."""
+    return dict(inspect.signature(cls).parameters)
+
+
 # -- describing (saving) -------------------------------------------------------------------
 def _json_value(value: Any) -> Any:
     """``value`` as JSON gives it back (tuples become lists); TypeError/ValueError if not JSON."""
@@ -110,7 +117,7 @@ def _check_settings(cls: type, settings: dict[str, Any], what: str) -> None:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what}: get_config() must return JSON values (str, numbers, lists, "
                          f"dicts; finite), got {settings!r} ({exc})") from None
-    params = inspect.signature(cls).parameters
+    params = parameters(cls)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params.values()):
         raise TypeError(f"{what}: its constructor takes *args or **kwargs, so a file cannot "
                         "say which settings it accepts; give {cls.__name__}.__init__ named "
@@ -158,6 +165,7 @@ def check_sizes(specs: list[Any], input_shape: Any, budget: Budget, path: Path) 
         raise fail(path, f"the architecture declares {count:,} layers; at most {MAX_LAYERS:,} "
                          "are loaded")
     for i, spec in enumerate(specs):
+        _check_dense(i, spec, budget, path)
         for inner in _nested_specs(spec):
             sizes = [n for n in _integers(inner["config"]) if n > 1]
             product = math.prod(sizes)
@@ -165,7 +173,6 @@ def check_sizes(specs: list[Any], input_shape: Any, budget: Budget, path: Path) 
                 raise fail(path, f"layer {i} {inner['class']} declares sizes {sizes[:8]} "
                                  f"({product:,} values) but the file holds at most "
                                  f"{budget.values:,}; it is truncated or crafted")
-        _check_dense(i, spec, budget, path)
     if isinstance(input_shape, list) and all(type(n) is int and n > 0 for n in input_shape):
         n = math.prod(input_shape)
         if n > budget.limit:
@@ -236,7 +243,7 @@ def _rebuild_layer(i: int, spec: Any, dtype: np.dtype, path: Path) -> Any:
     if cls is None:
         raise fail(path, f"layer {i} has unknown class {_short(spec['class'])}; "
                          f"known layers are {sorted(LAYERS)}")
-    takes_dtype = "dtype" in inspect.signature(cls).parameters
+    takes_dtype = "dtype" in parameters(cls)
     fixed = {"dtype": dtype} if takes_dtype else {}
     layer = construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
     trainable = spec.get("trainable", True)
@@ -252,7 +259,7 @@ def construct(cls: type, kwargs: Any, what: str, path: Path,
     fixed = fixed or {}
     if not isinstance(kwargs, dict):
         raise fail(path, f"the config of {what} must be a JSON object, got {_short(kwargs)}")
-    params = inspect.signature(cls).parameters
+    params = parameters(cls)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params.values()):
         raise fail(path, f"{what} takes *args or **kwargs and cannot be rebuilt from a file")
     allowed = set(params) - NOT_FROM_FILE

@@ -42,26 +42,28 @@ def nesting_depth(value: Any, *, max_string: int | None = None) -> int:
 
     Raises ``ValueError`` for a string (key or value) longer than ``max_string``.
     """
+    if max_string is not None and isinstance(value, str):
+        _check_strings([value], max_string)
+    if not isinstance(value, (dict, list)):
+        return 0
     deepest = 0
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, depth)
-            if max_string is not None:
-                for key in item:
-                    _check_string(key, max_string)
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in item)
-        elif isinstance(item, str) and max_string is not None:
-            _check_string(item, max_string)
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        if max_string is not None:
+            if isinstance(item, dict):
+                _check_strings(item, max_string)
+            _check_strings(children, max_string)
+        stack.extend([(v, depth + 1) for v in children if isinstance(v, (dict, list))])
     return deepest
 
 
-def _check_string(text: str, max_string: int) -> None:
-    if len(text) > max_string:
+def _check_strings(values: Any, max_string: int) -> None:
+    longest = max((len(v) for v in values if type(v) is str), default=0)
+    if longest > max_string:
+        text = next(v for v in values if type(v) is str and len(v) == longest)
         raise ValueError(f"a string of {len(text):,} characters ({text[:40]!r}...); "
                          f"at most {max_string:,} are allowed")
 
