@@ -185,7 +185,7 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     X = network._inputs(X)
     network.resolve_task(y)
     y = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
-    generators = [la.rng for la in network.layers  # type: ignore[attr-defined]
+    generators = [la.rng for _, la in network.walk()  # type: ignore[attr-defined]
                   if isinstance(getattr(la, "rng", None), np.random.Generator)]
     states = [g.bit_generator.state for g in generators]
     saved_state = [(value, value.copy()) for _, value in network.named_state()]

@@ -61,7 +61,7 @@ from ._npz_legacy import read_legacy_meta, read_legacy_npz
 from ._safetensors import read_header, read_tensors, write_safetensors
 from ._strict_json import loads_strict
 from .errors import ModelFormatError
-from .layers import LAYERS
+from .layers import rebuild
 from .losses import LOSSES
 from .network import TASKS, Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -725,22 +725,10 @@ def _build_network(config: dict[str, Any], path: Path) -> Network:
     _check_declared_size(specs, np.dtype(dtype).itemsize, path)
     layers = []
     for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
-                or not set(spec) <= {"class", "config", "trainable"}:
-            raise _fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
-                              f"got {spec!r}")
-        cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
-        if cls is None:
-            raise _fail(path, f"layer {i} has unknown class {spec['class']!r}; "
-                              f"known layers are {sorted(LAYERS)}")
-        takes_dtype = "dtype" in inspect.signature(cls).parameters
-        fixed = {"dtype": np.dtype(dtype)} if takes_dtype else {}
-        layer = _construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
-        trainable = spec.get("trainable", True)
-        if not isinstance(trainable, bool):
-            raise _fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
-        layer.trainable = trainable
-        layers.append(layer)
+        try:
+            layers.append(rebuild(spec, dtype=np.dtype(dtype), where=f"layer {i}"))
+        except (ValueError, TypeError) as exc:
+            raise _fail(path, str(exc)) from exc
     input_shape = config.get("input_shape")
     if input_shape is not None and (
             not isinstance(input_shape, list) or not input_shape
@@ -799,9 +787,16 @@ def _check_declared_size(specs: list[Any], itemsize: int, path: Path) -> None:
     (and randomly fill) whatever it declares.
     """
     declared = 0
-    for spec in specs:
+    pending = list(specs)
+    while pending:  # the layers and, inside containers, their sub-layers
+        spec = pending.pop()
         config = spec.get("config") if isinstance(spec, dict) else None
-        if isinstance(config, dict) and spec.get("class") == "Dense":
+        if not isinstance(config, dict):
+            continue
+        for value in config.values():
+            pending.extend(v for v in (value if isinstance(value, list) else [value])
+                           if isinstance(v, dict))
+        if spec.get("class") == "Dense":
             n_in, n_out = config.get("n_in"), config.get("n_out")
             if isinstance(n_in, int) and isinstance(n_out, int) and n_in > 0 and n_out > 0:
                 declared += n_in * n_out * itemsize

@@ -19,7 +19,9 @@ from ._validation import (
     check_positive_int,
 )
 from .errors import DTypeError, ShapeError
-from .layers import Layer
+from .layers import Layer, describe
+from .layers.base import walk_layers
+from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
@@ -73,9 +75,13 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
-        if len({id(la) for la in self.layers}) != len(self.layers):
-            raise ValueError("the same layer object appears twice in layers; "
-                             "use a separate instance for each position")
+        seen: dict[int, str] = {}
+        for path, layer in walk_layers(self._roots()):
+            if id(layer) in seen:
+                raise ValueError(f"the same layer object {layer!r} appears twice, at "
+                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
+                                 "for each position")
+            seen[id(layer)] = path
         self.loss = get_loss(loss)
         if task is not None:
             check_choice(task, TASKS, "task")
@@ -100,14 +106,21 @@ class Network:
             self.loss.check_last_layer(self.layers[-1], None)
 
     # -- building ----------------------------------------------------------
+    def _roots(self) -> list[tuple[str, Layer]]:
+        """``("0", first layer), ("1", second), ...``: where every walk over the layers starts."""
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
+
+    def walk(self, *, trainable_only: bool = False) -> list[tuple[str, Layer]]:
+        """``(path, layer)`` of every layer, sub-layers included (``"2"``, ``"2.inner"``, ...).
+
+        Parents come before their sub-layers; with ``trainable_only`` a frozen
+        layer and everything inside it are left out.
+        """
+        return list(walk_layers(self._roots(), trainable_only=trainable_only))
+
     def _declared_input_shape(self) -> tuple[int, ...] | None:
         """The input shape the first layers fix (e.g. ``Dense(784, 10)``), if any."""
-        for layer in self.layers:
-            if layer.input_shape is not None:
-                return layer.input_shape
-            if type(layer).output_shape is not Layer.output_shape:
-                return None  # a shape-changing layer before any fixed size
-        return None
+        return declared_input_shape(self.layers)
 
     def _common_dtype(self) -> np.dtype:
         dtypes = {la.dtype for la in self.layers if la.dtype is not None}
@@ -137,25 +150,12 @@ class Network:
         first = shape
         for i, layer in enumerate(self.layers):
             try:
-                out_shape = layer.build(shape, self.dtype)
-            except ShapeError as exc:
-                raise ShapeError(f"layer {i}: {exc}") from None
-            if type(layer).output_shape is Layer.output_shape \
-                    and not type(layer).__module__.startswith("glassnet."):
-                out_shape = self._probe(i, layer, shape)
-            shape = tuple(out_shape)
+                shape = build_layer(layer, shape, self.dtype)
+            except (ShapeError, DTypeError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
         self.dtype = self._common_dtype()
         self.input_shape, self.output_shape = first, shape
         self.loss.check_last_layer(self.layers[-1], self.n_out)
-
-    def _probe(self, i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Output shape of a layer that does not declare it: run it on one zero sample."""
-        out = layer.forward(np.zeros((1, *shape), dtype=self.dtype), training=False)
-        if not isinstance(out, np.ndarray) or out.dtype != self.dtype:
-            raise DTypeError(f"layer {i} {layer!r} turned {self.dtype} input into "
-                             f"{getattr(out, 'dtype', type(out).__name__)}; a layer must keep "
-                             "the dtype it is given")
-        return tuple(out.shape[1:])
 
     @property
     def n_in(self) -> int | None:
@@ -178,36 +178,35 @@ class Network:
     def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
         """``(name, param, grad)`` of every trainable parameter, in layer order.
 
-        Names are ``"<layer index>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, ...
+        Names are ``"<layer path>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, and
+        inside a layer that holds layers ``"3.block.0.W"`` (see ``walk``).
         Read afresh at every call, so a layer may rebind its arrays. Layers
-        with ``trainable = False`` are left out.
+        with ``trainable = False``, and the layers inside them, are left out.
         """
         triples = []
-        for i, layer in enumerate(self.layers):
-            if not layer.trainable:
-                continue
+        for path, layer in walk_layers(self._roots(), trainable_only=True):
             for key, param in layer.params.items():
                 grad = layer.grads.get(key)
                 if grad is None:
-                    raise KeyError(f"layer {i} {layer!r} has params[{key!r}] but no "
+                    raise KeyError(f"layer {path} {layer!r} has params[{key!r}] but no "
                                    f"grads[{key!r}]; its backward must set self.grads[{key!r}]")
-                triples.append((f"{i}.{key}", param, grad))
+                triples.append((f"{path}.{key}", param, grad))
         return triples
 
     def named_state(self) -> list[tuple[str, NDArray]]:
         """``(name, array)`` of every non-trainable array (e.g. ``"1.running_mean"``)."""
-        return [(f"{i}.{key}", value) for i, layer in enumerate(self.layers)
+        return [(f"{path}.{key}", value) for path, layer in self.walk()
                 for key, value in layer.state.items()]
 
     @property
     def parameters(self) -> dict[str, NDArray]:
         """Every parameter (trainable or frozen) by name, the layers' own arrays."""
-        return {f"{i}.{k}": v for i, la in enumerate(self.layers) for k, v in la.params.items()}
+        return {f"{path}.{k}": v for path, la in self.walk() for k, v in la.params.items()}
 
     @property
     def decay_names(self) -> frozenset[str]:
         """Names of the parameters weight decay applies to (each layer's ``decay_keys``)."""
-        return frozenset(f"{i}.{k}" for i, la in enumerate(self.layers)
+        return frozenset(f"{path}.{k}" for path, la in self.walk()
                          for k in la.decay_keys if k in la.params)
 
     @property
@@ -238,7 +237,7 @@ class Network:
         """A copy of the network with every array in ``dtype`` (e.g. float64 for gradcheck)."""
         dtype = check_dtype(dtype)
         twin = copy.deepcopy(self)
-        for layer in twin.layers:
+        for _, layer in twin.walk():
             for arrays in (layer.params, layer.grads, layer.state):
                 for key, value in arrays.items():
                     arrays[key] = value.astype(dtype)
@@ -433,9 +432,17 @@ class Network:
         for i, layer in enumerate(self.layers):
             if shape is not None:
                 shape = layer.output_shape(shape) if layer.built else None
-            count = sum(p.size for p in layer.params.values())
             shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
-            rows.append((str(i), repr(layer), shown, f"{count:,}"))
+            for path, sub in walk_layers([(str(i), layer)]):
+                # a layer holding layers counts what is inside it; its parts follow, indented
+                count = sum(p.size for _, la in walk_layers([("", sub)])
+                            for p in la.params.values())
+                depth = path.count(".")
+                # a container's parts follow it, so it shows only its kind
+                described = f"{type(sub).__name__}(...)" if sub.sublayers() else repr(sub)
+                shown_name = described if not depth else "  " * depth + f"{path}: {described}"
+                rows.append((str(i) if not depth else "", shown_name,
+                             shown if not depth else "", f"{count:,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         line = "-" * (sum(widths) + 6)
 
@@ -458,22 +465,21 @@ class Network:
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""
-        from .layers import LAYERS
         from .losses import LOSSES
 
+        layers = []
         for i, layer in enumerate(self.layers):
-            if LAYERS.get(type(layer).__name__) is not type(layer):
-                raise TypeError(f"layer {i} {layer!r} is not a registered layer and cannot be "
-                                "described; register its class with "
-                                "glassnet.layers.register_layer")
+            try:
+                layers.append(describe(layer))
+            except TypeError as exc:
+                raise TypeError(f"layer {i}: {exc}") from None
         if LOSSES.get(self.loss.name) is not type(self.loss):
             raise TypeError(f"the loss {self.loss!r} is not a registered loss; register it with "
                             "glassnet.losses.register_loss")
         return {
-            "layers": [{"class": type(la).__name__, "config": la.get_config(),
-                        "trainable": la.trainable} for la in self.layers],
+            "layers": layers,
             "loss": self.loss.name,
-            "loss_config": dict(vars(self.loss)),
+            "loss_config": self.loss.get_config(),
             "task": self.task,
             "dtype": str(self.dtype),
             "input_shape": None if self.input_shape is None else list(self.input_shape),

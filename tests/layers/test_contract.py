@@ -21,6 +21,8 @@ from glassnet.layers import (
     Identity,
     LeakyReLU,
     ReLU,
+    Residual,
+    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
@@ -37,6 +39,10 @@ def make_layers(dtype, n_in=N_IN, n_out=3, seed=0):
         Dense(n_out, init="he_normal", seed=seed, dtype=dtype),  # n_in from build
         Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), Softmax(), Identity(),
         Dropout(0.3, seed=seed), BatchNorm(dtype=dtype), Flatten(),
+        Sequential([Dense(n_in, 4, seed=seed, dtype=dtype), Tanh(),
+                    Dense(n_out, seed=seed + 1, dtype=dtype)]),
+        Residual(Sequential([Dense(n_in, 4, seed=seed, dtype=dtype), Tanh(),
+                             Dense(n_in, seed=seed + 1, dtype=dtype)])),
     ]
     for layer in layers:
         layer.build((n_in,), dtype)
@@ -44,7 +50,7 @@ def make_layers(dtype, n_in=N_IN, n_out=3, seed=0):
 
 
 LAYER_IDS = ["dense", "dense_nobias", "dense_lazy", "sigmoid", "tanh", "relu", "leaky_relu",
-             "softmax", "identity", "dropout", "batchnorm", "flatten"]
+             "softmax", "identity", "dropout", "batchnorm", "flatten", "sequential", "residual"]
 
 
 def test_every_built_in_layer_is_in_the_contract():
@@ -102,7 +108,12 @@ def test_repr_shows_configuration(index):
     text = repr(layer)
     assert text.startswith(type(layer).__name__ + "(")
     for key, value in layer.get_config().items():
-        assert f"{key}={value!r}" in text
+        if isinstance(value, list):  # a container shows its layers
+            assert all(repr(item) in text for item in value)
+        elif isinstance(value, gn.layers.Layer):
+            assert repr(value) in text
+        else:
+            assert f"{key}={value!r}" in text
 
 
 @settings(max_examples=30, deadline=None)
@@ -152,6 +163,9 @@ def network_with(index, dtype=np.float32, seed=0):
         "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.1),
         "softmax": Softmax, "identity": Identity, "dropout": lambda: Dropout(0.2, seed=seed),
         "batchnorm": BatchNorm, "flatten": Flatten,
+        "sequential": lambda: Sequential([Dense(8, seed=seed), Tanh(), Dense(8, seed=seed + 2)]),
+        "residual": lambda: Residual(Sequential([Dense(8, seed=seed), Tanh(),
+                                                 Dense(8, seed=seed + 2)])),
     }[LAYER_IDS[index]]()
     return gn.Network([Dense(N_IN, 8, seed=seed, dtype=dtype), Tanh(), layer,
                        Dense(3, seed=seed + 1)], dtype=dtype)

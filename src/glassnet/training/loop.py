@@ -373,9 +373,9 @@ def train_on_batch(network: Network, X: ArrayLike, y: ArrayLike, *,
 
 
 def _seed_dropout(network: Network, rng: np.random.Generator) -> None:
-    """Give every Dropout layer a generator derived from ``rng`` so ``seed`` fixes the masks."""
-    from ..layers import Dropout
-
-    for layer in network.layers:
-        if isinstance(layer, Dropout):
-            layer.rng = np.random.default_rng(rng.integers(2**63))
+    """Give every layer that draws random numbers (a Dropout, or any layer whose ``rng`` is
+    a Generator, sub-layers included) a generator derived from ``rng``, so ``seed`` fixes
+    its draws."""
+    for _, layer in network.walk():
+        if isinstance(getattr(layer, "rng", None), np.random.Generator):
+            layer.rng = np.random.default_rng(rng.integers(2**63))  # type: ignore[attr-defined]

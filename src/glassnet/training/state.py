@@ -58,7 +58,8 @@ class TrainingState:
             "epoch": self.epoch,
             "step": self.step,
             "rng": generator_state(self.rng),
-            "layer_rngs": {str(i): generator_state(rng) for i, rng in _layer_generators(network)},
+            "layer_rngs": {path: generator_state(rng)
+                           for path, rng in _layer_generators(network)},
             "history": {"history": self.history.history, "epochs_run": self.history.epochs_run,
                         "stopped_early": self.history.stopped_early},
             "first_loss": self.first_loss,
@@ -73,11 +74,11 @@ class TrainingState:
             found = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"a training state must have the entries {sorted(expected)}, "
                              f"got {found}; it was not written by TrainingState.to_json")
+        layers = dict(network.walk())
         for key, spec in data["layer_rngs"].items():
-            index = int(key)
-            layer = network.layers[index] if 0 <= index < len(network.layers) else None
+            layer = layers.get(key)
             if not isinstance(getattr(layer, "rng", None), np.random.Generator):
-                raise ValueError(f"the training state holds a generator for layer {index}, "
+                raise ValueError(f"the training state holds a generator for layer {key}, "
                                  f"but that layer ({layer!r}) has none; it belongs to "
                                  "another network")
             layer.rng = restore_generator(spec)  # type: ignore[union-attr,attr-defined]
@@ -93,10 +94,11 @@ class TrainingState:
         self.warned_rising = bool(data["warned_rising"])
 
 
-def _layer_generators(network: Network) -> list[tuple[int, np.random.Generator]]:
-    """``(index, layer.rng)`` of the layers that draw random numbers (Dropout)."""
-    found = [(i, getattr(layer, "rng", None)) for i, layer in enumerate(network.layers)]
-    return [(i, rng) for i, rng in found if isinstance(rng, np.random.Generator)]
+def _layer_generators(network: Network) -> list[tuple[str, np.random.Generator]]:
+    """``(path, layer.rng)`` of the layers that draw random numbers (Dropout, or any
+    layer with a Generator as its ``rng``), sub-layers included (``"2.block.1"``)."""
+    found = [(path, getattr(layer, "rng", None)) for path, layer in network.walk()]
+    return [(path, rng) for path, rng in found if isinstance(rng, np.random.Generator)]
 
 
 def generator_state(rng: np.random.Generator) -> dict[str, Any]:
