@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -182,9 +182,8 @@ def gradcheck_network(network: Network, X: NDArray, y: NDArray, *, h: float = 1e
     a float64 copy to check.
     """
     _require_float64(network.dtype, "the network")
-    X = network._inputs(X)
-    network.resolve_task(y)
-    y = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
+    X, prepared, _ = network.prepare(X, y, decide_task=True)
+    y = cast(NDArray, prepared)  # given y, prepare gives targets
     generators = [la.rng for _, la in network.walk()  # type: ignore[attr-defined]
                   if isinstance(getattr(la, "rng", None), np.random.Generator)]
     states = [g.bit_generator.state for g in generators]

@@ -5,18 +5,20 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._display import Summary, network_html
+from ._sample_weights import class_sample_weights
 from ._validation import (
     as_2d_float,
     as_float_batch,
     check_choice,
     check_dtype,
     check_positive_int,
+    check_same_length,
 )
 from .errors import DTypeError, ShapeError
 from .layers import Layer, describe
@@ -29,9 +31,17 @@ if TYPE_CHECKING:
     from .training.history import History
     from .training.state import TrainingState
 
-__all__ = ["Network", "TASKS"]
+__all__ = ["Network", "Prepared", "TASKS"]
 
 TASKS = ("classification", "regression")
+
+
+class Prepared(NamedTuple):
+    """Data as ``Network.prepare`` gives it (see there)."""
+
+    X: NDArray
+    y: NDArray | None
+    sample_weight: NDArray | None
 
 
 class Network:
@@ -269,6 +279,46 @@ class Network:
         else:
             first.backward(dout)
 
+    def prepare(self, X: ArrayLike, y: ArrayLike | None = None, *,
+                sample_weight: ArrayLike | None = None,
+                class_weight: Mapping[int, float] | str | None = None,
+                names: tuple[str, str] = ("X", "y"), decide_task: bool = False) -> Prepared:
+        """The one path data takes in: ``X`` checked and converted, ``y`` as the loss wants it.
+
+        ``fit``, ``evaluate``, ``train_on_batch``, ``gradcheck`` and the
+        health check all come through here, so they accept and refuse the
+        same data. The network is built from ``X``'s shape if it is not yet.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, *input_shape); floats are converted to
+            the network's dtype, integer indices kept for an integer-input layer
+        y : labels (n_samples,) or targets (n_samples, n_out), or None
+        sample_weight, class_weight : as in ``fit``; combined into one weight
+            per sample (needs ``y``)
+        names : how error messages call ``X`` and ``y``
+        decide_task : let ``y`` decide an undecided task (see ``task``), as
+            training does
+
+        Returns
+        -------
+        Prepared
+            ``(X, y, sample_weight)``: ``X`` of shape (n_samples, *input_shape),
+            ``y`` as ``loss.prepare_targets`` gives it (None without ``y``),
+            ``sample_weight`` float64 (n_samples,) or None when no weights are given
+        """
+        X_arr = self._inputs(X, names[0])
+        if y is None:
+            if sample_weight is not None or class_weight is not None:
+                raise ValueError("sample_weight and class_weight need the targets y")
+            return Prepared(X_arr, None, None)
+        if decide_task:
+            self.resolve_task(y)
+        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
+        check_same_length(X_arr, targets, names)
+        weights = class_sample_weights(self, targets, sample_weight, class_weight)
+        return Prepared(X_arr, targets, weights)
+
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
         """``X`` checked and converted once, at the boundary; builds the network if needed."""
         shape = self.input_shape
@@ -343,17 +393,12 @@ class Network:
         With ``sample_weight`` (n,) and/or ``class_weight`` (as in ``fit``)
         both are weighted means: ``sum_i w_i l_i / sum_i w_i``.
         """
-        X = self._inputs(X)
-        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
-        if X.shape[0] != targets.shape[0]:
-            raise ShapeError(f"X and y must have the same number of samples, got "
-                             f"X.shape={X.shape} and y.shape={np.shape(y)}")
+        X, prepared, weights = self.prepare(X, y, sample_weight=sample_weight,
+                                            class_weight=class_weight)
+        targets = cast(NDArray, prepared)  # given y, prepare gives targets
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         classify = self._is_classifier_for(y)
-        if sample_weight is not None or class_weight is not None:
-            from .training.weights import class_sample_weights
-
-            weights = class_sample_weights(self, targets, sample_weight, class_weight)
+        if weights is not None:
             return self._weighted_scores(X, targets, weights, step, classify)
         total_loss, correct, counted = 0.0, 0, 0
         for i in range(0, X.shape[0], step):

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import as_rng
+from ..optimizers import Optimizer, get_optimizer
 from .history import History
 
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["TrainingState", "generator_state", "restore_generator"]
+__all__ = ["TrainingState", "begin_training", "generator_state", "restore_generator", "seed_layers"]
 
 
 @dataclass
@@ -116,3 +118,40 @@ def restore_generator(state: dict[str, Any]) -> np.random.Generator:
     bit_generator = bit_cls()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
+
+
+def begin_training(network: Network, optimizer: str | Optimizer | None, reset: bool,
+           seed: int | np.random.Generator | None) -> tuple[Optimizer, TrainingState]:
+    """The optimizer and training state of a ``fit``: continued, or started afresh.
+
+    Afresh when ``reset``, when the network has no state yet, or when
+    ``optimizer`` is given and is not ``network.optimizer``. ``seed`` seeds
+    the new shuffling generator and every layer generator (``seed_layers``).
+    """
+    fresh = (reset or network.training_state is None
+             or (optimizer is not None and optimizer is not network.optimizer))
+    if optimizer is None and network.optimizer is not None:
+        opt = network.optimizer
+        if reset:
+            opt.reset()
+    else:
+        opt = get_optimizer(optimizer)
+    network.optimizer = opt  # before any callback runs, so callbacks can see and steer it
+    state = network.training_state
+    if fresh or state is None:
+        state = network.training_state = TrainingState(rng=as_rng(seed))
+        if seed is not None:  # else each Dropout keeps the generator it was given
+            seed_layers(network, state.rng)
+    elif seed is not None:  # continuing, but the caller asks for these generators
+        state.rng = as_rng(seed)
+        seed_layers(network, state.rng)
+    return opt, state
+
+
+def seed_layers(network: Network, rng: np.random.Generator) -> None:
+    """Give every layer that draws random numbers (a Dropout, or any layer whose ``rng`` is
+    a Generator, sub-layers included) a generator derived from ``rng``, so ``seed`` fixes
+    its draws."""
+    for _, layer in network.walk():
+        if isinstance(getattr(layer, "rng", None), np.random.Generator):
+            layer.rng = np.random.default_rng(rng.integers(2**63))  # type: ignore[attr-defined]
