@@ -299,8 +299,14 @@ def _describe_network(net: Network, optimizer: Optimizer | None
         meta["optimizer"] = _describe_optimizer(optimizer, net)
         meta["_flat_optimizer"] = _flat_optimizer_state(optimizer, net)
         for slot, values in optimizer.state.items():
-            for name, value in values.items():
-                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = np.ascontiguousarray(value)
+            if not values:
+                continue  # not stepped yet
+            # every parameter has its slot in the file, a frozen (never stepped) one as zeros,
+            # the state a first step would start from: the reader expects them all
+            for name, param in net.parameters.items():
+                value = values.get(name)
+                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = (
+                    np.zeros_like(param) if value is None else np.ascontiguousarray(value))
     return meta, arrays
 
 

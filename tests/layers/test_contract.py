@@ -27,6 +27,7 @@ from glassnet.layers import (
     Softmax,
     Tanh,
 )
+from glassnet.testing import check_layer
 
 N_IN = 5
 
@@ -221,3 +222,34 @@ def test_save_load_round_trip_predicts_the_same(index, suffix, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
     for name, value in net.get_weights().items():
         np.testing.assert_array_equal(loaded.get_weights()[name], value)
+
+
+# -- the public contract, glassnet.testing.check_layer, on every built-in layer ---------
+CHECKED = {
+    "dense": (lambda: Dense(4, seed=0), [(5,)]),
+    "dense_nobias": (lambda: Dense(4, bias=False, init="normal_fan_in", seed=0), [(5,)]),
+    "sigmoid": (Sigmoid, [(5,), (3, 4)]), "tanh": (Tanh, [(5,), (3, 4)]),
+    "relu": (ReLU, [(5,), (3, 4)]), "leaky_relu": (lambda: LeakyReLU(0.1), [(5,), (3, 4)]),
+    "softmax": (Softmax, [(5,)]), "identity": (Identity, [(5,), (2, 3, 2)]),
+    "dropout": (lambda: Dropout(0.3, seed=0), [(5,), (3, 4)]),
+    "batchnorm": (BatchNorm, [(5,)]), "flatten": (Flatten, [(5,), (3, 4), (2, 3, 2)]),
+    "sequential": (lambda: Sequential([Dense(6, seed=0), Tanh(), Dense(4, seed=1)]), [(5,)]),
+    "residual": (lambda: Residual(Sequential([Dense(6, seed=0), Tanh(), Dense(5, seed=1)])),
+                 [(5,)]),
+}
+
+
+def test_check_layer_covers_every_built_in_layer():
+    names = {type(factory()).__name__ for factory, _ in CHECKED.values()}
+    assert names == {name for name, cls in LAYERS.items()
+                     if cls.__module__.startswith("glassnet.layers")}
+
+
+@pytest.mark.parametrize("name, shape", [(name, shape) for name, (_, shapes) in CHECKED.items()
+                                         for shape in shapes])
+def test_every_built_in_layer_passes_check_layer(name, shape):
+    report = check_layer(CHECKED[name][0], shape)
+    assert "float64 gradients match finite differences" in report.passed
+    assert any(p.startswith("io.save/io.load") and "frozen from the start" in p
+               for p in report.passed)
+    assert len(report.passed) >= 11, str(report)
