@@ -15,7 +15,8 @@ always agree.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import inspect
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,8 +102,29 @@ class Loss:
     def check_last_layer(self, layer: object, n_out: int | None) -> None:
         """Raise if this loss cannot train a network ending in ``layer`` with ``n_out`` outputs."""
 
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments that rebuild this loss (JSON values).
+
+        By default each constructor argument is read from the attribute of
+        the same name (as scikit-learn's ``get_params`` does); a loss whose
+        attributes are named otherwise overrides this, or the default raises.
+        """
+        config = {}
+        for name, param in inspect.signature(type(self)).parameters.items():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise TypeError(f"{type(self).__name__} takes *args or **kwargs, so its "
+                                "arguments cannot be found; define get_config() returning "
+                                "the constructor's arguments")
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__name__} has a constructor argument {name!r} but "
+                                f"no attribute {name!r}; define get_config() returning the "
+                                "constructor's arguments")
+            config[name] = getattr(self, name)
+        return config
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 def _as_dense_targets(y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:

@@ -5,21 +5,25 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._display import Summary, network_html
+from ._sample_weights import class_sample_weights
 from ._validation import (
     as_2d_float,
     as_float_batch,
     check_choice,
     check_dtype,
     check_positive_int,
+    check_same_length,
 )
 from .errors import DTypeError, ShapeError
-from .layers import Layer
+from .layers import Layer, describe
+from .layers.base import walk_layers
+from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
@@ -27,9 +31,17 @@ if TYPE_CHECKING:
     from .training.history import History
     from .training.state import TrainingState
 
-__all__ = ["Network", "TASKS"]
+__all__ = ["Network", "Prepared", "TASKS"]
 
 TASKS = ("classification", "regression")
+
+
+class Prepared(NamedTuple):
+    """Data as ``Network.prepare`` gives it (see there)."""
+
+    X: NDArray
+    y: NDArray | None
+    sample_weight: NDArray | None
 
 
 class Network:
@@ -73,9 +85,13 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
-        if len({id(la) for la in self.layers}) != len(self.layers):
-            raise ValueError("the same layer object appears twice in layers; "
-                             "use a separate instance for each position")
+        seen: dict[int, str] = {}
+        for path, layer in walk_layers(self._roots()):
+            if id(layer) in seen:
+                raise ValueError(f"the same layer object {layer!r} appears twice, at "
+                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
+                                 "for each position")
+            seen[id(layer)] = path
         self.loss = get_loss(loss)
         if task is not None:
             check_choice(task, TASKS, "task")
@@ -103,14 +119,21 @@ class Network:
             self.loss.check_last_layer(self.layers[-1], None)
 
     # -- building ----------------------------------------------------------
+    def _roots(self) -> list[tuple[str, Layer]]:
+        """``("0", first layer), ("1", second), ...``: where every walk over the layers starts."""
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
+
+    def walk(self, *, trainable_only: bool = False) -> list[tuple[str, Layer]]:
+        """``(path, layer)`` of every layer, sub-layers included (``"2"``, ``"2.inner"``, ...).
+
+        Parents come before their sub-layers; with ``trainable_only`` a frozen
+        layer and everything inside it are left out.
+        """
+        return list(walk_layers(self._roots(), trainable_only=trainable_only))
+
     def _declared_input_shape(self) -> tuple[int, ...] | None:
         """The input shape the first layers fix (e.g. ``Dense(784, 10)``), if any."""
-        for layer in self.layers:
-            if layer.input_shape is not None:
-                return layer.input_shape
-            if type(layer).output_shape is not Layer.output_shape:
-                return None  # a shape-changing layer before any fixed size
-        return None
+        return declared_input_shape(self.layers)
 
     def _common_dtype(self) -> np.dtype:
         dtypes = {la.dtype for la in self.layers if la.dtype is not None}
@@ -140,25 +163,12 @@ class Network:
         first = shape
         for i, layer in enumerate(self.layers):
             try:
-                out_shape = layer.build(shape, self.dtype)
-            except ShapeError as exc:
-                raise ShapeError(f"layer {i}: {exc}") from None
-            if type(layer).output_shape is Layer.output_shape \
-                    and not type(layer).__module__.startswith("glassnet."):
-                out_shape = self._probe(i, layer, shape)
-            shape = tuple(out_shape)
+                shape = build_layer(layer, shape, self.dtype)
+            except (ShapeError, DTypeError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
         self.dtype = self._common_dtype()
         self.input_shape, self.output_shape = first, shape
         self.loss.check_last_layer(self.layers[-1], self.n_out)
-
-    def _probe(self, i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Output shape of a layer that does not declare it: run it on one zero sample."""
-        out = layer.forward(np.zeros((1, *shape), dtype=self.dtype), training=False)
-        if not isinstance(out, np.ndarray) or out.dtype != self.dtype:
-            raise DTypeError(f"layer {i} {layer!r} turned {self.dtype} input into "
-                             f"{getattr(out, 'dtype', type(out).__name__)}; a layer must keep "
-                             "the dtype it is given")
-        return tuple(out.shape[1:])
 
     @property
     def n_in(self) -> int | None:
@@ -181,36 +191,35 @@ class Network:
     def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
         """``(name, param, grad)`` of every trainable parameter, in layer order.
 
-        Names are ``"<layer index>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, ...
+        Names are ``"<layer path>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, and
+        inside a layer that holds layers ``"3.block.0.W"`` (see ``walk``).
         Read afresh at every call, so a layer may rebind its arrays. Layers
-        with ``trainable = False`` are left out.
+        with ``trainable = False``, and the layers inside them, are left out.
         """
         triples = []
-        for i, layer in enumerate(self.layers):
-            if not layer.trainable:
-                continue
+        for path, layer in walk_layers(self._roots(), trainable_only=True):
             for key, param in layer.params.items():
                 grad = layer.grads.get(key)
                 if grad is None:
-                    raise KeyError(f"layer {i} {layer!r} has params[{key!r}] but no "
+                    raise KeyError(f"layer {path} {layer!r} has params[{key!r}] but no "
                                    f"grads[{key!r}]; its backward must set self.grads[{key!r}]")
-                triples.append((f"{i}.{key}", param, grad))
+                triples.append((f"{path}.{key}", param, grad))
         return triples
 
     def named_state(self) -> list[tuple[str, NDArray]]:
         """``(name, array)`` of every non-trainable array (e.g. ``"1.running_mean"``)."""
-        return [(f"{i}.{key}", value) for i, layer in enumerate(self.layers)
+        return [(f"{path}.{key}", value) for path, layer in self.walk()
                 for key, value in layer.state.items()]
 
     @property
     def parameters(self) -> dict[str, NDArray]:
         """Every parameter (trainable or frozen) by name, the layers' own arrays."""
-        return {f"{i}.{k}": v for i, la in enumerate(self.layers) for k, v in la.params.items()}
+        return {f"{path}.{k}": v for path, la in self.walk() for k, v in la.params.items()}
 
     @property
     def decay_names(self) -> frozenset[str]:
         """Names of the parameters weight decay applies to (each layer's ``decay_keys``)."""
-        return frozenset(f"{i}.{k}" for i, la in enumerate(self.layers)
+        return frozenset(f"{path}.{k}" for path, la in self.walk()
                          for k in la.decay_keys if k in la.params)
 
     @property
@@ -241,7 +250,7 @@ class Network:
         """A copy of the network with every array in ``dtype`` (e.g. float64 for gradcheck)."""
         dtype = check_dtype(dtype)
         twin = copy.deepcopy(self)
-        for layer in twin.layers:
+        for _, layer in twin.walk():
             for arrays in (layer.params, layer.grads, layer.state):
                 for key, value in arrays.items():
                     arrays[key] = value.astype(dtype)
@@ -272,6 +281,46 @@ class Network:
             backward_params(dout)
         else:
             first.backward(dout)
+
+    def prepare(self, X: ArrayLike, y: ArrayLike | None = None, *,
+                sample_weight: ArrayLike | None = None,
+                class_weight: Mapping[int, float] | str | None = None,
+                names: tuple[str, str] = ("X", "y"), decide_task: bool = False) -> Prepared:
+        """The one path data takes in: ``X`` checked and converted, ``y`` as the loss wants it.
+
+        ``fit``, ``evaluate``, ``train_on_batch``, ``gradcheck`` and the
+        health check all come through here, so they accept and refuse the
+        same data. The network is built from ``X``'s shape if it is not yet.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, *input_shape); floats are converted to
+            the network's dtype, integer indices kept for an integer-input layer
+        y : labels (n_samples,) or targets (n_samples, n_out), or None
+        sample_weight, class_weight : as in ``fit``; combined into one weight
+            per sample (needs ``y``)
+        names : how error messages call ``X`` and ``y``
+        decide_task : let ``y`` decide an undecided task (see ``task``), as
+            training does
+
+        Returns
+        -------
+        Prepared
+            ``(X, y, sample_weight)``: ``X`` of shape (n_samples, *input_shape),
+            ``y`` as ``loss.prepare_targets`` gives it (None without ``y``),
+            ``sample_weight`` float64 (n_samples,) or None when no weights are given
+        """
+        X_arr = self._inputs(X, names[0])
+        if y is None:
+            if sample_weight is not None or class_weight is not None:
+                raise ValueError("sample_weight and class_weight need the targets y")
+            return Prepared(X_arr, None, None)
+        if decide_task:
+            self.resolve_task(y)
+        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
+        check_same_length(X_arr, targets, names)
+        weights = class_sample_weights(self, targets, sample_weight, class_weight)
+        return Prepared(X_arr, targets, weights)
 
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
         """``X`` checked and converted once, at the boundary; builds the network if needed."""
@@ -347,17 +396,12 @@ class Network:
         With ``sample_weight`` (n,) and/or ``class_weight`` (as in ``fit``)
         both are weighted means: ``sum_i w_i l_i / sum_i w_i``.
         """
-        X = self._inputs(X)
-        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
-        if X.shape[0] != targets.shape[0]:
-            raise ShapeError(f"X and y must have the same number of samples, got "
-                             f"X.shape={X.shape} and y.shape={np.shape(y)}")
+        X, prepared, weights = self.prepare(X, y, sample_weight=sample_weight,
+                                            class_weight=class_weight)
+        targets = cast(NDArray, prepared)  # given y, prepare gives targets
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         classify = self._is_classifier_for(y)
-        if sample_weight is not None or class_weight is not None:
-            from .training.weights import class_sample_weights
-
-            weights = class_sample_weights(self, targets, sample_weight, class_weight)
+        if weights is not None:
             return self._weighted_scores(X, targets, weights, step, classify)
         total_loss, correct, counted = 0.0, 0, 0
         for i in range(0, X.shape[0], step):
@@ -436,9 +480,17 @@ class Network:
         for i, layer in enumerate(self.layers):
             if shape is not None:
                 shape = layer.output_shape(shape) if layer.built else None
-            count = sum(p.size for p in layer.params.values())
             shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
-            rows.append((str(i), repr(layer), shown, f"{count:,}"))
+            for path, sub in walk_layers([(str(i), layer)]):
+                # a layer holding layers counts what is inside it; its parts follow, indented
+                count = sum(p.size for _, la in walk_layers([("", sub)])
+                            for p in la.params.values())
+                depth = path.count(".")
+                # a container's parts follow it, so it shows only its kind
+                described = f"{type(sub).__name__}(...)" if sub.sublayers() else repr(sub)
+                shown_name = described if not depth else "  " * depth + f"{path}: {described}"
+                rows.append((str(i) if not depth else "", shown_name,
+                             shown if not depth else "", f"{count:,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         line = "-" * (sum(widths) + 6)
 
@@ -461,22 +513,21 @@ class Network:
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""
-        from .layers import LAYERS
         from .losses import LOSSES
 
+        layers = []
         for i, layer in enumerate(self.layers):
-            if LAYERS.get(type(layer).__name__) is not type(layer):
-                raise TypeError(f"layer {i} {layer!r} is not a registered layer and cannot be "
-                                "described; register its class with "
-                                "glassnet.layers.register_layer")
+            try:
+                layers.append(describe(layer))
+            except TypeError as exc:
+                raise TypeError(f"layer {i}: {exc}") from None
         if LOSSES.get(self.loss.name) is not type(self.loss):
             raise TypeError(f"the loss {self.loss!r} is not a registered loss; register it with "
                             "glassnet.losses.register_loss")
         return {
-            "layers": [{"class": type(la).__name__, "config": la.get_config(),
-                        "trainable": la.trainable} for la in self.layers],
+            "layers": layers,
             "loss": self.loss.name,
-            "loss_config": dict(vars(self.loss)),
+            "loss_config": self.loss.get_config(),
             "task": self.task,
             "dtype": str(self.dtype),
             "input_shape": None if self.input_shape is None else list(self.input_shape),

@@ -204,7 +204,7 @@ def test_a_new_run_warns_again(moons):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"X": np.zeros(3)}, ShapeError, r"X of shape \(n_samples, n_features\), got \(3,\)"),
+    ({"X": np.zeros(3)}, ShapeError, r"X of shape \(n_samples, \*input_shape\), got \(3,\)"),
     ({"X": np.zeros((3, 2)), "y": np.zeros(4)}, ShapeError, "X with 3 samples but y with 4"),
     ({"max_saturated": 2.0}, ValueError, "max_saturated must be <= 1.0"),
     ({"swing_window": 2}, ValueError, "swing_window must be at least 3"),

@@ -9,10 +9,10 @@ The description (the file's ``"model"`` entry) is::
 
 Saving and loading apply the same rules, so ``save`` refuses, before it
 writes anything, what ``load`` would refuse: registered classes only; a
-constructor with named arguments (no ``*args``/``**kwargs``) that accepts
-every key of ``get_config()``; settings that are JSON (a tuple is stored as a
-list and accepted back as one); a rebuilt object that reports the settings
-it was given.
+constructor that accepts every key of ``get_config()`` (by name or through
+``**kwargs``); settings that are JSON (a tuple is stored as a list and
+accepted back as one); a rebuilt object that reports the settings it was
+given (``save`` rebuilds each layer defined outside glassnet once to check).
 
 Rebuilding checks every size the description declares before it constructs
 anything: the number of layers (sub-layers included) against
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelFormatError
-from ..layers import LAYERS
+from ..layers import LAYERS, rebuild
 from ..losses import LOSSES
 from ..network import TASKS, Network
 
@@ -105,9 +105,22 @@ def describe_network(net: Network) -> dict[str, Any]:
 
 
 def check_describable(net: Network, config: dict[str, Any]) -> None:
-    """Refuse, before anything is written, a description ``load`` would refuse."""
-    for spec, layer in zip(config["layers"], net.layers):
-        _check_settings(type(layer), spec["config"], f"layer {type(layer).__name__}")
+    """Refuse, before anything is written, a description ``load`` would refuse: every
+    layer's (sub-layers' too) and the loss's settings against their constructors, and a
+    trial rebuild of each layer defined outside glassnet (built-in layers are tested)."""
+    for i, spec in enumerate(config["layers"]):
+        for inner in _nested_specs(spec):
+            cls = LAYERS.get(inner["class"])
+            if cls is None:
+                continue
+            what = f"layer {i} {inner['class']}"
+            _check_settings(cls, inner["config"], what)
+            if not cls.__module__.startswith("glassnet."):
+                try:
+                    rebuild(inner, dtype=net.dtype, where=what)
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"{what}: load could not rebuild it from its "
+                                     f"get_config(), so it is not saved: {exc}") from None
     _check_settings(type(net.loss), config["loss_config"], f"loss {net.loss!r}")
 
 
@@ -118,11 +131,9 @@ def _check_settings(cls: type, settings: dict[str, Any], what: str) -> None:
         raise ValueError(f"{what}: get_config() must return JSON values (str, numbers, lists, "
                          f"dicts; finite), got {settings!r} ({exc})") from None
     params = parameters(cls)
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params.values()):
-        raise TypeError(f"{what}: its constructor takes *args or **kwargs, so a file cannot "
-                        "say which settings it accepts; give {cls.__name__}.__init__ named "
-                        "keyword arguments for every key of get_config()")
-    unknown = sorted(set(settings) - (set(params) - NOT_FROM_FILE))
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    accepted = set(settings) if takes_any else set(params)
+    unknown = sorted(set(settings) - (accepted - NOT_FROM_FILE))
     if unknown:
         raise TypeError(f"{what}: get_config() returns {unknown}, which "
                         f"{cls.__name__}.__init__ does not accept (or a file may not set: "
@@ -235,22 +246,11 @@ def rebuild_network(config: Any, budget: Budget, path: Path) -> Network:
 
 
 def _rebuild_layer(i: int, spec: Any, dtype: np.dtype, path: Path) -> Any:
-    if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
-            or not set(spec) <= {"class", "config", "trainable"}:
-        raise fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
-                         f"got {_short(spec)}")
-    cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
-    if cls is None:
-        raise fail(path, f"layer {i} has unknown class {_short(spec['class'])}; "
-                         f"known layers are {sorted(LAYERS)}")
-    takes_dtype = "dtype" in parameters(cls)
-    fixed = {"dtype": dtype} if takes_dtype else {}
-    layer = construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
-    trainable = spec.get("trainable", True)
-    if not isinstance(trainable, bool):
-        raise fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
-    layer.trainable = trainable
-    return layer
+    """Layer ``i`` (and its sub-layers) from its description (``glassnet.layers.rebuild``)."""
+    try:
+        return rebuild(spec, dtype=dtype, where=f"layer {i}")
+    except (ValueError, TypeError) as exc:
+        raise fail(path, str(exc)[:600]) from None
 
 
 def construct(cls: type, kwargs: Any, what: str, path: Path,

@@ -41,6 +41,8 @@ class ModelCheckpoint(Callback):
     best : the best value of ``monitor`` seen
     """
 
+    chief_only = True
+
     def __init__(self, path: str | Path, *, monitor: str = "val_loss", mode: str = "auto",
                  save_best_only: bool = False, every: int = 1) -> None:
         self.path = str(path)
@@ -102,6 +104,7 @@ class BackupAndRestore(Callback):
     """
 
     restores_training = True  # fit runs it last at every hook
+    chief_only = True
 
     def __init__(self, folder: str | Path, *, every: int = 1,
                  delete_on_end: bool = True) -> None:
