@@ -34,6 +34,7 @@ _SLOT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def optimizer_classes() -> dict[str, type[Optimizer]]:
+    """Registered optimizer classes by class name (how a file names them)."""
     return {cls.__name__: cls for cls in OPTIMIZERS.values()}
 
 

@@ -54,6 +54,7 @@ _CONFIG_KEYS = {"layers", "loss", "loss_config", "task", "dtype", "input_shape"}
 
 
 def fail(path: Path, problem: str) -> ModelFormatError:
+    """The error for a file that cannot be loaded: ``"<path>: <problem>"``."""
     return ModelFormatError(f"{path}: {problem}")
 
 
