@@ -158,7 +158,8 @@ def test_labels_outside_the_digits_are_reported(tmp_path, capsys, digits_csv):
     assert code == 0
     assert "warning: odd.csv has labels outside 0-9 (12; 2 training samples)" in err
     assert "13 outputs" in err
-    code, _, err = run(capsys, "train", digits_csv[0], "--epochs", "1", "-o", tmp_path / "n.safetensors")
+    code, _, err = run(capsys, "train", digits_csv[0], "--epochs", "1",
+                       "-o", tmp_path / "n.safetensors")
     assert "warning" not in err
 
 

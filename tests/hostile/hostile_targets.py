@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glassnet.io.npz import read_legacy_npz
-from glassnet.io.safetensors import read_tensors
-from glassnet.io.strict_json import loads_strict
 from glassnet.datasets.csv import read_digits_csv
 from glassnet.datasets.idx import read_idx
 from glassnet.errors import ModelFormatError
+from glassnet.io.npz import read_legacy_npz
+from glassnet.io.safetensors import read_tensors
+from glassnet.io.strict_json import loads_strict
 
 LOADER_ENV = "GLASSNET_HOSTILE_LOADER"
 

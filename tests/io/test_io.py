@@ -7,13 +7,13 @@ import os
 import stat
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from legacy_writer import write_version_1
 
 import glassnet
 from glassnet import (
@@ -35,7 +35,6 @@ from glassnet.classic import NeuralNetwork
 from glassnet.io import FORMAT_VERSION, load, model_info, save
 from glassnet.layers import LAYERS, Layer
 from glassnet.losses import LOSSES, Loss, SumSquaredError
-from legacy_writer import write_version_1
 
 N_IN = 4
 

@@ -11,8 +11,8 @@ import pytest
 
 import glassnet
 from glassnet import io as gio
-from glassnet.io.npz import read_legacy_meta, read_legacy_npz
 from glassnet.errors import ModelFormatError
+from glassnet.io.npz import read_legacy_meta, read_legacy_npz
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
 import hostile_corpus as corpus  # noqa: E402

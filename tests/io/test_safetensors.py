@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
+from glassnet.errors import DTypeError, ModelFormatError
 from glassnet.io.safetensors import (
     DIGEST_KEY,
     DTYPES,
@@ -19,7 +20,6 @@ from glassnet.io.safetensors import (
     read_tensors,
     write_safetensors,
 )
-from glassnet.errors import DTypeError, ModelFormatError
 
 
 @pytest.fixture

@@ -38,23 +38,19 @@ a crash leaves the previous file whole.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import ModelFormatError
 from ..network import Network
 from ..optimizers import Optimizer
-from .info import is_zip, model_info, not_a_model
-from .legacy import read_version_1
-from .meta import FORMAT_NAME, FORMAT_VERSION, checked_meta, encode_entry, meta_from_strings
-from .optimizer_state import describe_optimizer, rebuild_optimizer
-from .safetensors import read_tensors, write_safetensors
-from .schema import Budget, describe_network, fail, rebuild_network
+from .info import model_info
+from .meta import FORMAT_NAME, FORMAT_VERSION
+from .reader import FACADES, non_finite, read_model
+from .schema import fail
+from .writer import write
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -70,11 +66,6 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save", "load", "info", "model_info",
            "register_facade", "save_checkpoint", "load_checkpoint"]
 
-#: facade name -> class; a facade registers itself (the core never imports one)
-FACADES: dict[str, Any] = {}
-TRAINING_PREFIX = "training/"  # arrays of a checkpoint's training state
-_PREFIX = {"param": "param/", "state": "state/"}
-_TRAINING_DTYPES = ("float32", "float64", "int64", "int32", "uint8", "bool")
 info = model_info
 
 
@@ -151,7 +142,7 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
 
         training, arrays = training_record(net)
     notes = {**getattr(net, "metadata", {}), **_checked_dict(metadata, "metadata")}
-    return _write(final, net, optimizer, facade=facade, notes=notes,
+    return write(final, net, optimizer, facade=facade, notes=notes,
                   training=_checked_dict(training, "training") or None, arrays=arrays)
 
 
@@ -174,41 +165,6 @@ def _checked_dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{what} must be a dict, got {type(value).__name__}")
     return value
-
-
-def _write(final: Path, net: Network, optimizer: Optimizer | None, *,
-           facade: dict[str, Any] | None, notes: dict[str, Any],
-           training: dict[str, Any] | None, arrays: dict[str, NDArray]) -> Path:
-    """Describe everything (refusing what ``load`` would), then write the file."""
-    from .. import __version__
-
-    if not net.built:
-        raise ValueError("the network is not built yet, so it has no weights to save; "
-                         "fit it or call build(input_shape) first")
-    strings = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
-               "glassnet_version": __version__,
-               "model": encode_entry(describe_network(net), "the architecture")}
-    tensors = {_PREFIX["param"] + k: np.ascontiguousarray(v) for k, v in net.parameters.items()}
-    tensors.update((_PREFIX["state"] + k, np.ascontiguousarray(v)) for k, v in net.named_state())
-    if optimizer is not None:
-        spec, slots = describe_optimizer(optimizer, net)
-        strings["optimizer"] = encode_entry(spec, "the optimizer")
-        tensors.update(slots)
-    if training is not None:
-        strings["training"] = encode_entry(training, "training")
-        listed = {}
-        for name, value in arrays.items():
-            value = np.ascontiguousarray(value)
-            if value.dtype.name not in _TRAINING_DTYPES or not isinstance(name, str):
-                raise TypeError(f"training array {name!r} must be numeric, got {value.dtype}")
-            tensors[TRAINING_PREFIX + name] = value
-            listed[name] = [value.dtype.name, list(value.shape)]
-        strings["training_arrays"] = encode_entry(listed, "the training arrays")
-    if facade is not None:
-        strings["facade"] = encode_entry(facade, "the facade's settings")
-    if notes:
-        strings["user"] = encode_entry(notes, "metadata")
-    return write_safetensors(final, tensors, metadata=strings)
 
 
 # -- training checkpoints ------------------------------------------------------
@@ -238,12 +194,12 @@ def save_checkpoint(network: Network, path: str | os.PathLike[str], *,
                         f"{type(network).__name__}")
     if not isinstance(training, dict):
         raise TypeError(f"training must be a dict, got {type(training).__name__}")
-    bad = _non_finite(network, network.optimizer)
+    bad = non_finite(network, network.optimizer)
     if bad:
         raise ValueError(f"not writing the checkpoint {path}: {bad} hold NaN or infinity "
                          "(training diverged); the previous checkpoint is kept. Lower the "
                          "learning rate or add gradient clipping, then resume from it")
-    return _write(Path(path), network, network.optimizer, facade=None,
+    return write(Path(path), network, network.optimizer, facade=None,
                   notes=dict(getattr(network, "metadata", {})), training=training,
                   arrays=dict(arrays or {}))
 
@@ -256,7 +212,7 @@ def load_checkpoint(path: str | os.PathLike[str]
     ``arrays`` are what ``save_checkpoint`` was given. NaN or infinity in it is refused.
     """
     path = Path(path)
-    model, meta, arrays = _load(path, allow_non_finite=False)
+    model, meta, arrays = read_model(path, allow_non_finite=False)
     training = meta.get("training")
     if not isinstance(training, dict):
         raise fail(path, "not a training checkpoint (no 'training' entry in its metadata); "
@@ -295,136 +251,7 @@ def load(path: str | os.PathLike[str], *, with_training: bool = False,
         its contents disagree with its architecture, or it holds NaN or
         infinity; the message names the file and the problem
     """
-    model, meta, _ = _load(Path(path), allow_non_finite=allow_non_finite)
+    model, meta, _ = read_model(Path(path), allow_non_finite=allow_non_finite)
     return (model, meta.get("training")) if with_training else model
 
 
-def _load(path: Path, *, allow_non_finite: bool
-          ) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
-    """The model, its checked metadata, and a checkpoint's training arrays (by name)."""
-    try:
-        if is_zip(path):
-            model, meta, targets = read_version_1(path, FACADES, _training_targets)
-        else:
-            model, meta, targets = _read_safetensors(path)
-    except MemoryError:  # a last guard: the checks above bound every allocation by the file
-        raise fail(path, "loading it needs more memory than this machine has") from None
-    net = model if isinstance(model, Network) else model.network
-    if not allow_non_finite:
-        bad = _non_finite(net, net.optimizer)
-        if bad:
-            raise fail(path, f"{bad} hold NaN or infinity (the model was saved after training "
-                             "diverged); load a file saved before it diverged, or pass "
-                             "allow_non_finite=True to inspect it")
-    net.metadata = dict(meta.get("metadata") or {})
-    if isinstance(model, Network):
-        _restore_training_state(model, meta.get("training"), path)
-        model = _wrap_facade(model, meta.get("facade"), path)
-    training_arrays = {k[len(TRAINING_PREFIX):]: v for k, v in targets.items()
-                       if k.startswith(TRAINING_PREFIX)}
-    return model, meta, training_arrays
-
-
-def _read_safetensors(path: Path) -> tuple[Network, dict[str, Any], dict[str, NDArray]]:
-    built: dict[str, Any] = {}
-
-    def expected(header: Any) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
-        built["header"] = header
-        meta = checked_meta(meta_from_strings(header.metadata, path), path)
-        budget = Budget(values=sum(math.prod(t.shape) for t in header.tensors.values()),
-                        shapes={n[len(_PREFIX["param"]):]: t.shape
-                                for n, t in header.tensors.items()
-                                if n.startswith(_PREFIX["param"])})
-        net = rebuild_network(meta["config"], budget, path)
-        targets = {_PREFIX["param"] + k: v for k, v in net.parameters.items()}
-        targets.update((_PREFIX["state"] + k, v) for k, v in net.named_state())
-        net.optimizer = None
-        if meta.get("optimizer") is not None:
-            net.optimizer, slots = rebuild_optimizer(meta["optimizer"], net, path,
-                                                     version=meta["format_version"])
-            targets.update(slots)
-        targets.update(_training_targets(meta.get("training_arrays"), path))
-        built.update(meta=meta, net=net, targets=targets)
-        return {name: (t.dtype, t.shape) for name, t in targets.items()}
-
-    try:
-        arrays, _ = read_tensors(path, expected)
-    except ModelFormatError as exc:
-        if "header" in built:
-            raise
-        raise not_a_model(path, str(exc).removeprefix(f"{path}: ")) from None
-    targets = built["targets"]
-    for name, value in arrays.items():
-        targets[name][...] = value
-    return built["net"], built["meta"], targets
-
-
-def _training_targets(listed: Any, path: Path) -> dict[str, NDArray]:
-    """Zeroed destinations for a checkpoint's training arrays, as its metadata lists them.
-
-    The declared sizes are checked against the file's size first: the file
-    must hold every byte it declares, so nothing larger than it is allocated.
-    """
-    if not listed:
-        return {}
-    total, specs = 0, []
-    for name, spec in listed.items():
-        ok = (isinstance(spec, list) and len(spec) == 2 and spec[0] in _TRAINING_DTYPES
-              and isinstance(spec[1], list) and len(spec[1]) <= 8
-              and all(type(n) is int and 0 <= n < 2**40 for n in spec[1]))
-        if not ok:
-            raise fail(path, f"training array {name[:80]!r} is listed as {str(spec)[:80]}; "
-                             "expected [dtype, [sizes]]")
-        dtype, shape = np.dtype(spec[0]), tuple(spec[1])
-        total += dtype.itemsize * math.prod(shape)
-        specs.append((name, dtype, shape))
-    if total > path.stat().st_size:
-        raise fail(path, f"the training arrays declare {total:,} bytes but the file holds "
-                         f"only {path.stat().st_size:,}; it is truncated or crafted")
-    return {TRAINING_PREFIX + name: np.zeros(shape, dtype) for name, dtype, shape in specs}
-
-
-def _non_finite(net: Network, optimizer: Optimizer | None) -> list[str]:
-    """Names of the parameters, state and optimizer slots holding NaN or infinity."""
-    named = [*net.parameters.items(), *net.named_state()]
-    if optimizer is not None:
-        named += [(f"optimizer {slot} of {name}", v) for slot, values in optimizer.state.items()
-                  for name, v in values.items()]
-    return [name for name, value in named
-            if value.dtype.kind == "f" and not np.isfinite(value).all()]
-
-
-def _restore_training_state(net: Network, training: Any, path: Path) -> None:
-    """Give ``net`` the training state stored with its optimizer (see ``save``)."""
-    state = training.get("state") if isinstance(training, dict) else None
-    if state is None or net.optimizer is None:
-        return
-    from ..training.state import TrainingState
-
-    restored = TrainingState(rng=np.random.default_rng(0))
-    try:
-        restored.restore_json(state, net)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise fail(path, f"the stored training state cannot be restored: {exc}") from None
-    net.training_state = restored
-    lr = training.get("lr")
-    if isinstance(lr, float) and math.isfinite(lr) and lr > 0:
-        net.optimizer.lr = lr
-
-
-def _wrap_facade(model: Network, spec: Any, path: Path) -> Any:
-    if spec is None:
-        return model
-    if not isinstance(spec, dict) or set(spec) != {"name", "config"}:
-        raise fail(path, f"'facade' must be {{'name': ..., 'config': {{...}}}}, got "
-                         f"{str(spec)[:120]}")
-    cls = FACADES.get(spec["name"]) if isinstance(spec["name"], str) else None
-    if cls is None:
-        raise fail(path, f"the model is stored for the facade {str(spec['name'])[:80]!r}, "
-                         f"which is not registered (known: {sorted(FACADES)}); import it first")
-    if not isinstance(spec["config"], dict):
-        raise fail(path, "the facade's config must be a JSON object")
-    try:
-        return cls.from_network(model, spec["config"])
-    except (ValueError, TypeError) as exc:
-        raise fail(path, f"the {spec['name']} model cannot be rebuilt: {exc}") from exc

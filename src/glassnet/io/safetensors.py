@@ -47,7 +47,6 @@ This module knows nothing of networks; ``glassnet.io`` builds on it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -63,6 +62,7 @@ from numpy.typing import DTypeLike, NDArray
 from .._aligned import aligned_zeros
 from .._atomic import atomic_write
 from ..errors import DTypeError, ModelFormatError
+from .digest import DIGEST_KEY, checked_digest, metadata_digest, tensor_digest
 from .strict_json import loads_strict
 
 __all__ = [
@@ -97,7 +97,6 @@ _KNOWN_UNSUPPORTED = ("BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", 
                       "C64")
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
 METADATA_KEY = "__metadata__"
-DIGEST_KEY = "glassnet.sha256"
 MAX_HEADER_STRING = 16 << 20  # characters in any one string of the header
 MAX_NAME = 1024  # characters in a tensor's name
 MAX_TENSORS = 100_000
@@ -186,8 +185,8 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
     arrays.sort(key=lambda item: -item[2].itemsize)  # stable: equal sizes keep their order
     if digest:
         meta[DIGEST_KEY] = json.dumps({
-            "metadata": _metadata_digest(meta),
-            "tensors": {name: _tensor_digest(name, code, array.shape, array)
+            "metadata": metadata_digest(meta),
+            "tensors": {name: tensor_digest(name, code, array.shape, array)
                         for name, code, array in arrays}}, separators=(",", ":"))
     header: dict[str, Any] = {METADATA_KEY: meta} if meta else {}
     offset = 0
@@ -213,20 +212,6 @@ def _write_data(f: BinaryIO, arrays: list[NDArray]) -> None:
 
 def _dumps(header: dict[str, Any]) -> bytes:
     return json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _metadata_digest(meta: Mapping[str, str]) -> str:
-    """SHA-256 of every metadata entry but the digest, as sorted compact JSON."""
-    rest = {k: v for k, v in meta.items() if k != DIGEST_KEY}
-    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _tensor_digest(name: str, code: str, shape: tuple[int, ...], data: Any) -> str:
-    """SHA-256 of a tensor's name, dtype, shape and bytes (``data``: a buffer)."""
-    h = hashlib.sha256(f"{name}\0{code}\0{list(shape)}\0".encode())
-    h.update(memoryview(data).cast("B") if np.size(data) else b"")
-    return h.hexdigest()
 
 
 # -- reading the header ---------------------------------------------------------------------
@@ -302,36 +287,9 @@ def _parse_header(f: BinaryIO, path: Path, max_header_bytes: int) -> Header:
                 else f"{data_bytes - position} bytes after the last tensor")
         raise _fail(path, f"{what}: the header's tensors cover {position} bytes of data, "
                           f"the file holds {data_bytes}")
-    digest = _checked_digest(metadata, tensors, path)
+    digest = checked_digest(metadata, [t.name for t in tensors], path)
     return Header(path=path, metadata=metadata, tensors={t.name: t for t in tensors},
                   header_bytes=n, data_bytes=data_bytes, digest=digest)
-
-
-def _checked_digest(metadata: dict[str, str], tensors: list[TensorInfo], path: Path
-                    ) -> dict[str, str] | None:
-    """The per-tensor digests, once the metadata's own digest matches (removed from
-    ``metadata``); None for a file without one."""
-    text = metadata.get(DIGEST_KEY)
-    if text is None:
-        return None
-    expected = _metadata_digest(metadata)
-    del metadata[DIGEST_KEY]
-    try:
-        doc = loads_strict(text, max_depth=2)
-    except ValueError as exc:
-        raise _fail(path, f"the metadata's {DIGEST_KEY!r} entry is not valid: {exc}; the file "
-                          "is corrupt") from None
-    names = sorted(t.name for t in tensors)
-    ok = (isinstance(doc, dict) and set(doc) == {"metadata", "tensors"}
-          and isinstance(doc["tensors"], dict) and sorted(doc["tensors"]) == names
-          and all(isinstance(v, str) for v in [doc["metadata"], *doc["tensors"].values()]))
-    if not ok:
-        raise _fail(path, f"the metadata's {DIGEST_KEY!r} entry does not list one SHA-256 "
-                          "digest per tensor; the file is corrupt")
-    if doc["metadata"] != expected:
-        raise _fail(path, "the metadata does not match its SHA-256 digest; the file is "
-                          "corrupt (damaged on disk or in transfer, or edited)")
-    return dict(doc["tensors"])
 
 
 def _check_metadata(meta: Any, path: Path) -> dict[str, str]:
@@ -451,7 +409,7 @@ def _read_one(f: BinaryIO, t: TensorInfo, header: Header, aligned: bool) -> NDAr
                                  f"{t.nbytes} bytes (it changed while it was read)")
     if header.digest is not None:
         code = next(c for c, dt in DTYPES.items() if dt == t.dtype)
-        if _tensor_digest(t.name, code, t.shape, flat) != header.digest[t.name]:
+        if tensor_digest(t.name, code, t.shape, flat) != header.digest[t.name]:
             raise _fail(header.path, f"tensor {t.name!r} does not match its SHA-256 digest; "
                                      "the file is corrupt (damaged on disk or in transfer)")
     if not t.dtype.isnative:  # a big-endian machine: the values are right, the order is not
