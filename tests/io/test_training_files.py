@@ -163,3 +163,47 @@ def test_save_refuses_what_load_would_refuse_before_writing(tmp_path, monkeypatc
     with pytest.raises(TypeError, match=r"get_config\(\) returns \['weights'\]"):
         io.save(net, target)
     assert not target.exists()
+
+
+def test_a_save_with_an_optimizer_builds_no_flat_buffer(tmp_path, monkeypatch):
+    net = frozen_net()
+    X, y = data()
+    net.fit(X, y, optimizer="adam", epochs=1, verbose=0, seed=0)
+
+    def no_concatenate(*args, **kwargs):
+        raise AssertionError("a flat optimizer buffer was built")
+
+    monkeypatch.setattr(np, "concatenate", no_concatenate)
+    path = io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
+    monkeypatch.undo()
+    assert io.load(path).optimizer.t == net.optimizer.t
+
+
+def test_the_reader_expects_exactly_the_slots_the_writer_listed(tmp_path):
+    from glassnet.io.safetensors import read_tensors, write_safetensors
+
+    net = frozen_net()
+    X, y = data()
+    net.fit(X, y, optimizer="adam", epochs=1, verbose=0, seed=0)
+    path = io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
+    arrays, header = read_tensors(path)
+
+    def rewritten(edit, drop=()):
+        meta = dict(header.metadata)
+        spec = json.loads(meta["optimizer"])
+        edit(spec["state"])
+        meta["optimizer"] = json.dumps(spec)
+        kept = {k: v for k, v in arrays.items() if k not in drop}
+        return write_safetensors(tmp_path / "bad.safetensors", kept, metadata=meta)
+
+    def refused(bad, *fragments):
+        with pytest.raises(gn.errors.ModelFormatError) as info:
+            io.load(bad)
+        assert all(f in str(info.value) for f in fragments), str(info.value)
+
+    # a frozen parameter listed, but (as written) no tensor for it
+    refused(rewritten(lambda s: s["m"].insert(0, "0.W")), "missing", "'optim/m/0.W'")
+    # a tensor the listing does not name
+    refused(rewritten(lambda s: s["v"].remove("2.b")), "unexpected", "'optim/v/2.b'")
+    refused(rewritten(lambda s: s.update(m=["9.W"])), "not distinct parameters")
+    refused(rewritten(lambda s: s.update(velocity=[])), "keeps the state")
