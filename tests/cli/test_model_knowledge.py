@@ -55,3 +55,17 @@ def test_predict_and_info_say_what_a_bare_model_does_not_record(tmp_path, capsys
     assert "records nothing of its training data" in out
     code, _, err = run(capsys, "evaluate", path)
     assert code != 0 and "name the data set" in err and "does not record its data set" in err
+
+
+def test_a_diverged_model_is_refused_by_predict_and_evaluate_and_shown_by_info(
+        tmp_path, capsys):
+    model = tmp_path / "moons.safetensors"
+    assert main(["train", "moons", "--hidden", "4", "--epochs", "1", "-o", str(model)]) == 0
+    net = io.load(model)
+    net.layers[0].params["W"][0, 0] = np.nan
+    diverged = io.save(net, tmp_path / "diverged.safetensors")
+    capsys.readouterr()
+    code, _, err = run(capsys, "evaluate", diverged)
+    assert code == 1 and str(diverged) in err and "NaN or infinity" in err
+    code, out, _ = run(capsys, "info", diverged)
+    assert code == 0 and "warning: the weights ['0.W'] hold NaN or infinity" in out

@@ -363,7 +363,9 @@ def info(args: argparse.Namespace) -> int:
     from ..network import Network
 
     details = io.model_info(args.model)
-    model = io.load(args.model)
+    model = io.load(args.model, allow_non_finite=True)  # described, not used
+    net = model if isinstance(model, Network) else model.network
+    broken = [name for name, p in net.parameters.items() if not np.isfinite(p).all()]
     print(f"{args.model}: glassnet model, format version {details['format_version']}, "
           f"kind {details['kind']}")
     if isinstance(model, Network):
@@ -379,6 +381,9 @@ def info(args: argparse.Namespace) -> int:
     if meta.get("class_names"):
         print(f"class names: {', '.join(map(str, meta['class_names']))}")
     print(what_it_knows(meta))
+    if broken:
+        print(f"warning: the weights {broken} hold NaN or infinity (saved after training "
+              "diverged): predict, evaluate and export refuse this file")
     print(f"integrity: {details['digest']} checked" if details.get("digest") else
           "integrity: the file carries no digest (written by another tool): a damaged byte "
           "in it would go unnoticed")
