@@ -207,3 +207,24 @@ def test_the_reader_expects_exactly_the_slots_the_writer_listed(tmp_path):
     refused(rewritten(lambda s: s["v"].remove("2.b")), "unexpected", "'optim/v/2.b'")
     refused(rewritten(lambda s: s.update(m=["9.W"])), "not distinct parameters")
     refused(rewritten(lambda s: s.update(velocity=[])), "keeps the state")
+
+
+def test_containers_with_dropout_inside_save_and_continue_exactly(tmp_path):
+    from glassnet.layers import Residual, Sequential
+
+    def network():
+        block = Sequential([gn.Dense(8, seed=2), gn.ReLU(), gn.Dropout(0.2), gn.Dense(8, seed=3)])
+        return gn.Network([gn.Dense(4, 8, seed=0), Residual(block), gn.Dense(8, 2, seed=1)])
+
+    X, y = data()
+    whole = network()
+    whole.fit(X, y, optimizer="adam", epochs=3, batch_size=8, seed=1, verbose=0)
+    half = network()
+    half.fit(X, y, optimizer="adam", epochs=1, batch_size=8, seed=1, verbose=0)
+    path = io.save(half, tmp_path / "res.safetensors", optimizer=half.optimizer)
+    names = set(io.model_info(path)["tensors"])
+    assert any(n.startswith("param/1.") and n.count(".") >= 2 for n in names), names
+    resumed = io.load(path)
+    resumed.fit(X, y, epochs=3, initial_epoch=1, batch_size=8, verbose=0)
+    for pname, value in whole.parameters.items():
+        assert np.array_equal(resumed.parameters[pname], value), pname
