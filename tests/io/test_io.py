@@ -136,6 +136,30 @@ def tampered(tmp_path: Path, edit_meta=None, **arrays) -> Path:
     return write_npz(tmp_path / "bad.npz", contents)
 
 
+def tampered_as(fmt: str, tmp_path: Path, edit_meta=None, **arrays) -> Path:
+    """``tampered`` in either format: for safetensors the architecture (``meta["config"]``)
+    is edited in the ``model`` entry and arrays named as in version 1 (``"0.W"``) replace
+    ``param/0.W``; the digest is recomputed, so the check behind it is what is tested."""
+    if fmt == "npz":
+        return tampered(tmp_path, edit_meta, **arrays)
+    from glassnet.io.safetensors import read_tensors, write_safetensors
+
+    tensors, header = read_tensors(save(small_net(), tmp_path / "model.safetensors"))
+    strings = dict(header.metadata)
+    meta = {"config": json.loads(strings["model"])}
+    if edit_meta is not None:
+        edit_meta(meta)
+    strings["model"] = json.dumps(meta["config"])
+    for name, value in arrays.items():
+        tensors.pop(f"param/{name}", None)
+        if value is not None:
+            tensors[f"param/{name}"] = value
+    return write_safetensors(tmp_path / "bad.safetensors", tensors, metadata=strings)
+
+
+FORMATS = pytest.mark.parametrize("fmt", ["safetensors", "npz"])
+
+
 def refused(path: Path, *fragments: str) -> ModelFormatError:
     with pytest.raises(ModelFormatError) as info:
         load(path)
@@ -648,37 +672,44 @@ def test_unknown_kind(tmp_path):
     refused(path, "'transformer'", "network", "classic")
 
 
-def test_wrong_shape_array(tmp_path):
-    path = tampered(tmp_path, **{"0.W": np.zeros((N_IN, 7), dtype=np.float32)})
-    refused(path, "'0.W'", f"({N_IN}, 7)", f"({N_IN}, 6)")
+@FORMATS
+def test_wrong_shape_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"0.W": np.zeros((N_IN, 7), dtype=np.float32)})
+    refused(path, "0.W'", f"({N_IN}, 7)", f"({N_IN}, 6)" if fmt == "npz" else "n_out=6")
 
 
-def test_wrong_dtype_array(tmp_path):
-    path = tampered(tmp_path, **{"0.b": np.zeros(6, dtype=np.float64)})
-    refused(path, "'0.b'", "float64", "float32")
+@FORMATS
+def test_wrong_dtype_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"0.b": np.zeros(6, dtype=np.float64)})
+    refused(path, "0.b'", "float64", "float32")
 
 
-def test_missing_array(tmp_path):
-    path = tampered(tmp_path, **{"2.b": None})
-    refused(path, "missing", "'2.b'")
+@FORMATS
+def test_missing_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"2.b": None})
+    refused(path, "missing", "2.b'")
 
 
-def test_extra_array(tmp_path):
-    path = tampered(tmp_path, **{"4.W": np.zeros((3, 3), dtype=np.float32)})
-    refused(path, "unexpected", "'4.W'")
+@FORMATS
+def test_extra_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"4.W": np.zeros((3, 3), dtype=np.float32)})
+    refused(path, "unexpected", "4.W'")
 
 
-def test_unknown_layer_class(tmp_path):
+@FORMATS
+def test_unknown_layer_class(tmp_path, fmt):
     def edit(meta):
         meta["config"]["layers"][1] = {"class": "Conv2D", "config": {}}
 
-    error = refused(tampered(tmp_path, edit), "'Conv2D'")
+    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv2D'")
     for name in LAYERS:
         assert name in str(error)
 
 
-def test_unknown_loss(tmp_path):
-    error = refused(tampered(tmp_path, lambda m: m["config"].update(loss="hinge")), "'hinge'")
+@FORMATS
+def test_unknown_loss(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, lambda m: m["config"].update(loss="hinge"))
+    error = refused(path, "'hinge'")
     for name in LOSSES:
         assert name in str(error)
 
@@ -697,8 +728,11 @@ def test_unknown_loss(tmp_path):
     (lambda c: c.update(loss_config={"from_logits": False}), "from_logits"),
     (lambda c: c.update(callbacks=[]), "callbacks"),
 ])
-def test_invalid_architecture(tmp_path, edit, fragment):
-    refused(tampered(tmp_path, lambda m: edit(m["config"])), fragment)
+@FORMATS
+def test_invalid_architecture(tmp_path, edit, fragment, fmt):
+    if fmt == "safetensors" and fragment == "do not form a network":
+        fragment = "stored weights 'param/2.W' have shape (6, 3)"  # checked before building
+    refused(tampered_as(fmt, tmp_path, lambda m: edit(m["config"])), fragment)
 
 
 def test_unknown_or_broken_optimizer(tmp_path):
