@@ -350,7 +350,8 @@ def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
                     f"({value.dtype}), which this network does not have; pass the optimizer "
                     "that trained this network")
     return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
+            "state": sorted(slot for slot, arrays in opt.state.items() if arrays),
+            "steps": {name: int(n) for name, n in opt._steps().items() if name in params}}
 
 
 def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -760,7 +761,7 @@ def _build_optimizer(spec: Any, net: Network, path: Path
                      ) -> tuple[Optimizer, dict[str, NDArray]]:
     if not isinstance(spec, dict):
         raise _fail(path, f"'optimizer' must be a JSON object or null, got {spec!r}")
-    _check_keys(spec, {"class", "config", "t", "state"}, "optimizer", path)
+    _check_keys(spec, {"class", "config", "t", "state", "steps"}, "optimizer", path)
     name = spec.get("class")
     cls = _optimizer_classes().get(name) if isinstance(name, str) else None
     if cls is None:
@@ -782,6 +783,15 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
+    # each parameter's own step count; files written before they were kept: every
+    # parameter took every step
+    steps = spec.get("steps", {name: t for name in net.parameters} if t else {})
+    if not isinstance(steps, dict) or not all(
+            name in net.parameters and isinstance(n, int) and not isinstance(n, bool)
+            and 0 <= n <= t for name, n in steps.items()):
+        raise _fail(path, f"the optimizer's 'steps' must map parameter names to step counts "
+                          f"in 0..{t}, got {steps!r}")
+    optimizer.steps = dict(steps)
     return optimizer, {n: aligned_zeros(net.n_parameters, net.dtype) for n in names}
 
 

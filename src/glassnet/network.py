@@ -22,7 +22,7 @@ from ._validation import (
 )
 from .errors import DTypeError, ShapeError
 from .layers import Layer, describe
-from .layers.base import walk_layers
+from .layers.base import skips_dx, walk_layers
 from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
@@ -185,16 +185,19 @@ class Network:
         return self.output_shape[-1]
 
     # -- parameters and state ------------------------------------------------
-    def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
+    def named_parameters(self, *, trainable_only: bool = True
+                         ) -> list[tuple[str, NDArray, NDArray]]:
         """``(name, param, grad)`` of every trainable parameter, in layer order.
 
         Names are ``"<layer path>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, and
         inside a layer that holds layers ``"3.block.0.W"`` (see ``walk``).
         Read afresh at every call, so a layer may rebind its arrays. Layers
-        with ``trainable = False``, and the layers inside them, are left out.
+        with ``trainable = False``, and the layers inside them, are left out
+        unless ``trainable_only=False``. The ``parameters`` property is the
+        same names and arrays, frozen ones included, as a dict (no gradients).
         """
         triples = []
-        for path, layer in walk_layers(self._roots(), trainable_only=True):
+        for path, layer in walk_layers(self._roots(), trainable_only=trainable_only):
             for key, param in layer.params.items():
                 grad = layer.grads.get(key)
                 if grad is None:
@@ -210,7 +213,12 @@ class Network:
 
     @property
     def parameters(self) -> dict[str, NDArray]:
-        """Every parameter (trainable or frozen) by name, the layers' own arrays."""
+        """Every parameter (trainable or frozen) by name, the layers' own arrays.
+
+        The same names, in the same order, as ``named_parameters(trainable_only=False)``;
+        a property (a dict to read or index), where ``named_parameters`` is the
+        method the optimizer's step takes, with the gradients.
+        """
         return {f"{path}.{k}": v for path, la in self.walk() for k, v in la.params.items()}
 
     @property
@@ -273,9 +281,9 @@ class Network:
             dout = layer.backward(dout)
         first = self.layers[0]
         # nobody needs dL/dX of the data itself: a layer that can skip it does
-        backward_params = getattr(first, "backward_params", None)
-        if backward_params is not None:
-            backward_params(dout)
+        # (Layer.backward_params), unless a subclass changed its backward alone
+        if skips_dx(type(first)):
+            first.backward_params(dout)
         else:
             first.backward(dout)
 
@@ -458,7 +466,18 @@ class Network:
 
         return train_on_batch(self, X, y, sample_weight=sample_weight)
 
-    partial_fit = train_on_batch
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                    sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+        """One epoch of mini-batches over ``(X, y)``, as scikit-learn's ``partial_fit``.
+
+        Continues ``optimizer`` and ``training_state`` (an ``Adam()`` and a
+        fresh state on the first call) silently, without callbacks; returns the
+        epoch's mean training loss. ``train_on_batch`` is one step instead.
+        """
+        from .training.loop import partial_fit
+
+        return partial_fit(self, X, y, batch_size=batch_size, sample_weight=sample_weight,
+                           shuffle=shuffle)
 
     def reset_training(self) -> None:
         """Forget the training state and the optimizer's moments: the next ``fit`` starts afresh.

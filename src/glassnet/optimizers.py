@@ -28,9 +28,20 @@ Order within a step, for every optimizer:
 
 Weight decay (either kind) applies to the names in ``decay``: a network's
 weights, never its biases or normalisation parameters (each layer's
-``decay_keys``). Freezing a layer (``layer.trainable = False``) leaves its
+``decay_keys``). Without ``decay`` (a step by hand), it applies to the
+parameters with two or more dimensions (weight matrices and kernels), not
+to vectors (biases, normalisation scales): pass ``decay={"0"}`` to decay a
+single vector. Freezing a layer (``layer.trainable = False``) leaves its
 parameters out of the step altogether. Per-layer learning rates are not
 offered: freeze layers, or run two optimizers on two lists of triples.
+
+Step counts are kept per parameter (``steps``, as PyTorch keeps them), so
+a layer unfrozen after 1,000 steps takes Adam's bias-corrected first step,
+not one scaled for step 1,001; ``t`` counts the optimizer's steps.
+
+An optimizer belongs to the network it first trains: ``fit`` refuses to
+continue it on another network (its moments and step counts belong to the
+first); give the other network a new optimizer, or ``reset()`` this one.
 """
 
 from __future__ import annotations
@@ -58,6 +69,8 @@ class Optimizer:
     Attributes
     ----------
     t : steps taken
+    steps : parameter name -> steps that parameter has taken (its own count,
+        which differs from ``t`` for a parameter frozen for a while)
     state : slot name -> parameter name -> array (e.g. ``state["m"]["0.W"]``)
     """
 
@@ -72,7 +85,20 @@ class Optimizer:
         self.weight_decay = check_non_negative(weight_decay, "weight_decay")
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
         self.t = 0
+        self.steps: dict[str, int] = {}
         self.state: dict[str, dict[str, NDArray]] = {slot: {} for slot in self.slots}
+        self.network: Any = None  # the network fit trains with it (see bind)
+
+    def bind(self, network: Any) -> None:
+        """Belong to ``network`` (``fit`` calls this); refuse one already bound elsewhere."""
+        bound = self.__dict__.get("network")
+        if bound is not None and bound is not network:
+            raise ValueError(
+                f"{self!r} already trains another network (its moments and {self.t} step "
+                "counts belong to that network's parameters); give this network a new "
+                f"optimizer ({type(self).__name__}(...)), or call reset() on this one to "
+                "start it afresh here")
+        self.network = network
 
     def step(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None = None, *,
              decay: Collection[str] | None = None) -> None:
@@ -83,7 +109,8 @@ class Optimizer:
         params_and_grads : ``(name, param, grad)`` triples or ``(param, grad)``
             pairs (named ``"0"``, ``"1"``, ... by position); or one ``param``
             array, with its gradient as ``grads``
-        decay : the names weight decay applies to (None: every parameter)
+        decay : the names weight decay applies to (None: the parameters of
+            two or more dimensions, not biases or other vectors)
 
         Notes
         -----
@@ -94,7 +121,7 @@ class Optimizer:
         if self.weight_decay and not self.decoupled_decay:
             wd = self.weight_decay
             for name, p, g in entries:
-                if decay is None or name in decay:
+                if name in decay if decay is not None else p.ndim >= 2:
                     g += p.dtype.type(wd) * p            # g <- g + wd * W
         if self.clip_norm is not None:
             norm = float(np.sqrt(sum(float(np.vdot(g, g)) for _, _, g in entries)))
@@ -102,9 +129,12 @@ class Optimizer:
                 for _, p, g in entries:
                     g *= p.dtype.type(self.clip_norm / norm)
         self.t += 1
+        steps = self._steps()
+        for name, _, _ in entries:
+            steps[name] = steps.get(name, 0) + 1
         if self.weight_decay and self.decoupled_decay:
             for name, p, _ in entries:
-                if decay is None or name in decay:
+                if name in decay if decay is not None else p.ndim >= 2:
                     p -= p.dtype.type(self.lr * self.weight_decay) * p   # p <- p - lr wd p
         self._update(entries)
 
@@ -151,6 +181,15 @@ class Optimizer:
     def _update(self, entries: list[Triple]) -> None:
         raise NotImplementedError
 
+    def _steps(self) -> dict[str, int]:
+        """``steps``; for an optimizer pickled before they were kept, ``t`` for each
+        parameter it holds state for."""
+        steps = self.__dict__.get("steps")
+        if steps is None:
+            steps = self.steps = {name: self.t - 1 for arrays in self.state.values()
+                                  for name in arrays}
+        return steps
+
     def _slot(self, slot: str, name: str, like: NDArray) -> NDArray:
         """The state array ``slot`` of parameter ``name``, zeros like ``like`` on first use."""
         arrays = self.state.setdefault(slot, {})
@@ -165,9 +204,11 @@ class Optimizer:
         return value
 
     def reset(self) -> None:
-        """Forget the state and the step count: the next step starts afresh."""
+        """Forget the state and the step counts, and the network: the next step starts afresh."""
         self.t = 0
+        self.steps = {}
         self.state = {slot: {} for slot in self.slots}
+        self.network = None
 
     def get_config(self) -> dict[str, Any]:
         return {"lr": self.lr, "weight_decay": self.weight_decay, "clip_norm": self.clip_norm}
@@ -256,21 +297,20 @@ class Adam(Optimizer):
         fuse = self.fused
         if fuse is None:
             fuse = sum(p.size for _, p, _ in entries) >= FUSE_FROM and numba_available()
-        root = np.sqrt(1.0 - self.beta2**self.t)
-        scalars = (self.beta1, self.beta2, 1.0 - self.beta1, 1.0 - self.beta2,
-                   self.lr * root / (1.0 - self.beta1**self.t), self.eps * root)
-        by_dtype: dict[np.dtype, tuple[np.floating, ...]] = {}
-        ms, vs = self.state["m"], self.state["v"]
+        # the scalars of each (dtype, step count), each rounded once to the dtype
+        by_key: dict[tuple[np.dtype, int], tuple[np.floating, ...]] = {}
+        ms, vs, steps = self.state["m"], self.state["v"], self.steps
         for name, p, g in entries:
             m, v = ms.get(name), vs.get(name)
             if m is None or v is None or m.shape != p.shape or m.dtype != p.dtype:
                 m, v = self._slot("m", name, p), self._slot("v", name, p)
-            # the scalars, each rounded once to the parameters' dtype
-            if p.dtype not in by_dtype:
-                by_dtype[p.dtype] = tuple(p.dtype.type(x) for x in scalars)
-            b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t = by_dtype[p.dtype]
+            key = (p.dtype, steps[name])  # t: this parameter's own step count
+            scalars = by_key.get(key)
+            if scalars is None:
+                scalars = by_key[key] = self._scalars(p.dtype, key[1])
+            b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t = scalars
             if fuse and p.flags.c_contiguous:
-                adam_kernel()(*self._flat_views(name, p, g, m, v), *by_dtype[p.dtype])
+                adam_kernel()(*self._flat_views(name, p, g, m, v), *scalars)
             else:
                 m *= b1
                 m += one_minus_b1 * g                  # m <- b1 m + (1 - b1) g
@@ -280,6 +320,13 @@ class Adam(Optimizer):
             if self.t % 100 == 0:
                 _flush_tiny(m)
                 _flush_tiny(v)
+
+    def _scalars(self, dtype: np.dtype, t: int) -> tuple[np.floating, ...]:
+        """``b1, b2, 1 - b1, 1 - b2, lr_t, eps_t`` for step ``t``, in ``dtype``."""
+        root = np.sqrt(1.0 - self.beta2**t)
+        values = (self.beta1, self.beta2, 1.0 - self.beta1, 1.0 - self.beta2,
+                  self.lr * root / (1.0 - self.beta1**t), self.eps * root)
+        return tuple(dtype.type(x) for x in values)
 
     def _flat_views(self, name: str, p: NDArray, g: NDArray, m: NDArray, v: NDArray
                     ) -> tuple[NDArray, NDArray, NDArray, NDArray]:

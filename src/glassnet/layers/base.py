@@ -40,7 +40,7 @@ from numpy.typing import DTypeLike, NDArray
 from .._aligned import aligned_copy
 from ..errors import DTypeError, ShapeError
 
-__all__ = ["Layer", "check_input", "seed_argument", "walk_layers"]
+__all__ = ["Layer", "check_input", "seed_argument", "skips_dx", "walk_layers"]
 
 
 class Layer:
@@ -65,8 +65,23 @@ class Layer:
         self.params: dict[str, NDArray] = {}
         self.grads: dict[str, NDArray] = {}
         self.state: dict[str, NDArray] = {}
-        self.trainable = True
+        self._trainable = True
         self.input_shape: tuple[int, ...] | None = None
+
+    # -- freezing ------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """False freezes the layer and every layer inside it (as in Keras, setting it on a
+        layer that holds layers sets it on them too)."""
+        # layers pickled before this was a property keep it as "trainable"
+        return bool(self.__dict__.get("_trainable", self.__dict__.get("trainable", True)))
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.__dict__["_trainable"] = bool(value)
+        self.__dict__.pop("trainable", None)
+        for _, layer in self.sublayers():
+            layer.trainable = value
 
     # -- building ----------------------------------------------------------
     @property
@@ -126,6 +141,17 @@ class Layer:
     def backward(self, dout: NDArray) -> NDArray:
         raise NotImplementedError(f"{type(self).__name__} must define backward(dout)")
 
+    def backward_params(self, dout: NDArray) -> None:
+        """Write ``grads`` only: for the network's first layer, whose ``dx`` nobody needs.
+
+        The default runs ``backward`` and drops ``dx``. A layer may override it
+        to skip computing ``dx`` (``Dense`` saves one of its three matrix
+        products). The network calls it only where the class that defines
+        ``backward_params`` is the one that defines ``backward`` (or a subclass
+        of it): a subclass overriding ``backward`` alone has its ``backward`` called.
+        """
+        self.backward(dout)
+
     # -- copying and description ---------------------------------------------
     def __setstate__(self, state: dict[str, Any]) -> None:
         # After a copy or unpickling, put the arrays back on cache-line
@@ -153,6 +179,20 @@ class Layer:
         if x.dtype != expected:
             raise DTypeError(f"{self!r} holds {expected} arrays but got {x.dtype} input; "
                              f"convert the input with x.astype(np.{expected})")
+
+
+_SKIPS_DX: dict[type, bool] = {}
+
+
+def skips_dx(cls: type[Layer]) -> bool:
+    """Whether ``cls.backward_params`` may stand in for ``cls.backward`` (see there)."""
+    known = _SKIPS_DX.get(cls)
+    if known is None:
+        def owner(name: str) -> type:
+            return next(c for c in cls.__mro__ if name in c.__dict__)
+
+        known = _SKIPS_DX[cls] = issubclass(owner("backward_params"), owner("backward"))
+    return known
 
 
 def walk_layers(roots: Iterable[tuple[str, Layer]], *, trainable_only: bool = False

@@ -47,7 +47,7 @@ from .step import Strategy, diverged_message, train_step
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["fit", "train_on_batch", "RISE_FACTOR"]
+__all__ = ["fit", "partial_fit", "train_on_batch", "callback_list", "RISE_FACTOR"]
 
 #: a training loss above this many times the run's first batch loss warns (once)
 RISE_FACTOR = 1e3
@@ -353,6 +353,20 @@ def _warn_if_rising(state: TrainingState, loss: float, epoch: int) -> None:
                   f"epoch {epoch + 1}, more than {RISE_FACTOR:g} times: training is "
                   "diverging; lower the learning rate, scale the inputs or clip the gradients",
                   TrainingWarning, stacklevel=4)
+
+
+def partial_fit(network: Network, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+    """One epoch of mini-batches, continuing the optimizer and training state; its mean loss.
+
+    ``fit`` for the next epoch (``initial_epoch`` is the state's epoch), silent
+    and without callbacks, as scikit-learn's ``partial_fit`` is one epoch.
+    """
+    state = network.training_state
+    epoch = 0 if state is None else state.epoch
+    history = fit(network, X, y, epochs=epoch + 1, initial_epoch=epoch, batch_size=batch_size,
+                  sample_weight=sample_weight, shuffle=shuffle, verbose=0)
+    return float(history.history["loss"][-1])
 
 
 def train_on_batch(network: Network, X: ArrayLike, y: ArrayLike, *,
