@@ -53,9 +53,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
-from ._fused import FUSE_FROM, adam_kernel, check_fused, numba_available
-from ._validation import check_choice, check_non_negative, check_positive
-from .errors import DTypeError, ShapeError
+from ._fused import FUSE_FROM, adam_kernel, check_fused, flat_views, numba_available
+from ._validation import check_choice, check_non_negative, check_positive, step_entries
+from .errors import ShapeError
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get_optimizer",
            "register_optimizer"]
@@ -141,42 +141,7 @@ class Optimizer:
     def _entries(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None
                  ) -> list[Triple]:
         """The step's ``(name, param, grad)`` list, each checked (cheap attribute reads only)."""
-        if isinstance(params_and_grads, np.ndarray):
-            if grads is None:
-                raise TypeError(f"{self!r}.step(param, grad) needs the gradient too")
-            items: list[Any] = [("0", params_and_grads, grads)]
-        elif grads is not None:
-            raise TypeError(f"{self!r}.step takes (param, grad) arrays or a list of "
-                            "(name, param, grad) triples, not both")
-        else:
-            items = list(params_and_grads)
-        entries = []
-        for i, item in enumerate(items):
-            if len(item) == 3:
-                name, p, g = item
-            elif len(item) == 2:
-                (p, g), name = item, str(i)
-            else:
-                raise TypeError(f"{self!r}.step expects (name, param, grad) triples or "
-                                f"(param, grad) pairs, got an item of length {len(item)}")
-            if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray):
-                raise TypeError(f"{self!r}.step: parameter {name!r} and its gradient must be "
-                                f"NumPy arrays, got {type(p).__name__} and {type(g).__name__}")
-            if p.shape != g.shape:
-                raise ShapeError(f"parameter {name!r} has shape {p.shape} but its gradient "
-                                 f"{g.shape}; the layer's backward must give grads of its "
-                                 "params' shapes")
-            if p.dtype != g.dtype:
-                raise DTypeError(f"parameter {name!r} is {p.dtype} but its gradient is {g.dtype}; "
-                                 f"the layer's backward must keep the dtype (e.g. "
-                                 f"grad.astype(np.{p.dtype}))")
-            if p.dtype.kind != "f":
-                raise DTypeError(f"parameter {name!r} must be a float array, got {p.dtype}")
-            if not p.flags.writeable:
-                raise ValueError(f"{self!r}.step updates parameters in place, but {name!r} is "
-                                 "read-only; pass a writeable array (e.g. param.copy())")
-            entries.append((name, p, g))
-        return entries
+        return step_entries(self, params_and_grads, grads)
 
     def _update(self, entries: list[Triple]) -> None:
         raise NotImplementedError
@@ -310,7 +275,8 @@ class Adam(Optimizer):
                 scalars = by_key[key] = self._scalars(p.dtype, key[1])
             b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t = scalars
             if fuse and p.flags.c_contiguous:
-                adam_kernel()(*self._flat_views(name, p, g, m, v), *scalars)
+                adam_kernel()(*flat_views(self.__dict__.setdefault("_views", {}), name, p, g, m, v),
+                              *scalars)
             else:
                 m *= b1
                 m += one_minus_b1 * g                  # m <- b1 m + (1 - b1) g
@@ -327,24 +293,6 @@ class Adam(Optimizer):
         values = (self.beta1, self.beta2, 1.0 - self.beta1, 1.0 - self.beta2,
                   self.lr * root / (1.0 - self.beta1**t), self.eps * root)
         return tuple(dtype.type(x) for x in values)
-
-    def _flat_views(self, name: str, p: NDArray, g: NDArray, m: NDArray, v: NDArray
-                    ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """1-D views of the four arrays for the kernel, kept while the arrays stay the same.
-
-        Layers keep their arrays from step to step, so the views are made once;
-        making them anew for every array at every step cost about 10% of the
-        update (measured with ``python -m benchmarks.profile_step``).
-        """
-        if not g.flags.c_contiguous:  # its 1-D form is a copy: make it afresh every step
-            return p.reshape(-1), np.ravel(g), m.reshape(-1), v.reshape(-1)
-        views = self.__dict__.setdefault("_views", {})
-        kept = views.get(name)
-        if kept is None or kept[0] is not p or kept[1] is not g or kept[2] is not m \
-                or kept[3] is not v:
-            kept = views[name] = (p, g, m, v, p.reshape(-1), g.reshape(-1), m.reshape(-1),
-                                  v.reshape(-1))
-        return kept[4], kept[5], kept[6], kept[7]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
