@@ -52,7 +52,7 @@ def network_html(network: Network) -> str:
         if shape is not None:
             shape = layer.output_shape(shape) if layer.built else None
         shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
-        count = sum(p.size for p in layer.params.values())
+        count = sum(p.size for _, la in walk_layers([("", layer)]) for p in la.params.values())
         rows.append(f"<tr><td style='{cell};text-align:right'>{i}</td>"
                     f"<td style='{cell};text-align:left'>{esc(repr(layer))}</td>"
                     f"<td style='{cell};text-align:left'>{shown}</td>"

@@ -176,3 +176,8 @@ def test_an_undeclared_custom_layer_is_not_assumed_to_keep_the_shape():
     assert not net.built  # before: built for (3,) inputs, wrong since Halve halves them
     net.build((6,))
     assert net.output_shape == (2,)
+
+
+def test_the_notebook_table_counts_the_parameters_inside_a_container():
+    net = gn.Network([Dense(2, 4), Residual(Sequential([Dense(4), ReLU()])), Dense(2)])
+    assert ">20<" in net._repr_html_()  # the Residual row: 4 * 4 + 4
