@@ -295,7 +295,7 @@ class Network(NamedArrays):
         -------
         ndarray of shape (n_samples, n_out)
         """
-        return self.loss.proba(self._forward_in_batches(self._inputs(X), batch_size))
+        return self.loss.proba(self._forward_in_batches(self.prepare(X).X, batch_size))
 
     def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
         """Labels for a classifier, values (n_samples, n_out) for a regressor.
@@ -303,7 +303,7 @@ class Network(NamedArrays):
         Labels are (n_samples,) class ids, or an (n_samples, n_out) 0/1 matrix
         for multi-label binary cross-entropy; the loss decides (``loss.labels``).
         """
-        out = self._forward_in_batches(self._inputs(X), batch_size)
+        out = self._forward_in_batches(self.prepare(X).X, batch_size)
         if self.task == "classification":
             return self.loss.labels(out)
         return self.loss.proba(out)
