@@ -78,12 +78,12 @@ def imports_by_function(path: Path, package: str) -> dict[str, list[str]]:
 def test_the_network_is_free_of_training_internals():
     """network.py knows layers and losses; training builds on it, not the other way round.
 
-    Only ``Network.fit`` and ``Network.train_on_batch`` reach training, to delegate to its
+    Only ``Network.fit``, ``train_on_batch`` and ``partial_fit`` reach training, to delegate to its
     public entry points (imported when called, so importing the network loads no training).
     """
     found = imports_by_function(PACKAGE / "network.py", "training")
     typing_only = {"training.history", "training.state"}  # names in annotations
-    allowed = {"fit": {"training.loop"}, "train_on_batch": {"training.loop"}}
+    allowed = {name: {"training.loop"} for name in ("fit", "train_on_batch", "partial_fit")}
     for owner, modules in found.items():
         if owner == "<module>":
             assert set(modules) <= typing_only, f"network.py imports {modules} at the top"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,9 +55,12 @@ def fit_at_default_verbosity(net: Any, X: NDArray, y: NDArray, **kwargs: Any) ->
     """``net.fit`` at its default ``verbose``, as a user runs it; the warnings' texts.
 
     A warning about the inputs (``InputWarning``) is a failure: the data the
-    checks make is scaled, so the warning would be false.
+    checks make is scaled, so the warning would be false. What the default
+    verbosity prints (the epoch lines, a progress bar) is kept out of the
+    check's own output.
     """
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("always")
         net.fit(X, y, **kwargs)
     texts = []

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from ._display import Summary, network_html
+from ._display import network_html, summary_text
+from ._named_arrays import NamedArrays
 from ._sample_weights import class_sample_weights
+from ._scores import mean_scores
 from ._validation import (
     as_2d_float,
     as_float_batch,
@@ -22,7 +24,7 @@ from ._validation import (
 )
 from .errors import DTypeError, ShapeError
 from .layers import Layer, describe
-from .layers.base import walk_layers
+from .layers.base import skips_dx
 from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
@@ -44,7 +46,7 @@ class Prepared(NamedTuple):
     sample_weight: NDArray | None
 
 
-class Network:
+class Network(NamedArrays):
     """Layers applied in order, trained against a loss.
 
     Parameters
@@ -85,13 +87,7 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
-        seen: dict[int, str] = {}
-        for path, layer in walk_layers(self._roots()):
-            if id(layer) in seen:
-                raise ValueError(f"the same layer object {layer!r} appears twice, at "
-                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
-                                 "for each position")
-            seen[id(layer)] = path
+        self._check_each_layer_once()
         self.loss = get_loss(loss)
         if task is not None:
             check_choice(task, TASKS, "task")
@@ -119,18 +115,6 @@ class Network:
             self.loss.check_last_layer(self.layers[-1], None)
 
     # -- building ----------------------------------------------------------
-    def _roots(self) -> list[tuple[str, Layer]]:
-        """``("0", first layer), ("1", second), ...``: where every walk over the layers starts."""
-        return [(str(i), layer) for i, layer in enumerate(self.layers)]
-
-    def walk(self, *, trainable_only: bool = False) -> list[tuple[str, Layer]]:
-        """``(path, layer)`` of every layer, sub-layers included (``"2"``, ``"2.inner"``, ...).
-
-        Parents come before their sub-layers; with ``trainable_only`` a frozen
-        layer and everything inside it are left out.
-        """
-        return list(walk_layers(self._roots(), trainable_only=trainable_only))
-
     def _declared_input_shape(self) -> tuple[int, ...] | None:
         """The input shape the first layers fix (e.g. ``Dense(784, 10)``), if any."""
         return declared_input_shape(self.layers)
@@ -187,65 +171,6 @@ class Network:
                              "data first")
         return self.output_shape[-1]
 
-    # -- parameters and state ------------------------------------------------
-    def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
-        """``(name, param, grad)`` of every trainable parameter, in layer order.
-
-        Names are ``"<layer path>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, and
-        inside a layer that holds layers ``"3.block.0.W"`` (see ``walk``).
-        Read afresh at every call, so a layer may rebind its arrays. Layers
-        with ``trainable = False``, and the layers inside them, are left out.
-        """
-        triples = []
-        for path, layer in walk_layers(self._roots(), trainable_only=True):
-            for key, param in layer.params.items():
-                grad = layer.grads.get(key)
-                if grad is None:
-                    raise KeyError(f"layer {path} {layer!r} has params[{key!r}] but no "
-                                   f"grads[{key!r}]; its backward must set self.grads[{key!r}]")
-                triples.append((f"{path}.{key}", param, grad))
-        return triples
-
-    def named_state(self) -> list[tuple[str, NDArray]]:
-        """``(name, array)`` of every non-trainable array (e.g. ``"1.running_mean"``)."""
-        return [(f"{path}.{key}", value) for path, layer in self.walk()
-                for key, value in layer.state.items()]
-
-    @property
-    def parameters(self) -> dict[str, NDArray]:
-        """Every parameter (trainable or frozen) by name, the layers' own arrays."""
-        return {f"{path}.{k}": v for path, la in self.walk() for k, v in la.params.items()}
-
-    @property
-    def decay_names(self) -> frozenset[str]:
-        """Names of the parameters weight decay applies to (each layer's ``decay_keys``)."""
-        return frozenset(f"{path}.{k}" for path, la in self.walk()
-                         for k in la.decay_keys if k in la.params)
-
-    @property
-    def n_parameters(self) -> int:
-        return sum(int(p.size) for p in self.parameters.values())
-
-    def get_weights(self) -> dict[str, NDArray]:
-        """A copy of every parameter and state array by name (all a prediction needs)."""
-        weights = {k: v.copy() for k, v in self.parameters.items()}
-        weights.update((k, v.copy()) for k, v in self.named_state())
-        return weights
-
-    def set_weights(self, weights: Mapping[str, ArrayLike]) -> None:
-        """Copy values into the parameters and state; names and shapes must match exactly."""
-        arrays = {**self.parameters, **dict(self.named_state())}
-        if set(weights) != set(arrays):
-            raise ValueError(f"weights must have exactly the keys {sorted(arrays)}, "
-                             f"got {sorted(weights)}")
-        for name, value in weights.items():
-            value = np.asarray(value)
-            if value.shape != arrays[name].shape:
-                raise ShapeError(f"weight {name!r} must have shape {arrays[name].shape}, "
-                                 f"got {value.shape}")
-        for name, value in weights.items():
-            arrays[name][...] = value
-
     def astype(self, dtype: DTypeLike) -> Network:
         """A copy of the network with every array in ``dtype`` (e.g. float64 for gradcheck)."""
         dtype = check_dtype(dtype)
@@ -276,9 +201,9 @@ class Network:
             dout = layer.backward(dout)
         first = self.layers[0]
         # nobody needs dL/dX of the data itself: a layer that can skip it does
-        backward_params = getattr(first, "backward_params", None)
-        if backward_params is not None:
-            backward_params(dout)
+        # (Layer.backward_params), unless a subclass changed its backward alone
+        if skips_dx(type(first)):
+            first.backward_params(dout)
         else:
             first.backward(dout)
 
@@ -373,7 +298,7 @@ class Network:
         -------
         ndarray of shape (n_samples, n_out)
         """
-        return self.loss.proba(self._forward_in_batches(self._inputs(X), batch_size))
+        return self.loss.proba(self._forward_in_batches(self.prepare(X).X, batch_size))
 
     def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
         """Labels for a classifier, values (n_samples, n_out) for a regressor.
@@ -381,7 +306,7 @@ class Network:
         Labels are (n_samples,) class ids, or an (n_samples, n_out) 0/1 matrix
         for multi-label binary cross-entropy; the loss decides (``loss.labels``).
         """
-        out = self._forward_in_batches(self._inputs(X), batch_size)
+        out = self._forward_in_batches(self.prepare(X).X, batch_size)
         if self.task == "classification":
             return self.loss.labels(out)
         return self.loss.proba(out)
@@ -401,36 +326,7 @@ class Network:
         targets = cast(NDArray, prepared)  # given y, prepare gives targets
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         classify = self._is_classifier_for(y)
-        if weights is not None:
-            return self._weighted_scores(X, targets, weights, step, classify)
-        total_loss, correct, counted = 0.0, 0, 0
-        for i in range(0, X.shape[0], step):
-            out = self._checked_outputs(self.forward(X[i:i + step]))
-            t = targets[i:i + step]
-            total_loss += self.loss.loss(t, out) * out.shape[0]
-            if classify:
-                right, n = self.loss.n_correct(out, t)
-                correct, counted = correct + right, counted + n
-        result = {"loss": total_loss / X.shape[0]}
-        if classify:
-            result["accuracy"] = correct / counted
-        return result
-
-    def _weighted_scores(self, X: NDArray, targets: NDArray, weights: Any, step: int,
-                         classify: bool) -> dict[str, float]:
-        """``evaluate`` with one weight per sample (weighted means of loss and accuracy)."""
-        total_loss = total_right = 0.0
-        for i in range(0, X.shape[0], step):
-            out = self._checked_outputs(self.forward(X[i:i + step]))
-            t, w = targets[i:i + step], weights[i:i + step]
-            total_loss += float(np.dot(w, self.loss.per_sample_loss(t, out)))
-            if classify:
-                right = self.loss.labels(out) == self.loss.target_labels(t)
-                total_right += float(np.dot(w, right.reshape(right.shape[0], -1).mean(axis=1)))
-        result = {"loss": total_loss / float(weights.sum())}
-        if classify:
-            result["accuracy"] = total_right / float(weights.sum())
-        return result
+        return mean_scores(self, X, targets, weights, step, classify)
 
     def _is_classifier_for(self, y: ArrayLike) -> bool:
         """The task, or (not yet decided) what these targets would make it."""
@@ -461,7 +357,18 @@ class Network:
 
         return train_on_batch(self, X, y, sample_weight=sample_weight)
 
-    partial_fit = train_on_batch
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                    sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+        """One epoch of mini-batches over ``(X, y)``, as scikit-learn's ``partial_fit``.
+
+        Continues ``optimizer`` and ``training_state`` (an ``Adam()`` and a
+        fresh state on the first call) silently, without callbacks; returns the
+        epoch's mean training loss. ``train_on_batch`` is one step instead.
+        """
+        from .training.loop import partial_fit
+
+        return partial_fit(self, X, y, batch_size=batch_size, sample_weight=sample_weight,
+                           shuffle=shuffle)
 
     def reset_training(self) -> None:
         """Forget the training state and the optimizer's moments: the next ``fit`` starts afresh.
@@ -474,39 +381,8 @@ class Network:
 
     # -- description -------------------------------------------------------
     def summary(self) -> str:
-        """A table of layers, output shapes and parameter counts."""
-        rows = [("#", "layer", "output shape", "params")]
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers):
-            if shape is not None:
-                shape = layer.output_shape(shape) if layer.built else None
-            shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
-            for path, sub in walk_layers([(str(i), layer)]):
-                # a layer holding layers counts what is inside it; its parts follow, indented
-                count = sum(p.size for _, la in walk_layers([("", sub)])
-                            for p in la.params.values())
-                depth = path.count(".")
-                # a container's parts follow it, so it shows only its kind
-                described = f"{type(sub).__name__}(...)" if sub.sublayers() else repr(sub)
-                shown_name = described if not depth else "  " * depth + f"{path}: {described}"
-                rows.append((str(i) if not depth else "", shown_name,
-                             shown if not depth else "", f"{count:,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        line = "-" * (sum(widths) + 6)
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
-                    f"{r[3]:>{widths[3]}}")
-
-        n_state = sum(int(v.size) for _, v in self.named_state())
-        body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]]
-        body += [line, f"loss: {self.loss!r}   task: {self.task or 'set by the first fit'}   "
-                       f"dtype: {self.dtype}",
-                 f"total parameters: {self.n_parameters:,}"
-                 + (f"   non-trainable state: {n_state:,}" if n_state else "")]
-        if not self.built:
-            body.append("not built yet: shapes are known after build(input_shape) or the first fit")
-        return Summary("\n".join(body), network_html(self))  # a str; a table in Jupyter
+        """A table of layers (and the layers inside them), output shapes and parameter counts."""
+        return summary_text(self)  # a str; a table in Jupyter
 
     def _repr_html_(self) -> str:
         return network_html(self)

@@ -3,14 +3,17 @@
 The file's ``"optimizer"`` entry is::
 
     {"class": "Adam", "config": {"lr": 0.001, ...}, "t": 120,
-     "state": {"m": ["0.W", "0.b"], "v": ["0.W", "0.b"]}}
+     "state": {"m": ["0.W", "0.b"], "v": ["0.W", "0.b"]},
+     "steps": {"0.W": 120, "0.b": 120}}
 
 ``state`` lists, for each slot, the parameters that have one, in the
 network's order; each is the tensor ``"optim/<slot>/<name>"``. A parameter
 the optimizer has not stepped (a frozen layer's, or any before the first
 step) has no entry and no tensor, and the reader expects exactly the
-tensors the writer listed. Files of format version 2 list only the slot
-names (every parameter had each slot).
+tensors the writer listed. ``steps`` is each parameter's own step count
+(Adam's bias correction uses it). Files of format version 2 list only the
+slot names (every parameter had each slot) and, when older, no ``steps``
+(every parameter then took every step).
 """
 
 from __future__ import annotations
@@ -68,7 +71,8 @@ def describe_optimizer(opt: Optimizer, net: Network
             arrays.update((f"{OPTIM_PREFIX}{slot}/{n}", np.ascontiguousarray(values[n]))
                           for n in names)
     spec = {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": listed}
+            "state": listed,
+            "steps": {name: int(n) for name, n in opt._steps().items() if name in params}}
     return spec, arrays
 
 
@@ -82,10 +86,10 @@ def rebuild_optimizer(spec: Any, net: Network, path: Path, *, version: int
     """
     if not isinstance(spec, dict):
         raise fail(path, f"'optimizer' must be a JSON object or null, got {type(spec).__name__}")
-    unknown = sorted(set(spec) - {"class", "config", "t", "state"})
+    unknown = sorted(set(spec) - {"class", "config", "t", "state", "steps"})
     if unknown:
         raise fail(path, f"the optimizer has unknown entries {unknown}; expected only "
-                         "['class', 'config', 'state', 't']")
+                         "['class', 'config', 'state', 'steps', 't']")
     name = spec.get("class")
     cls = optimizer_classes().get(name) if isinstance(name, str) else None
     if cls is None:
@@ -97,6 +101,13 @@ def rebuild_optimizer(spec: Any, net: Network, path: Path, *, version: int
         raise fail(path, f"the optimizer's step count 't' must be an integer >= 0, got {t!r}")
     optimizer.t = t
     params = net.parameters
+    # files written before each parameter kept its own count: every one took every step
+    steps = spec.get("steps", {name: t for name in params} if t else {})
+    if not isinstance(steps, dict) or not all(
+            name in params and type(n) is int and 0 <= n <= t for name, n in steps.items()):
+        raise fail(path, f"the optimizer's 'steps' must map parameter names to step counts "
+                         f"in 0..{t}, got {str(steps)[:120]}")
+    optimizer.steps = dict(steps)
     listed = _listed_slots(spec.get("state", {}), params, optimizer, version, path)
     optimizer.state = {slot: {} for slot in optimizer.slots}
     targets = {}

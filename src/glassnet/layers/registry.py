@@ -151,7 +151,8 @@ def rebuild(description: Any, *, dtype: DTypeLike | None = None, check: bool = T
         layer = cls(**kwargs)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{where} {name} cannot be rebuilt from {config}: {exc}") from exc
-    layer.trainable = trainable
+    if not trainable:  # True is every layer's default; setting it would unfreeze sub-layers
+        layer.trainable = False
     if check:
         again = describe(layer)["config"]
         for key, value in config.items():

@@ -195,6 +195,7 @@ def restore_training(network: Network, path: str | Path) -> None:
                          "start afresh")
     network.set_weights(saved.get_weights())
     opt.state, opt.t, opt.lr = loaded.state, loaded.t, float(training["lr"])
+    opt.steps = dict(loaded.steps)
     state.restore_json(training["state"], network)
     network.stop_training = bool(training["stopped"])
     saved_callbacks = training["callbacks"]

@@ -134,9 +134,8 @@ class HealthCheck(Callback):
             self._X, self._targets, _ = network.prepare(self.X, self.y)
             if network.layers[0].input_kind == "float":  # indices have no scale to judge
                 self._check_inputs(self._X)
-        elif self.y is not None:
-            self._targets = network.loss.prepare_targets(self.y, network._outputs(),
-                                                         network.dtype)
+        elif self.y is not None:  # labels alone, for the chance rate
+            self._targets = self._labels_only(network)
 
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
         if "loss" in logs:
@@ -216,8 +215,7 @@ class HealthCheck(Callback):
     def _chance_rate(self, network: Network) -> float:
         """The accuracy of always guessing the most common class (of each label)."""
         if self._targets is None and self.y is not None:  # hooks called without train_begin
-            self._targets = network.loss.prepare_targets(self.y, network._outputs(),
-                                                         network.dtype)
+            self._targets = self._labels_only(network)
         if self._targets is None:
             return 1.0 / max(2, network.n_out or 2)
         labels = network.loss.target_labels(self._targets)  # the head decodes, nothing else
@@ -225,6 +223,11 @@ class HealthCheck(Callback):
             return float(np.bincount(labels).max() / labels.size)
         positive = labels.mean(axis=0)  # multi-label: each label's majority, averaged
         return float(np.maximum(positive, 1 - positive).mean())
+
+    def _labels_only(self, network: Network) -> NDArray:
+        """``y`` without ``X``, prepared as the loss (the network's head) wants it."""
+        return network.loss.prepare_targets(np.asarray(self.y), network._outputs(),
+                                            network.dtype)
 
     def _sample_rows(self) -> NDArray:
         if self._X is None:  # callers check first; a clear error if one does not

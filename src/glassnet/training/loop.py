@@ -47,7 +47,7 @@ from .step import Strategy, diverged_message, train_step
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["fit", "train_on_batch", "RISE_FACTOR"]
+__all__ = ["fit", "partial_fit", "train_on_batch", "callback_list", "RISE_FACTOR"]
 
 #: a training loss above this many times the run's first batch loss warns (once)
 RISE_FACTOR = 1e3
@@ -152,9 +152,9 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                verbose, callback_list(network, data, callbacks, verbose, epochs, strategy))
     state.interrupted = True  # until the loop below ends normally
     try:
-        run.strategy.on_train_begin(network)
         for cb in run.callbacks:
             cb.on_train_begin(network)
+        run.strategy.on_train_begin(network)  # after a chief-only restore: share it
         for epoch in range(state.epoch, epochs):
             if network.stop_training:  # a restored run that had already been stopped
                 state.history.stopped_early = True
@@ -247,16 +247,16 @@ def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
         for b, batch in enumerate(batch_slices(n, run.batch_size)):
             for cb in run.batch_begin:
                 cb.on_batch_begin(network, b)
-            global_idx = order[batch]
-            idx = run.strategy.shard(global_idx)
+            idx = run.strategy.shard(order[batch])  # this rank's rows of the batch
+            n_global = batch.stop - batch.start if data.weights is None \
+                else float(data.weights[order[batch]].sum())
             w_b = None if data.weights is None else data.weights[idx]
             sums.last_batch, sums.last_idx = b, idx
             y_b = data.targets[idx]
             try:
                 loss, out = train_step(network, run.opt, run.state, data.X[idx], y_b, w_b,
                                        decay=decay, epoch=epoch, strategy=run.strategy,
-                                       n_global=global_idx.shape[0],
-                                       gradient_hooks=run.gradient_hooks)
+                                       n_global=n_global, gradient_hooks=run.gradient_hooks)
             except FloatingPointError:
                 if not run.terminate_on_nan:
                     raise
@@ -265,7 +265,7 @@ def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
             batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
             sums.loss_sum += loss * batch_weight
             sums.weight_sum += batch_weight
-            if classify:
+            if classify and idx.shape[0]:
                 right, counted = network.loss.n_correct(out, y_b)
                 sums.correct += right
                 sums.n_counted += counted
@@ -295,7 +295,7 @@ def _terminate(run: _Run, b: int) -> None:
 def _end_epoch(run: _Run, data: FitData, epoch: int, sums: _EpochSums, start: float) -> bool:
     """Check, validate and log the epoch, run its callbacks; whether training stops now."""
     network, state = run.network, run.state
-    if not network.stop_training and sums.last_idx is not None:
+    if not network.stop_training and sums.last_idx is not None and sums.last_idx.shape[0]:
         try:
             _check_after_epoch(network, data.X[sums.last_idx], data.targets[sums.last_idx],
                                epoch, state.step, run.opt)
@@ -303,18 +303,25 @@ def _end_epoch(run: _Run, data: FitData, epoch: int, sums: _EpochSums, start: fl
             if not run.terminate_on_nan:
                 raise
             _terminate(run, sums.last_batch)  # the epoch's last step diverged
-    logs = {"loss": sums.loss_sum / sums.weight_sum if sums.weight_sum else math.nan}
-    if network.task == "classification" and sums.n_counted:
-        logs["accuracy"] = sums.correct / sums.n_counted
-    logs = run.strategy.reduce_metrics(logs, int(sums.weight_sum))
-    if data.X_val is not None and data.y_val is not None and run.strategy.is_chief:
-        for key, value in network.evaluate(data.X_val, data.y_val, batch_size=4096).items():
-            logs[f"val_{key}"] = value
+    # the metrics over every rank's rows (weighted means); validation on the chief
+    strategy = run.strategy
+    logs = strategy.reduce_metrics(
+        {"loss": sums.loss_sum / sums.weight_sum if sums.weight_sum else math.nan},
+        sums.weight_sum)
+    if network.task == "classification":
+        logs.update(strategy.reduce_metrics(
+            {"accuracy": sums.correct / sums.n_counted} if sums.n_counted else {},
+            sums.n_counted))
+    if data.X_val is not None and data.y_val is not None:
+        val_logs = {f"val_{key}": value for key, value in
+                    network.evaluate(data.X_val, data.y_val, batch_size=4096).items()} \
+            if strategy.is_chief else {}
+        logs.update(strategy.reduce_metrics(val_logs, 1.0))
+    strategy.on_epoch_end(network)
     logs["lr"] = run.opt.lr
     _warn_if_rising(state, logs["loss"], epoch)
     state.history.append(logs)
     state.epoch = epoch + 1
-    run.strategy.on_epoch_end(network)
     logs_with_time = {**logs, "time": time.perf_counter() - start}
     for cb in run.callbacks:
         cb.on_epoch_end(network, epoch, logs_with_time)
@@ -353,6 +360,20 @@ def _warn_if_rising(state: TrainingState, loss: float, epoch: int) -> None:
                   f"epoch {epoch + 1}, more than {RISE_FACTOR:g} times: training is "
                   "diverging; lower the learning rate, scale the inputs or clip the gradients",
                   TrainingWarning, stacklevel=4)
+
+
+def partial_fit(network: Network, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+    """One epoch of mini-batches, continuing the optimizer and training state; its mean loss.
+
+    ``fit`` for the next epoch (``initial_epoch`` is the state's epoch), silent
+    and without callbacks, as scikit-learn's ``partial_fit`` is one epoch.
+    """
+    state = network.training_state
+    epoch = 0 if state is None else state.epoch
+    history = fit(network, X, y, epochs=epoch + 1, initial_epoch=epoch, batch_size=batch_size,
+                  sample_weight=sample_weight, shuffle=shuffle, verbose=0)
+    return float(history.history["loss"][-1])
 
 
 def train_on_batch(network: Network, X: ArrayLike, y: ArrayLike, *,

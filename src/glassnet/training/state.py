@@ -136,6 +136,7 @@ def begin_training(network: Network, optimizer: str | Optimizer | None, reset: b
             opt.reset()
     else:
         opt = get_optimizer(optimizer)
+    opt.bind(network)  # an optimizer trains one network (its moments belong to it)
     network.optimizer = opt  # before any callback runs, so callbacks can see and steer it
     state = network.training_state
     if fresh or state is None:
