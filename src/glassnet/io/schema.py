@@ -17,9 +17,11 @@ given (``save`` rebuilds each layer defined outside glassnet once to check).
 Rebuilding checks every size the description declares before it constructs
 anything: the number of layers (sub-layers included) against
 ``MAX_LAYERS``; each ``Dense``'s ``n_in`` and ``n_out`` against the stored
-tensor's shape when the file lists one; every integer setting of any layer,
-the product of a layer's integer settings and the input shape's size
-against the number of values the file holds (plus ``SLACK``). So a file of
+tensor's shape when the file lists one (a missing ``n_in`` is taken from
+it, so a lying input shape is refused by the layer, not allocated); the
+product of a layer's integer settings against the number of values the
+file holds (plus ``SLACK``), and the input shape's size likewise (plus
+``INPUT_SLACK``, one probe sample). So a file of
 two kilobytes cannot make ``load`` allocate gigabytes before it is refused.
 """
 
@@ -45,7 +47,8 @@ __all__ = ["MAX_LAYERS", "Budget", "construct", "describe_network", "check_descr
            "rebuild_network", "fail"]
 
 MAX_LAYERS = 4096  # layers in one model, sub-layers included
-SLACK = 1 << 20  # values a layer may allocate beyond those stored (buffers, one probe sample)
+SLACK = 1 << 20  # values a layer may allocate beyond those stored (buffers, caches)
+INPUT_SLACK = 1 << 24  # values of one probe sample beyond those stored (a 4096x4096 picture)
 DTYPES = ("float32", "float64")
 # Constructor arguments a file may not set: randomness and dtype come from
 # elsewhere, and ``fused`` is how this machine runs an update, not part of a model.
@@ -187,7 +190,7 @@ def check_sizes(specs: list[Any], input_shape: Any, budget: Budget, path: Path) 
                                  f"{budget.values:,}; it is truncated or crafted")
     if isinstance(input_shape, list) and all(type(n) is int and n > 0 for n in input_shape):
         n = math.prod(input_shape)
-        if n > budget.limit:
+        if n > budget.values + INPUT_SLACK:
             raise fail(path, f"'input_shape' {input_shape} declares {n:,} values per sample, "
                              f"more than the file's {budget.values:,} values could serve; it "
                              "is crafted")
@@ -207,6 +210,9 @@ def _check_dense(i: int, spec: Any, budget: Budget, path: Path) -> None:
         if value is not None and value != stored:
             raise fail(path, f"layer {i} Dense declares {key}={value!r} but its stored "
                              f"weights 'param/{i}.W' have shape {shape}")
+    if config.get("n_in") is None and shape:
+        # sizes come from the tensors: built for any other input it refuses, not allocates
+        config["n_in"] = shape[0]
 
 
 def rebuild_network(config: Any, budget: Budget, path: Path) -> Network:
