@@ -282,3 +282,24 @@ def test_a_checkpoint_is_never_written_with_non_finite_weights(tmp_path):
     with pytest.raises(ValueError, match=r"\['0.W'\] hold NaN or infinity.*previous checkpoint"):
         save_training(net, path)
     assert path.read_bytes() == before
+
+
+def test_a_bit_rotted_backup_is_refused_not_resumed(tmp_path):
+    from glassnet.training import BackupAndRestore
+
+    X = np.random.default_rng(0).standard_normal((32, 3)).astype(np.float32)
+    y = np.arange(32) % 2
+
+    def network():
+        return gn.Network([gn.Dense(3, 4, seed=0), gn.ReLU(), gn.Dense(4, 2, seed=1)])
+
+    network().fit(X, y, optimizer="adam", epochs=2, verbose=0, seed=0,
+                  callbacks=[BackupAndRestore(tmp_path, delete_on_end=False)])
+    backup = tmp_path / "backup.safetensors"
+    header = read_header(backup)
+    data = bytearray(backup.read_bytes())
+    data[header.data_start + header.tensors["optim/v/2.W"].begin] ^= 0x04
+    backup.write_bytes(bytes(data))
+    with pytest.raises(ModelFormatError, match=r"backup.safetensors.*'optim/v/2.W'.*SHA-256"):
+        network().fit(X, y, optimizer="adam", epochs=3, verbose=0, seed=0,
+                      callbacks=[BackupAndRestore(tmp_path)])
