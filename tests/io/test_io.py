@@ -90,11 +90,12 @@ def saved(tmp_path: Path, net=None, **kwargs) -> Path:
 
 
 def members(path: Path) -> dict[str, np.ndarray]:
-    """Every array of a (valid) model file: a version-1 npz (pickles refused) or safetensors."""
+    """Every array of a (valid) model file: a version-1 npz (pickles refused) or safetensors
+    (read by glassnet's container reader; the official package is the oracle elsewhere)."""
     if path.read_bytes()[:4] != b"PK\x03\x04":
-        from safetensors.numpy import load_file
+        from glassnet.io.safetensors import read_tensors
 
-        return load_file(str(path))
+        return read_tensors(path)[0]
     with np.load(path, allow_pickle=False) as npz:
         return {k: npz[k] for k in npz.files}
 
@@ -106,11 +107,10 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
 
 
 def header_meta(path: Path) -> dict[str, str]:
-    """The string metadata of a safetensors file, read by the official package."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="numpy") as f:
-        return f.metadata()
+    """The string metadata of a safetensors file, as written (the digest entry included)."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8:8 + n])["__metadata__"]
 
 
 def meta_of(arrays: dict[str, np.ndarray]) -> dict:
