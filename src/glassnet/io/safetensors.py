@@ -22,18 +22,12 @@ then the declared tensors (which the file's own size bounds) plus the header.
 
 Integrity
 ---------
-The format has no checksum, so one flipped bit in the data would load
-unnoticed. :func:`write_safetensors` adds a SHA-256 digest to the string
-metadata, under ``"glassnet.sha256"``: a JSON object with ``"metadata"``
-(the digest of every other metadata entry, as sorted compact JSON) and
-``"tensors"`` (one digest per tensor, of its name, dtype, shape and bytes,
-so two tensors whose byte ranges are swapped do not match). The reader
-checks the metadata's digest with the header, before anything acts on it,
+The format has no checksum, so :func:`write_safetensors` adds a SHA-256
+digest of the metadata and of each tensor to the string metadata
+(``glassnet.io.digest``). The reader checks the metadata's with the header
 and each tensor's right after reading it, before any array is returned; a
-mismatch names the file and the tensor. A file without the entry (written
-by the official package or another tool) still loads; ``Header.digest`` is
-then None. The official package reads these files unchanged (the digest is
-one more metadata string).
+file without one (another tool wrote it) loads with ``Header.digest`` None.
+The official package reads these files unchanged.
 
 Bounds
 ------
