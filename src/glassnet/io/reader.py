@@ -27,7 +27,7 @@ FACADES: dict[str, Any] = {}
 
 
 def read_model(path: Path, *, allow_non_finite: bool
-          ) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
+               ) -> tuple[Any, dict[str, Any], dict[str, NDArray]]:
     """The model, its checked metadata, and a checkpoint's training arrays (by name)."""
     try:
         if is_zip(path):
