@@ -23,8 +23,8 @@ TRAINING_DTYPES = ("float32", "float64", "int64", "int32", "uint8", "bool")
 
 
 def write(final: Path, net: Network, optimizer: Optimizer | None, *,
-           facade: dict[str, Any] | None, notes: dict[str, Any],
-           training: dict[str, Any] | None, arrays: dict[str, NDArray]) -> Path:
+          facade: dict[str, Any] | None, notes: dict[str, Any],
+          training: dict[str, Any] | None, arrays: dict[str, NDArray]) -> Path:
     """Describe everything (refusing what ``load`` would), then write the file."""
     from .. import __version__
 
