@@ -141,6 +141,11 @@ def model_attacks() -> Iterator[Case]:
     yield "gn/infinite Adam moment", _rewritten(trained, tensors={"optim/v/0.W": moment}), True
     yield from _swapped(trained)
 
+    def huge_training(meta):
+        meta["training"] = json.dumps({"note": "crafted"})
+        meta["training_arrays"] = json.dumps({"best": ["float64", [100_000, 100_000]]})
+    yield "gn/training arrays declaring 80 GB", _rewritten(base, huge_training), True
+
 
 def _swapped(data: bytes) -> Iterator[Case]:
     """The byte ranges of two same-size tensors (a weight and its Adam moment) swapped."""

@@ -228,3 +228,11 @@ def test_containers_with_dropout_inside_save_and_continue_exactly(tmp_path):
     resumed.fit(X, y, epochs=3, initial_epoch=1, batch_size=8, verbose=0)
     for pname, value in whole.parameters.items():
         assert np.array_equal(resumed.parameters[pname], value), pname
+
+
+def test_network_metadata_must_be_a_dict(tmp_path):
+    net = frozen_net()
+    net.metadata = "moons"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="network.metadata must be a dict"):
+        io.save(net, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()

@@ -141,7 +141,8 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
         from ..training.checkpoints import training_record
 
         training, arrays = training_record(net)
-    notes = {**getattr(net, "metadata", {}), **_checked_dict(metadata, "metadata")}
+    notes = {**_checked_dict(getattr(net, "metadata", None), "network.metadata"),
+             **_checked_dict(metadata, "metadata")}
     return write(final, net, optimizer, facade=facade, notes=notes,
                   training=_checked_dict(training, "training") or None, arrays=arrays)
 
