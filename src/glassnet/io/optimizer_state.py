@@ -101,8 +101,9 @@ def rebuild_optimizer(spec: Any, net: Network, path: Path, *, version: int
         raise fail(path, f"the optimizer's step count 't' must be an integer >= 0, got {t!r}")
     optimizer.t = t
     params = net.parameters
-    # files written before each parameter kept its own count: every one took every step
-    steps = spec.get("steps", {name: t for name in params} if t else {})
+    # each parameter's own step count; a file written before they were kept has none,
+    # and each parameter with state is then taken to have made every step (Optimizer._steps)
+    steps = spec.get("steps", {})
     if not isinstance(steps, dict) or not all(
             name in params and type(n) is int and 0 <= n <= t for name, n in steps.items()):
         raise fail(path, f"the optimizer's 'steps' must map parameter names to step counts "
