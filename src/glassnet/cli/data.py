@@ -67,15 +67,15 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
                 X, y = cast("tuple[NDArray, NDArray]",
                             loader(folder, split=which, scale=scale, download=download))
             except DataNotFoundError as exc:
-                raise DataNotFoundError(_in_cli_terms(str(exc), name)) from None
+                raise DataNotFoundError(_in_cli_terms(str(exc), name,
+                                                      given=folder is not None)) from None
             return X[:limit], y[:limit]
 
         (X, y), (X_t, y_t) = one("train"), one("test")
         return Data(name, X, y, X_t, y_t, scale, CLASS_NAMES[name])
     path = Path(name)
     if path.suffix.lower() == ".csv":
-        if not path.is_file():
-            raise FileNotFoundError(f"no CSV file at {path}")
+        # the reader tells a missing file from an unreadable one or a folder
         pixels, labels = datasets.read_digits_csv(path)
         X = _scale(pixels[:limit], scale)
         labels = labels[:limit]
@@ -96,13 +96,21 @@ def _data_folder(data_dir: str | None, name: str) -> str | None:
     return str(sub) if sub.is_dir() and not holds_files else data_dir
 
 
-def _in_cli_terms(message: str, name: str) -> str:
-    """A loader's not-found message with the command line's options instead of arguments."""
+def _in_cli_terms(message: str, name: str, *, given: bool = False) -> str:
+    """A loader's not-found message with the command line's options instead of arguments.
+
+    ``given``: ``--data-dir`` was given, so it was the only place looked at.
+    """
     from ..datasets.sources import ENV_VAR, cache_folder
 
     places = message.split("\nTo fix:")[0]
     places = places.replace("path= argument", "--data-dir").replace(
-        "(download=False)", "(--no-download)")
+        "(download=False)", "(--no-download)").replace("path= takes", "--data-dir takes")
+    if given:
+        return (f"{places}\nTo fix: give --data-dir a folder holding these files (or the "
+                f"folder holding a '{name}' subfolder), or leave out --data-dir to search "
+                f"${ENV_VAR}, the system folders and the cache {cache_folder(name)} (and "
+                "download there unless --no-download).")
     return (f"{places}\nTo fix: give --data-dir a folder holding these files (or the folder "
             f"holding a '{name}' subfolder), set {ENV_VAR} likewise, or leave out "
             f"--no-download with a working internet connection to fetch them into "
