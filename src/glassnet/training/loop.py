@@ -30,7 +30,7 @@ from .._validation import as_rng, check_non_negative, check_positive_int, check_
 from ..errors import TrainingWarning
 from ..optimizers import Optimizer, get_optimizer
 from .batching import batch_order, batch_slices
-from .callbacks import Callback, EpochLogger, TerminateOnNaN
+from .callbacks import Callback, EpochLogger, TerminateOnNaN, check_callbacks
 from .health import HealthCheck
 from .history import History
 from .state import TrainingState
@@ -124,6 +124,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    callbacks = check_callbacks(callbacks)
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) \
             or not 0 <= initial_epoch < epochs:
         raise ValueError(f"initial_epoch must be an integer in 0..epochs-1 = 0..{epochs - 1}, "
