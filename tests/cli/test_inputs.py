@@ -35,3 +35,92 @@ def test_a_wrong_data_dir_is_an_error_even_with_glassnet_data_set(tmp_path, caps
     assert f"--data-dir ({tmp_path / 'empty'}): missing t10k-images-idx3-ubyte" in err
     assert "leave out --data-dir" in err
 
+
+
+def test_early_stopping_never_selects_on_the_test_split(tmp_path, capsys):
+    # --validation-split 0 would leave the test split as the only validation data
+    model = tmp_path / "m.npz"
+    code, out, err = run(capsys, "train", "moons", "--epochs", "3", "--early-stopping", "2",
+                         "--validation-split", "0", "-o", model)
+    assert code != 0 and out == "" and not model.exists()
+    assert "--early-stopping picks the epoch with the best validation loss" in err
+    assert "--validation-split 0 leaves no validation data but the test split" in err
+    assert "drop --validation-split 0" in err and "drop --early-stopping" in err
+    # a fraction of the training data is accepted, and the test split is reported once
+    code, out, err = run(capsys, "train", "moons", "--epochs", "3", "--early-stopping", "2",
+                         "--validation-split", "0.2", "-o", model)
+    assert code == 0, err
+    assert "validation: 20% of the training data" in out
+    assert out.count("test loss") == 1
+
+
+@pytest.mark.parametrize("split", ["1", "1.5", "-0.1"])
+def test_a_validation_split_outside_0_1_names_the_option(tmp_path, capsys, split):
+    code, out, err = run(capsys, "train", "moons", "--validation-split", split,
+                         "-o", tmp_path / "m.npz")
+    assert code != 0 and out == ""
+    assert "--validation-split is the fraction of the training data held out, in [0, 1)" in err
+
+
+def test_warmup_epochs_without_the_cosine_schedule_is_refused(tmp_path, capsys):
+    for extra in ([], ["--lr-schedule", "constant"]):
+        code, out, err = run(capsys, "train", "moons", "--epochs", "3", "--warmup-epochs",
+                             "1", *extra, "-o", tmp_path / "m.npz")
+        assert code != 0 and out == ""
+        assert ("--warmup-epochs 1 only applies to --lr-schedule cosine" in err
+                and "add --lr-schedule cosine, or drop --warmup-epochs" in err)
+    code, out, err = run(capsys, "train", "moons", "--epochs", "3", "--warmup-epochs", "1",
+                         "--lr-schedule", "cosine", "-o", tmp_path / "m.npz")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("option", [["--lr-schedule", "cosine"], ["--warmup-epochs", "1"],
+                                    ["--backup-dir", "backup"]])
+def test_book_refuses_the_options_its_recipe_ignores(tmp_path, capsys, option):
+    code, out, err = run(capsys, "train", "moons", "--book", *option, "-o", tmp_path / "m.npz")
+    assert code != 0 and out == ""
+    assert f"it does not take {option[0]}" in err
+
+
+@pytest.mark.parametrize(("command", "value"), [("train", "-1"), ("evaluate", "-5"),
+                                                ("demo", "-1"), ("train", "one")])
+def test_a_negative_seed_names_the_option(tmp_path, capsys, command, value):
+    argv = {"train": ["train", "moons", "-o", tmp_path / "m.npz"],
+            "evaluate": ["evaluate", tmp_path / "m.npz"],
+            "demo": ["demo", "--no-plots"]}[command]
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in [*argv, "--seed", value]])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --seed: must be a whole number >= 0 (NumPy's seeds are " \
+           f"non-negative), got {value}" in err
+
+
+def test_predict_says_an_animation_has_several_frames_and_which_it_reads(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image", reason="pictures need the 'images' extra")
+    ImageDraw = pytest.importorskip("PIL.ImageDraw")
+    from glassnet.datasets import write_digits_csv
+
+    rng = np.random.default_rng(0)
+    write_digits_csv(tmp_path / "d.csv", rng.integers(0, 256, (20, 784), dtype=np.uint8),
+                     np.arange(20) % 10)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(tmp_path / "d.csv"), "--epochs", "1", "--hidden", "4",
+                 "-o", str(model)]) == 0
+    frames = []
+    for k in range(3):  # a stroke that moves: three different digits-to-be
+        frame = Image.new("L", (56, 56), 0)
+        ImageDraw.Draw(frame).line([(12 + 12 * k, 8), (12 + 12 * k, 48)], fill=255, width=5)
+        frames.append(frame)
+    gif = tmp_path / "moving.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    still = tmp_path / "still.png"
+    frames[0].save(still)
+    capsys.readouterr()
+    code, out, err = run(capsys, "predict", model, gif, still)
+    assert code == 0
+    assert (f"warning: {gif}: the file has 3 frames (an animation or several pages); only "
+            "frame 1 of 3 is read") in err
+    assert str(still) not in err  # one frame: nothing to say
+    lines = out.strip().splitlines()
+    assert lines[0].split(": ")[1] == lines[1].split(": ")[1]  # frame 1 is what was read
