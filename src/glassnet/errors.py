@@ -15,6 +15,7 @@ __all__ = [
     "DataNotFoundError",
     "ModelFormatError",
     "ExportError",
+    "BackupMismatchError",
     "TrainingHealthWarning",
     "InputWarning",
     "TrainingWarning",
@@ -50,6 +51,26 @@ class ModelFormatError(GlassnetError, ValueError):
 
 class ExportError(GlassnetError, ValueError):
     """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
+
+
+class BackupMismatchError(GlassnetError, ValueError):
+    """A training backup was made by another run (other data, settings or network).
+
+    Attributes
+    ----------
+    path : the backup file
+    differences : one line per difference, ``"<what>: <in the backup>, <now>"``
+    resumable : False when the weights cannot fit this network at all (a
+        different architecture); True when resuming is possible but would not
+        continue the same run
+    """
+
+    def __init__(self, message: str, *, path: object, differences: list[str],
+                 resumable: bool) -> None:
+        super().__init__(message)
+        self.path = path
+        self.differences = differences
+        self.resumable = resumable
 
 
 class TrainingHealthWarning(UserWarning):
