@@ -124,3 +124,125 @@ def test_predict_says_an_animation_has_several_frames_and_which_it_reads(tmp_pat
     assert str(still) not in err  # one frame: nothing to say
     lines = out.strip().splitlines()
     assert lines[0].split(": ")[1] == lines[1].split(": ")[1]  # frame 1 is what was read
+
+
+def stopped_run(monkeypatch, capsys, *argv, after=1):
+    """Run ``train ... --backup-dir``, stopped like Ctrl-C once epoch ``after`` is backed up."""
+    from glassnet.training import checkpoints
+
+    real = checkpoints.BackupAndRestore.on_epoch_end
+
+    def on_epoch_end(self, network, epoch, logs):
+        real(self, network, epoch, logs)
+        if epoch + 1 == after:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoints.BackupAndRestore, "on_epoch_end", on_epoch_end)
+        code, _, _ = run(capsys, *argv)
+    assert code != 0
+
+
+MOONS = ["train", "moons", "--hidden", "8", "--epochs", "3"]
+
+
+@pytest.mark.parametrize(("changed", "shown"), [
+    (["--seed", "1"], "--seed: 0 in the backup, 1 now"),
+    (["--samples", "500"], "--samples: 1000 in the backup, 500 now"),
+    (["--noise", "0.3"], "training data: float32 array of shape (1000, 2)"),
+    (["--lr", "0.02"], "--lr: 0.01 in the backup, 0.02 now"),
+])
+def test_a_backup_made_by_another_command_is_refused(tmp_path, capsys, monkeypatch, changed,
+                                                     shown):
+    backup = tmp_path / "bk"
+    stopped_run(monkeypatch, capsys, *MOONS, "--backup-dir", backup, "-o", tmp_path / "a.npz")
+    path = backup / "backup.safetensors"
+    code, out, err = run(capsys, *MOONS, *changed, "--backup-dir", backup,
+                         "-o", tmp_path / "b.npz")
+    assert code == 1 and not (tmp_path / "b.npz").exists()
+    assert f"{path} was made by a different command: " in err and shown in err
+    assert (f"Rerun the command that made it, delete {path} (or give another --backup-dir) "
+            "to start afresh, or add --resume-anyway") in err
+    assert "epoch 1/3" not in out and path.exists()  # nothing trained, the backup kept
+
+
+def test_a_backup_of_another_csv_file_is_refused(tmp_path, capsys, monkeypatch):
+    from glassnet.datasets import write_digits_csv
+
+    rng = np.random.default_rng(0)
+    csv = tmp_path / "digits.csv"
+    write_digits_csv(csv, rng.integers(0, 256, (30, 784), dtype=np.uint8), np.arange(30) % 10)
+    argv = ["train", csv, "--hidden", "4", "--epochs", "2", "--backup-dir", tmp_path / "bk",
+            "-o", tmp_path / "m.npz"]
+    stopped_run(monkeypatch, capsys, *argv)
+    # the same name, other contents: edited in place
+    write_digits_csv(csv, rng.integers(0, 256, (30, 784), dtype=np.uint8), np.arange(30) % 10)
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert "was made by a different command: training data: float32 array of shape " \
+           "(30, 784)" in err
+
+
+def test_a_backup_of_another_architecture_names_the_file_and_the_remedy(tmp_path, capsys,
+                                                                        monkeypatch):
+    backup = tmp_path / "bk"
+    stopped_run(monkeypatch, capsys, *MOONS, "--backup-dir", backup, "-o", tmp_path / "a.npz")
+    path = backup / "backup.safetensors"
+    code, _, err = run(capsys, "train", "moons", "--hidden", "16", "--epochs", "3",
+                       "--backup-dir", backup, "--resume-anyway", "-o", tmp_path / "b.npz")
+    assert code == 1
+    assert f"{path} is a backup of a different network (layer 0: Dense(n_in=2, n_out=8" in err
+    assert f"delete {path} (or give another --backup-dir) to start afresh" in err
+    assert "must have shape" not in err
+
+
+def test_resume_anyway_continues_another_commands_backup_and_says_how_it_differs(
+        tmp_path, capsys, monkeypatch):
+    from glassnet.errors import TrainingWarning
+
+    backup = tmp_path / "bk"
+    stopped_run(monkeypatch, capsys, *MOONS, "--backup-dir", backup, "-o", tmp_path / "a.npz")
+    with pytest.warns(TrainingWarning, match="made by a different run: --seed: 0 in the "
+                                             "backup, 5 now"):
+        code, out, err = run(capsys, *MOONS, "--seed", "5", "--backup-dir", backup,
+                             "--resume-anyway", "-o", tmp_path / "b.npz")
+    assert code == 0, err
+    assert "epoch 2/3" in out and "epoch 1/3" not in out  # continued, not restarted
+    assert (tmp_path / "b.npz").exists() and not (backup / "backup.safetensors").exists()
+    code, _, err = run(capsys, *MOONS, "--resume-anyway", "-o", tmp_path / "c.npz")
+    assert code != 0 and "--resume-anyway continues a backup made by another command; it " \
+                         "needs --backup-dir DIR" in err
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ({"samples": 10**12}, "samples=1000000000000, which is not a whole number of points "
+                          "from 1 to 10,000,000"),
+    ({"samples": "many"}, "samples='many', which is not a whole number"),
+    ({"noise": -1.5}, "noise=-1.5, which is not a finite number >= 0"),
+    ({"seed": -3}, "seed=-3, which is not a whole number >= 0"),
+])
+def test_evaluate_refuses_generation_settings_a_model_file_should_not_hold(tmp_path, capsys,
+                                                                          stored, shown):
+    from glassnet import io
+
+    model = tmp_path / "m.safetensors"
+    assert main(["train", "moons", "--epochs", "1", "-o", str(model)]) == 0
+    crafted = tmp_path / "crafted.safetensors"
+    io.save(io.load(model), crafted, metadata={"dataset": "moons", **stored})
+    capsys.readouterr()
+    code, out, err = run(capsys, "evaluate", crafted)
+    assert code == 1 and out == ""
+    assert f"glassnet evaluate: error: {crafted}: its metadata says the data set was " \
+           f"generated with {shown}" in err
+    assert "MemoryError" not in err and "unexpected" not in err
+    assert f"give --{next(iter(stored))} to choose it" in err
+    option = {"samples": "500", "noise": "0.1", "seed": "0"}[next(iter(stored))]
+    code, out, err = run(capsys, "evaluate", crafted, f"--{next(iter(stored))}", option)
+    assert code == 0, err  # the option overrides the file
+
+
+def test_too_many_generated_points_are_refused_before_any_allocation(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "moons", "--samples", str(10**12),
+                         "-o", tmp_path / "m.npz")
+    assert code == 1 and "--samples 1,000,000,000,000 is more points than a generated data " \
+                         "set holds here (at most 10,000,000)" in err

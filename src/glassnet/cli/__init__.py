@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
                        default=None,
                        help="back up the whole training state into DIR after every epoch; "
-                            "rerun the same command to continue a killed run exactly")
+                            "rerun the same command to continue a killed run exactly (a "
+                            "backup made by another command is refused)")
+    train.add_argument("--resume-anyway", action="store_true",
+                       help="with --backup-dir: continue a backup although it was made with "
+                            "other data or options (the differences are shown)")
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",

@@ -31,7 +31,8 @@ BOOK_DEFAULTS: dict[str, Any] = {"hidden": [200], "lr": 0.1, "epochs": 5}
 # options --book cannot honour: the book's network and recipe fix them
 _NOT_WITH_BOOK = ("activation", "loss", "dropout", "optimizer", "momentum", "nesterov",
                   "weight_decay", "clip_norm", "batch_size", "validation_split",
-                  "early_stopping", "lr_schedule", "warmup_epochs", "backup_dir", "dtype")
+                  "early_stopping", "lr_schedule", "warmup_epochs", "backup_dir", "resume_anyway",
+                  "dtype")
 
 
 def _flag(name: str) -> str:
@@ -90,7 +91,8 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def _check_validation_options(args: argparse.Namespace) -> None:
-    """Refuse model selection on the test split and a warm-up without a schedule."""
+    """Refuse model selection on the test split, a warm-up without a schedule, and
+    ``--resume-anyway`` without a backup."""
     split = args.validation_split
     if split is not None and not 0 <= split < 1:
         raise ValueError(f"--validation-split is the fraction of the training data held out, "
@@ -106,5 +108,8 @@ def _check_validation_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--warmup-epochs {args.warmup_epochs} only applies to --lr-schedule "
                          "cosine (the warm-up ramps the learning rate up to where the cosine "
                          "starts); add --lr-schedule cosine, or drop --warmup-epochs")
+    if args.resume_anyway and args.backup_dir is None:
+        raise ValueError("--resume-anyway continues a backup made by another command; it "
+                         "needs --backup-dir DIR")
     args.lr_schedule = args.lr_schedule or "constant"
     args.warmup_epochs = 0 if args.warmup_epochs is None else args.warmup_epochs

@@ -42,7 +42,7 @@ def fingerprint(values: Mapping[str, Any]) -> dict[str, Any]:
 def _describe(value: Any, name: str) -> Any:
     if isinstance(value, np.ndarray):
         data = np.ascontiguousarray(value)
-        digest = hashlib.sha256(data.view(np.uint8).reshape(-1)).hexdigest()
+        digest = hashlib.sha256(data.view(np.uint8).reshape(-1).data).hexdigest()
         return {"array": [list(data.shape), data.dtype.str, digest]}
     if isinstance(value, np.generic):
         return value.item()
@@ -91,7 +91,7 @@ def network_differences(stored: Mapping[str, Any], current: Mapping[str, Any],
     old, new = list(stored.get("layers", [])), list(current.get("layers", []))
     if len(old) != len(new):
         lines.append(f"{len(old)} layers in the backup, {len(new)} now")
-    for i, (a, b) in enumerate(zip(old, new)):
+    for i, (a, b) in enumerate(zip(old, new, strict=False)):  # lengths compared above
         if a != b:
             lines.append(f"layer {i}: {describe(a)} in the backup, {describe(b)} now")
             break  # the first difference explains the rest
