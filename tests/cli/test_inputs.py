@@ -246,3 +246,32 @@ def test_too_many_generated_points_are_refused_before_any_allocation(tmp_path, c
                          "-o", tmp_path / "m.npz")
     assert code == 1 and "--samples 1,000,000,000,000 is more points than a generated data " \
                          "set holds here (at most 10,000,000)" in err
+
+
+def test_an_unreadable_csv_is_reported_as_unreadable_not_missing(tmp_path, capsys,
+                                                                 monkeypatch):
+    import builtins
+    import os
+
+    import glassnet.datasets.csv as csv_module
+    from glassnet.datasets import write_digits_csv
+
+    csv = tmp_path / "locked.csv"
+    write_digits_csv(csv, np.zeros((2, 784), np.uint8), [0, 1])
+    csv.chmod(0o000)
+    if os.geteuid() == 0:  # root reads any file whatever its mode: refuse as the kernel would
+        real_open = builtins.open
+
+        def open_refusing(file, *args, **kwargs):
+            if os.fspath(file) == os.fspath(csv):
+                raise PermissionError(13, "Permission denied", os.fspath(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(csv_module, "open", open_refusing, raising=False)
+    code, out, err = run(capsys, "train", csv, "-o", tmp_path / "m.npz")
+    csv.chmod(0o600)
+    assert code == 1 and out == ""
+    assert f"glassnet train: error: {csv} exists but cannot be read (permission denied)" in err
+    assert "no such" not in err and "not found" not in err
+    code, _, err = run(capsys, "train", tmp_path / "absent.csv", "-o", tmp_path / "m.npz")
+    assert code == 1 and f"no such file: {tmp_path / 'absent.csv'}" in err
