@@ -19,6 +19,7 @@ __all__ = [
     "TrainingHealthWarning",
     "InputWarning",
     "TrainingWarning",
+    "BackupMismatchWarning",
 ]
 
 
@@ -86,3 +87,7 @@ class InputWarning(UserWarning):
 
 class TrainingWarning(UserWarning):
     """Training goes wrong without failing yet (e.g. the loss rises by orders of magnitude)."""
+
+
+class BackupMismatchWarning(TrainingWarning):
+    """A backup made by another run is resumed anyway (``on_mismatch="continue"``)."""

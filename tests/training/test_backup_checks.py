@@ -6,7 +6,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.datasets import make_moons
-from glassnet.errors import BackupMismatchError, TrainingWarning
+from glassnet.errors import BackupMismatchError, BackupMismatchWarning, TrainingWarning
 from glassnet.training import BackupAndRestore
 from glassnet.training.fingerprint import differences, fingerprint
 
@@ -58,7 +58,8 @@ def test_a_backup_made_with_other_data_or_seed_is_refused(tmp_path):
     X, y = make_moons(60, seed=0)
     path = crashed_backup(tmp_path / "bk", X, y, fingerprint={"X": X, "y": y, "seed": 0})
     X2, _ = make_moons(60, seed=1)
-    for given, what in (({"X": X2, "y": y, "seed": 0}, "X: float32 array of shape (60, 2)"),
+    for given, what in (({"X": X2, "y": y, "seed": 0}, "X: other values, of the same shape "
+                                                       "(60, 2) and dtype float32 (SHA-256 "),
                         ({"X": X, "y": y, "seed": 1}, "seed: 0 in the backup, 1 now")):
         with pytest.raises(BackupMismatchError) as info:
             net_of(8).fit(given["X"], y, epochs=4, seed=given["seed"], verbose=0,
@@ -81,7 +82,7 @@ def test_the_same_fingerprint_resumes_and_continue_resumes_with_a_warning(tmp_pa
     crashed_backup(tmp_path / "b", X, y, fingerprint=same)
     anyway = BackupAndRestore(tmp_path / "b", fingerprint={**same, "seed": 7},
                               on_mismatch="continue")
-    with pytest.warns(TrainingWarning, match=r"resuming .*backup.safetensors although it was "
+    with pytest.warns(BackupMismatchWarning, match=r"resuming .*backup.safetensors although it was "
                                              r"made by a different run: seed: 0 in the backup, "
                                              r"7 now"):
         net_of(8).fit(X, y, epochs=4, seed=7, callbacks=[anyway], verbose=0)
@@ -110,7 +111,12 @@ def test_fingerprints_record_arrays_by_digest_and_refuse_other_objects():
     Y = X.copy()
     Y[2, 1] += 1
     assert differences({"X": fp["X"]}, fingerprint({"X": Y}))[0].startswith(
-        "X: float32 array of shape (3, 2) (SHA-256 ")
+        "X: other values, of the same shape (3, 2) and dtype float32 (SHA-256 ")
+    assert differences({"X": fp["X"]}, fingerprint({"X": Y[:2]})) == [
+        f"X: float32 array of shape (3, 2) (SHA-256 {fp['X']['array'][2][:12]}...) in the "
+        f"backup, float32 array of shape (2, 2) (SHA-256 "
+        f"{fingerprint({'X': Y[:2]})['X']['array'][2][:12]}...) now"]
+    assert issubclass(BackupMismatchWarning, TrainingWarning)
     assert differences({"a": 1}, {"b": 1}) == ["a: 1 in the backup, not given now",
                                                "b: not recorded in the backup, 1 now"]
     with pytest.raises(TypeError, match=r"fingerprint\['f'\] is object; give JSON values"):

@@ -11,12 +11,16 @@ training (``-o``, ``--plots``, ``--data-dir``, ``--no-download``) are left out.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
-from ..errors import BackupMismatchError
+from ..errors import BackupMismatchError, BackupMismatchWarning
 from . import data as cli_data
 
-__all__ = ["train_fingerprint", "in_cli_terms"]
+__all__ = ["train_fingerprint", "in_cli_terms", "mismatch_warnings_as_lines"]
 
 # the options of `train` that change what is trained, by their attribute names
 _TRAINING_OPTIONS = ("scale", "samples", "noise", "seed", "hidden", "activation", "loss",
@@ -52,3 +56,20 @@ def in_cli_terms(exc: BackupMismatchError) -> BackupMismatchError:
                    f"{exc.path} (or give another --backup-dir) to start afresh")
     return BackupMismatchError(message, path=exc.path, differences=exc.differences,
                                resumable=exc.resumable)
+
+
+@contextlib.contextmanager
+def mismatch_warnings_as_lines() -> Iterator[None]:
+    """Show ``--resume-anyway``'s warning as one ``warning: ...`` line, not Python's format."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+            if issubclass(category, BackupMismatchWarning):
+                print(f"warning: {message} (--resume-anyway)", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import BackupMismatchError
 from . import data as cli_data
-from .backup import in_cli_terms, train_fingerprint
+from .backup import in_cli_terms, mismatch_warnings_as_lines, train_fingerprint
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -101,9 +101,10 @@ def train(args: argparse.Namespace) -> int:
     callbacks, fit_kwargs, stop = _training_callbacks(args, data)
     start = time.perf_counter()
     try:
-        history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
-                          epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                          callbacks=callbacks, verbose=1, **fit_kwargs)
+        with mismatch_warnings_as_lines():
+            history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
+                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                              callbacks=callbacks, verbose=1, **fit_kwargs)
     except BackupMismatchError as exc:  # --backup-dir holds another command's backup
         raise in_cli_terms(exc) from None
     elapsed = time.perf_counter() - start

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validation import check_choice, check_positive_int
-from ..errors import BackupMismatchError, TrainingWarning
+from ..errors import BackupMismatchError, BackupMismatchWarning
 from .callbacks import Callback, monitor_direction
 from .fingerprint import differences, network_differences
 from .fingerprint import fingerprint as make_fingerprint
@@ -109,7 +109,8 @@ class BackupAndRestore(Callback):
     ``fingerprint={"X": X, "y": y, "seed": 0, ...}`` (JSON values and arrays;
     an array is recorded by its shape, dtype and SHA-256), and a backup made
     with another fingerprint is refused, or with ``on_mismatch="continue"``
-    resumed with a ``TrainingWarning`` listing the differences.
+    resumed with a ``BackupMismatchWarning`` (a ``TrainingWarning``) listing
+    the differences.
 
     Parameters
     ----------
@@ -273,7 +274,7 @@ def _check_fingerprint(stored: Any, current: dict[str, Any], path: str | Path,
         return
     if on_mismatch == "continue":
         warnings.warn(f"resuming {path} although it was made by a different run: "
-                      f"{'; '.join(found)}", TrainingWarning, stacklevel=4)
+                      f"{'; '.join(found)}", BackupMismatchWarning, stacklevel=4)
         return
     raise BackupMismatchError(
         f"{path} was made by a different run: {'; '.join(found)}. Resume it with the data "

@@ -64,6 +64,16 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
+def _changed(old: Any, new: Any) -> str:
+    """``<old> in the backup, <new> now``; for arrays alike but for their values, just that."""
+    both = [v["array"] for v in (old, new) if isinstance(v, dict) and set(v) == {"array"}]
+    if len(both) == 2 and both[0][:2] == both[1][:2]:
+        shape, dtype = tuple(both[0][0]), np.dtype(both[0][1]).name
+        return (f"other values, of the same shape {shape} and dtype {dtype} (SHA-256 "
+                f"{both[0][2][:12]}... in the backup, {both[1][2][:12]}... now)")
+    return f"{_show(old)} in the backup, {_show(new)} now"
+
+
 def differences(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
     """One line per entry that differs: ``"<name>: <stored> in the backup, <current> now"``."""
     if stored is None:
@@ -76,8 +86,7 @@ def differences(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) ->
         elif key not in current:
             lines.append(f"{key}: {_show(stored[key])} in the backup, not given now")
         elif stored[key] != current[key]:
-            lines.append(f"{key}: {_show(stored[key])} in the backup, {_show(current[key])} "
-                         "now")
+            lines.append(f"{key}: {_changed(stored[key], current[key])}")
     return lines
 
 
