@@ -34,7 +34,9 @@ def test_a_wrong_data_dir_is_an_error_even_with_glassnet_data_set(tmp_path, caps
     assert code == 1 and out == ""
     assert f"--data-dir ({tmp_path / 'empty'}): missing t10k-images-idx3-ubyte" in err
     assert "leave out --data-dir" in err
-
+    # without --data-dir the files in $GLASSNET_DATA are read (and refused by the model)
+    code, _, err = run(capsys, "evaluate", model, "mnist", "--no-download")
+    assert code == 1 and "not found" not in err and "784 features" in err
 
 
 def test_early_stopping_never_selects_on_the_test_split(tmp_path, capsys):
