@@ -1,4 +1,4 @@
-"""The glassnet network behind an estimator: its layers, its head and scikit-learn's initial weights."""
+"""The network behind an estimator: its layers, its head, scikit-learn's initial weights."""
 
 from __future__ import annotations
 

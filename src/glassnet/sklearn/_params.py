@@ -1,4 +1,4 @@
-"""The estimators' parameters: scikit-learn's constraints, glassnet's additions, live weight lists."""
+"""The estimators' parameters: scikit-learn's constraints, glassnet's, live weight lists."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .._validation import check_dtype
 from ..training.callbacks import Callback
 
 #: scikit-learn's own constraints (so its messages and InvalidParameterError), plus glassnet's
-CONSTRAINTS: dict[str, list[Any]] = {
+CONSTRAINTS: dict[str, Any] = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
     "solver": [StrOptions({"lbfgs", "sgd", "adam"})],

@@ -64,7 +64,7 @@ def _split(est: BaseMLP, X: Any, targets: NDArray, stratify: NDArray | None,
 def _batch_size(est: BaseMLP, n_samples: int) -> int:
     if est.batch_size == "auto":
         return min(200, n_samples)
-    if est.batch_size > n_samples:
+    if int(est.batch_size) > n_samples:
         warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
                       "to be clipped", stacklevel=5)
     return int(np.clip(est.batch_size, 1, n_samples))

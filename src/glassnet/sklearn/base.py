@@ -32,6 +32,12 @@ class BaseMLP(BaseEstimator):
     out_activation_: str
     _random_state: np.random.RandomState
     _best_weights: dict[str, NDArray]
+    loss_curve_: list[float]
+    # None, or as scikit-learn sets them (a list, a float) with or without early stopping
+    validation_scores_: Any
+    validation_loss_curve_: Any
+    best_validation_score_: Any
+    best_loss_: Any
 
     def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,),
                  activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
@@ -182,13 +188,13 @@ class BaseMLP(BaseEstimator):
     def _ensure_curves(self) -> None:
         """scikit-learn's training records, created on first need (kept by warm starts)."""
         if not hasattr(self, "loss_curve_"):
-            self.loss_curve_: list[float] = []
+            self.loss_curve_ = []
             self._no_improvement_count = 0
         if self.early_stopping and getattr(self, "validation_scores_", None) is None:
-            self.validation_scores_: list[float] | None = []
-            self.validation_loss_curve_: list[float] | None = []
-            self.best_validation_score_: float | None = -np.inf
-            self.best_loss_: float | None = None
+            self.validation_scores_ = []
+            self.validation_loss_curve_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
         elif not self.early_stopping and getattr(self, "best_loss_", None) is None:
             self.best_loss_ = np.inf
             self.validation_scores_ = self.validation_loss_curve_ = None
@@ -237,20 +243,20 @@ class BaseMLP(BaseEstimator):
     def _outputs(self, X: ArrayLike) -> tuple[NDArray, np.dtype]:
         """The network's raw outputs (logits, or values) and the float dtype of ``X``."""
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=(np.float64, np.float32))
+        data: Any = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                                  dtype=(np.float64, np.float32))
         net = self.network_
         with np.errstate(all="ignore"):  # a diverged network answers NaN, as scikit-learn's
-            if hasattr(X, "tocsr"):
-                return net.forward(X.astype(net.dtype)), X.dtype
-            inputs = np.ascontiguousarray(X, dtype=net.dtype)
+            if hasattr(data, "tocsr"):
+                return net.forward(data.astype(net.dtype)), data.dtype
+            inputs = np.ascontiguousarray(data, dtype=net.dtype)
             if inputs.shape[0] == 1:
                 # One row goes through BLAS's matrix-vector kernel, which sums in another
                 # order than the matrix-matrix kernel of a batch: a row's prediction could
                 # differ in the last bit from the same row's inside a batch. Two rows take
                 # the batch kernel, so predictions do not depend on what else is predicted.
-                return net.forward(np.repeat(inputs, 2, axis=0))[:1], X.dtype
-            return net.forward(inputs), X.dtype
+                return net.forward(np.repeat(inputs, 2, axis=0))[:1], data.dtype
+            return net.forward(inputs), data.dtype
 
     # -- scikit-learn's attributes, the network's own arrays ------------------------
     def _weights(self, key: str) -> list[NDArray]:

@@ -17,7 +17,7 @@ from .base import BaseMLP
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
-    """A multilayer perceptron classifier with ``sklearn.neural_network.MLPClassifier``'s parameters.
+    """A multilayer perceptron classifier, ``sklearn.neural_network.MLPClassifier``'s parameters.
 
     Softmax cross-entropy for more than two classes; one logistic output
     with binary cross-entropy for two classes (and for a single class), and

@@ -18,7 +18,7 @@ from .base import BaseMLP
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    """A multilayer perceptron regressor with ``sklearn.neural_network.MLPRegressor``'s parameters.
+    """A multilayer perceptron regressor, ``sklearn.neural_network.MLPRegressor``'s parameters.
 
     ``loss="squared_error"`` (default): identity output and scikit-learn's
     ``0.5 * mean (y - p)**2``; ``loss="poisson"``: an exponential output

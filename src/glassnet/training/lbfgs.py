@@ -157,6 +157,17 @@ class FlatObjective:
         return float(loss), np.concatenate(grads)
 
 
+class _Progress:
+    """SciPy's per-iteration callback: prints the loss (SciPy passes ``intermediate_result``)."""
+
+    def __init__(self) -> None:
+        self.iteration = 0
+
+    def __call__(self, intermediate_result: Any) -> None:
+        self.iteration += 1
+        print(f"L-BFGS iteration {self.iteration}, loss = {intermediate_result.fun:.8f}")
+
+
 def fit_lbfgs(network: Network, X: ArrayLike, y: ArrayLike, *,
               sample_weight: ArrayLike | None = None, alpha: float = 0.0,
               max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4,
@@ -187,15 +198,17 @@ def fit_lbfgs(network: Network, X: ArrayLike, y: ArrayLike, *,
         (evaluations), ``success``, ``message``, ``x`` (the flat parameters)
     """
     optimize = _scipy_optimize()
-    if hasattr(X, "tocsr"):
-        data = X
-    else:
+    data: Any = X  # a SciPy sparse matrix is used as it is
+    if not hasattr(X, "tocsr"):
         data = np.ascontiguousarray(X, dtype=network.dtype)
         if not np.isfinite(data).all():
             raise ValueError("X holds NaN or infinity; remove or impute those values first")
     if not network.built:
         network.build(data.shape[1:])
-    targets = network.loss.prepare_targets(np.asarray(y), network.n_out, network.dtype)
+    n_out = network.n_out
+    if n_out is None:  # pragma: no cover - a built network knows its output size
+        raise ValueError(f"{network!r} has no output size after building")
+    targets = network.loss.prepare_targets(np.asarray(y), n_out, network.dtype)
     weights = None
     if sample_weight is not None:
         weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
@@ -210,13 +223,8 @@ def fit_lbfgs(network: Network, X: ArrayLike, y: ArrayLike, *,
     if not (isinstance(tol, int | float) and tol >= 0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a non-negative number, got {tol!r}")
 
-    def report(intermediate: Any) -> None:
-        print(f"L-BFGS iteration {report.count}, loss = {intermediate.fun:.8f}")  # type: ignore[attr-defined]
-        report.count += 1  # type: ignore[attr-defined]
-
-    report.count = 1  # type: ignore[attr-defined]
     result = optimize.minimize(objective, objective.pack(), method="L-BFGS-B", jac=True,
-                               callback=report if verbose else None,
+                               callback=_Progress() if verbose else None,
                                options={"maxfun": int(max_fun), "maxiter": int(max_iter),
                                         "gtol": float(tol)})
     objective.unpack(result.x)
