@@ -4,46 +4,25 @@ from __future__ import annotations
 
 import math
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..layers import Dense, Dropout, Layer, get_activation
-from ..losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
+from ..losses import (
+    BinaryCrossEntropy,
+    Loss,
+    SoftmaxCrossEntropy,
+    SumSquaredError,
+    register_loss,
+)
 from ..network import Network
 
 #: scikit-learn's activation names -> glassnet's
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
-class InputDense(Dense):
-    """``Dense`` that also takes a SciPy sparse matrix (CSR/CSC) as its input.
-
-    Only the first layer of an estimator's network meets the data, so only it
-    needs the sparse products: ``out = X @ W + b`` (sparse times dense is
-    dense) and ``dW = X.T @ dout``.
-    """
-
-    def forward(self, x: Any, *, training: bool = False) -> NDArray:
-        if not hasattr(x, "tocsr"):
-            return super().forward(x, training=training)
-        out = np.asarray(x @ self.params["W"])
-        if self.bias:
-            out += self.params["b"]
-        self._x = x if training else None
-        return out
-
-    def backward_params(self, dout: NDArray) -> None:
-        x = self._x
-        if x is None or not hasattr(x, "tocsr"):
-            super().backward_params(dout)
-            return
-        self.grads["W"][...] = np.asarray(x.T @ dout)
-        if self.bias:
-            np.sum(dout, axis=0, out=self.grads["b"])
-
-
+@register_loss  # so io.save can describe a network trained with it
 class PoissonDeviance(Loss):
     """Half the Poisson deviance with a log link, on raw outputs ``z`` (the mean is ``exp(z)``).
 
@@ -97,11 +76,11 @@ def build_network(layer_units: list[int], *, activation: str, out_activation: st
     layers: list[Layer] = []
     denses = []
     factor = 2.0 if activation == "logistic" else 6.0
-    for i, (fan_in, fan_out) in enumerate(pairwise(layer_units)):
+    for fan_in, fan_out in pairwise(layer_units):
         bound = math.sqrt(factor / (fan_in + fan_out))
         W = random_state.uniform(-bound, bound, (fan_in, fan_out))
         b = random_state.uniform(-bound, bound, fan_out)
-        dense = (InputDense if i == 0 else Dense)(fan_in, fan_out, seed=0, dtype=dtype)
+        dense = Dense(fan_in, fan_out, seed=0, dtype=dtype)
         dense.params["W"][...] = W
         dense.params["b"][...] = b
         denses.append(dense)
