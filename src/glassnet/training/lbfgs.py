@@ -42,17 +42,14 @@ from numpy.typing import ArrayLike, NDArray
 from ..layers import Dropout
 from ..network import Network
 
+try:
+    import scipy.optimize as optimize
+except ImportError as exc:  # a ModuleNotFoundError naming SciPy, with the fix
+    raise ModuleNotFoundError(
+        f"glassnet.training.lbfgs needs SciPy, which is not installed ({exc}); install it "
+        "with: pip install 'glassnet[lbfgs]'", name="scipy") from exc
+
 __all__ = ["FlatObjective", "fit_lbfgs"]
-
-
-def _scipy_optimize() -> Any:
-    try:
-        import scipy.optimize
-    except ImportError as exc:
-        raise ImportError(
-            f"L-BFGS needs SciPy, which is not installed ({exc}); install it with: "
-            "pip install 'glassnet[lbfgs]'") from exc
-    return scipy.optimize
 
 
 class FlatObjective:
@@ -197,7 +194,6 @@ def fit_lbfgs(network: Network, X: ArrayLike, y: ArrayLike, *,
         ``fun`` (the final objective), ``nit`` (iterations), ``nfev``
         (evaluations), ``success``, ``message``, ``x`` (the flat parameters)
     """
-    optimize = _scipy_optimize()
     data: Any = X  # a SciPy sparse matrix is used as it is
     if not hasattr(X, "tocsr"):
         data = np.ascontiguousarray(X, dtype=network.dtype)
