@@ -253,3 +253,30 @@ def test_lbfgs_without_scipy_names_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.startswith("scipy ") and "pip install 'glassnet[lbfgs]'" in out
+
+
+# -- the Poisson head ------------------------------------------------------------------
+def test_poisson_deviance_gradient_contract_and_scikit_learns_value(tmp_path):
+    from sklearn.neural_network._base import poisson_loss
+
+    from glassnet import io
+    from glassnet.gradcheck import gradcheck_loss
+    from glassnet.sklearn._network import PoissonDeviance
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(7, 2))
+    y = rng.poisson(2.0, size=(7, 2)).astype(float)
+    loss = PoissonDeviance()
+    assert gradcheck_loss(loss, y, z).max_rel_error < 1e-6
+    # scikit-learn's value, with p = exp(z); the loss is the mean of the per-sample losses
+    assert loss.loss(y, z) == pytest.approx(poisson_loss(y, np.exp(z)), rel=1e-12)
+    assert loss.per_sample_loss(y, z).mean() == pytest.approx(loss.loss(y, z), rel=1e-12)
+    z32 = z.astype(np.float32)
+    assert loss.grad(y, z32).dtype == np.float32
+    # a network trained with it saves and loads like any (the loss is registered)
+    X = rng.uniform(size=(50, 2))
+    reg = quiet(MLPRegressor((3,), loss="poisson", max_iter=5, random_state=0), X,
+                rng.poisson(3.0, 50))
+    io.save(reg.network_, tmp_path / "poisson.safetensors")
+    again = io.load(tmp_path / "poisson.safetensors")
+    np.testing.assert_array_equal(again.predict(X)[:, 0], reg.predict(X))
