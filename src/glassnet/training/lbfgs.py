@@ -154,6 +154,41 @@ class FlatObjective:
         return float(loss), np.concatenate(grads)
 
 
+def _check_limits(max_iter: Any, max_fun: Any, tol: Any) -> None:
+    for value, what in ((max_iter, "max_iter"), (max_fun, "max_fun")):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not (
+            tol >= 0 and math.isfinite(tol)):
+        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
+
+
+def _checked_data(network: Network, X: Any, y: Any, sample_weight: Any
+                  ) -> tuple[Any, NDArray, NDArray | None]:
+    """``X`` in the network's dtype (a sparse matrix as it is), the loss's targets, the weights.
+
+    Builds the network from ``X`` if it is not built yet.
+    """
+    data: Any = X
+    if not hasattr(X, "tocsr"):
+        data = np.ascontiguousarray(X, dtype=network.dtype)
+        if not np.isfinite(data).all():
+            raise ValueError("X holds NaN or infinity; remove or impute those values first")
+    if not network.built:
+        network.build(data.shape[1:])
+    n_out = network.n_out
+    if n_out is None:  # pragma: no cover - a built network knows its output size
+        raise ValueError(f"{network!r} has no output size after building")
+    targets = network.loss.prepare_targets(np.asarray(y), n_out, network.dtype)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if weights.shape[0] != data.shape[0] or (weights < 0).any():
+            raise ValueError(f"sample_weight must hold {data.shape[0]} non-negative numbers, "
+                             f"got shape {weights.shape}")
+    return data, targets, weights
+
+
 class _Progress:
     """SciPy's per-iteration callback: prints the loss (SciPy passes ``intermediate_result``)."""
 
@@ -194,31 +229,10 @@ def fit_lbfgs(network: Network, X: ArrayLike, y: ArrayLike, *,
         ``fun`` (the final objective), ``nit`` (iterations), ``nfev``
         (evaluations), ``success``, ``message``, ``x`` (the flat parameters)
     """
-    data: Any = X  # a SciPy sparse matrix is used as it is
-    if not hasattr(X, "tocsr"):
-        data = np.ascontiguousarray(X, dtype=network.dtype)
-        if not np.isfinite(data).all():
-            raise ValueError("X holds NaN or infinity; remove or impute those values first")
-    if not network.built:
-        network.build(data.shape[1:])
-    n_out = network.n_out
-    if n_out is None:  # pragma: no cover - a built network knows its output size
-        raise ValueError(f"{network!r} has no output size after building")
-    targets = network.loss.prepare_targets(np.asarray(y), n_out, network.dtype)
-    weights = None
-    if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        if weights.shape[0] != data.shape[0] or (weights < 0).any():
-            raise ValueError(f"sample_weight must hold {data.shape[0]} non-negative numbers, "
-                             f"got shape {weights.shape}")
+    _check_limits(max_iter, max_fun, tol)
+    data, targets, weights = _checked_data(network, X, y, sample_weight)
     objective = FlatObjective(network, data, targets, sample_weight=weights, alpha=alpha,
                               names=names)
-    for value, what in ((max_iter, "max_iter"), (max_fun, "max_fun")):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    if not (isinstance(tol, int | float) and tol >= 0 and math.isfinite(tol)):
-        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
-
     result = optimize.minimize(objective, objective.pack(), method="L-BFGS-B", jac=True,
                                callback=_Progress() if verbose else None,
                                options={"maxfun": int(max_fun), "maxiter": int(max_iter),
