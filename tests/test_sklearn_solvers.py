@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 import subprocess
 import sys
@@ -102,6 +103,11 @@ def test_coefs_item_assignment_writes_into_the_network(digits):
         clf.intercepts_ = [np.zeros(5)]
     with pytest.raises(TypeError, match="its length cannot change"):
         clf.coefs_.append(W)
+    # copies and pickles are plain lists of copies, as scikit-learn's lists copy
+    for duplicate in (copy.deepcopy(clf.coefs_), pickle.loads(pickle.dumps(clf.coefs_))):
+        assert type(duplicate) is list and duplicate[1] is not clf.coefs_[1]
+        np.testing.assert_array_equal(duplicate[1], W)
+    assert copy.copy(clf.intercepts_)[1] is clf.intercepts_[1]  # a shallow copy shares
 
 
 def test_weights_set_before_fitting_start_partial_fit():

@@ -102,6 +102,10 @@ class LiveArrays(list):  # type: ignore[type-arg]
         for i, value in enumerate(values):
             self[i] = value
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # copies and pickles are plain lists of arrays (no link to any network)
+        return (list, (list(self),))
+
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{self.what} has one array per layer; its length cannot change")
 
