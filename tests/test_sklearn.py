@@ -492,6 +492,9 @@ def test_warm_start_refuses_a_changed_shape_or_dtype(blobs):
         quiet(reg.set_params(dtype="float64"), X, X[:, :2])
     with pytest.raises(ValueError, match="X has 3 features"):
         reg.predict(X[:, :3])
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(5,\) differs from the fitted "
+                                         r"network's layers \[4, 4, 2\]"):
+        quiet(reg.set_params(dtype="float32", hidden_layer_sizes=(5,)), X, X[:, :2])
 
 
 def test_a_too_small_validation_set_is_refused():

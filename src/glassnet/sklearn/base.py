@@ -139,9 +139,8 @@ class BaseMLP(BaseEstimator):
             self._initialize(y, layer_units, dtype)
         elif "network_" not in self.__dict__:
             self._adopt_assigned_weights(y, dtype)
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} outputs but the fitted network has "
-                             f"{self.n_outputs_}; fit again with warm_start=False")
+        else:
+            self._check_same_units(layer_units)
         X = X.astype(dtype) if hasattr(X, "tocsr") else np.ascontiguousarray(X, dtype=dtype)
         targets = self._encode_targets(y, dtype)
         if self.solver == "lbfgs":
@@ -153,6 +152,17 @@ class BaseMLP(BaseEstimator):
             raise ValueError("Solver produced non-finite parameter weights. The input data may "
                              "contain large values and need to be preprocessed.")
         return self
+
+    def _check_same_units(self, layer_units: list[int]) -> None:
+        """A continued fit needs the fitted network's layer sizes (outputs included)."""
+        fitted = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
+        if layer_units[-1] != fitted[-1]:
+            raise ValueError(f"y has {layer_units[-1]} outputs but the fitted network has "
+                             f"{fitted[-1]}; fit again with warm_start=False")
+        if layer_units != fitted:
+            raise ValueError(f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
+                             f"fitted network's layers {fitted}; set it back, or fit again "
+                             "with warm_start=False")
 
     def _dtype_for(self, X: Any, requested: np.dtype | None, first_pass: bool) -> np.dtype:
         """``dtype`` if set, else the fitted network's (warm start), else ``X``'s."""
