@@ -286,3 +286,16 @@ def test_poisson_deviance_gradient_contract_and_scikit_learns_value(tmp_path):
     io.save(reg.network_, tmp_path / "poisson.safetensors")
     again = io.load(tmp_path / "poisson.safetensors")
     np.testing.assert_array_equal(again.predict(X)[:, 0], reg.predict(X))
+
+
+def test_a_poisson_network_is_refused_by_the_onnx_export(tmp_path):
+    """Its prediction is exp(output): an export of the raw output would be silently wrong."""
+    pytest.importorskip("onnx", reason="onnx is not installed (the 'onnx' extra)")
+    from glassnet.errors import ExportError
+    from glassnet.export import to_onnx
+
+    rng = np.random.default_rng(0)
+    reg = quiet(MLPRegressor((3,), loss="poisson", max_iter=2, random_state=0),
+                rng.uniform(size=(30, 2)), rng.poisson(2.0, 30))
+    with pytest.raises(ExportError, match="PoissonDeviance.*has no ONNX head"):
+        to_onnx(reg.network_, tmp_path / "poisson.onnx")
