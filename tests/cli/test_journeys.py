@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT
 
-from glassnet.cli import main
 from glassnet.cli import data as cli_data
+from glassnet.cli import main
 
 
 def run(capsys, *argv):

@@ -14,7 +14,6 @@ from . import data as cli_data
 from .guards import DivergenceGuard, Interrupted, ResumeNotice, StopOnInterrupt, interrupt_message
 from .usage import UsageError, check_data_args, check_train_args
 
-
 # the epoch lines' loss and accuracy are not those of the trained network
 EPOCH_LEGEND = ("each epoch line: loss and accuracy averaged over the epoch's batches while "
                 "the weights changed")
@@ -119,10 +118,10 @@ def train(args: argparse.Namespace) -> int:
     callbacks.insert(0, guard)
     history, resumed_from, elapsed = _fit(args, net, data, optimizer, callbacks, fit_kwargs)
     ran = history.epochs_run - resumed_from
-    print(f"trained {ran} epoch{'s' * (ran != 1)}" + (f" (epochs {resumed_from + 1}-{history.epochs_run}, "
-                                     f"resumed after epoch {resumed_from})"
-                                     if resumed_from else "")
-          + f" in {elapsed:.1f}s ({ran * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
+    which = (f" (epochs {resumed_from + 1}-{history.epochs_run}, resumed after epoch "
+             f"{resumed_from})" if resumed_from else "")
+    print(f"trained {ran} epoch{'s' * (ran != 1)}{which} in {elapsed:.1f}s "
+          f"({ran * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
     if guard.diverged is not None:
         raise FloatingPointError(
             f"{guard.diverged}; no model saved. Lower --lr (it is {args.lr:g}), scale the "
