@@ -207,7 +207,10 @@ def plot_hidden_sizes(sizes: Sequence[int] = HIDDEN_SIZES, num_passes: int = 200
     for i, nn_hdim in enumerate(sizes):
         ax = fig.add_subplot(rows, 2, i + 1)
         model = build_model(nn_hdim, num_passes, X=X, y=y)
-        plot_decision_boundary(lambda x, m=model: predict(m, x), X=X, y=y, ax=ax,
-                               title=f"Hidden Layer size {nn_hdim}")
+
+        def pred_func(x: NDArray, model: Model = model) -> NDArray:
+            return predict(model, x)
+
+        plot_decision_boundary(pred_func, X=X, y=y, ax=ax, title=f"Hidden Layer size {nn_hdim}")
     fig.tight_layout()
     return fig
