@@ -53,6 +53,10 @@ def test_first_network_tutorial_runs(tmp_path, monkeypatch):
     assert float(text.split("training accuracy: ")[1].split("%")[0]) < 60
     # the blog's two-moons tutorial, and the engine's one-line conversion agreeing with it
     assert "Loss after iteration 19000:" in text
+    # the capacity sweep: the largest layer's test loss well above the lowest one
+    rows = [line.split() for line in text.split("train loss  test loss")[1].splitlines()[1:8]]
+    test_loss = [float(r[-1]) for r in rows]
+    assert test_loss[-1] > 2 * min(test_loss) and float(rows[-1][-2]) < 0.01
     difference = float(text.split("largest weight difference after 2000 passes: ")[1].split()[0])
     assert difference < 1e-9
     assert "warnings: []" in text
