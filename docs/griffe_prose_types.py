@@ -14,13 +14,15 @@ parser sees it, as::
 
 so the whole text is the description and the Type column shows the
 signature's annotation. It applies to the sections whose entries are names
-(Parameters, Other Parameters, Attributes); entries of Returns and Raises
-keep their form. mkdocs.yml loads it (``extensions:``); tests/test_docs.py
+(Parameters, Other Parameters, Attributes); in Returns and Raises, the
+text after ``name :`` (or ``Error :``), and a line that is prose rather
+than a type, become the description in the same way. mkdocs.yml loads it (``extensions:``); tests/test_docs.py
 checks that no parameter table is split.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -28,6 +30,8 @@ import griffe
 
 NAMED_SECTIONS = {"parameters", "other parameters", "attributes", "keyword arguments",
                   "params", "args", "arguments"}
+VALUE_SECTIONS = {"returns", "yields", "receives"}
+ERROR_SECTIONS = {"raises", "warns"}
 _ENTRY = re.compile(r"^(?P<indent>\s*)(?P<names>\*{0,2}[A-Za-z_][\w, *]*?)\s+:\s+(?P<text>\S.*)$")
 
 
@@ -52,8 +56,35 @@ def rewrite(docstring: str) -> str:
                 out.append(f"{match['indent']}{match['names']}")
                 out.append(f"{match['indent']}    {match['text']}")
                 continue
+        elif section in VALUE_SECTIONS | ERROR_SECTIONS and line.strip() and not re.fullmatch(
+                r"\s*-{3,}", line):
+            if base is None:
+                base = indent
+            if indent == base:
+                out.extend(_value_entry(line, errors=section in ERROR_SECTIONS))
+                continue
         out.append(line)
     return "\n".join(out)
+
+
+def _value_entry(line: str, *, errors: bool) -> list[str]:
+    """A Returns (or Raises) entry with its prose as the description.
+
+    ``name : text`` becomes ``name :`` (``Error`` for Raises) over ``text``;
+    a line that is prose, not a type, becomes the description of an entry
+    with no type. A plain type (``GradcheckResult``) stays as it is.
+    """
+    indent = line[: len(line) - len(line.lstrip())]
+    match = _ENTRY.match(line)
+    if match:
+        head = match["names"] if errors else f"{match['names']} :"
+        return [f"{indent}{head}", f"{indent}    {match['text']}"]
+    text = line.strip()
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return [f"{indent}:", f"{indent}    {text}"]
+    return [line]
 
 
 class ProseTypes(griffe.Extension):

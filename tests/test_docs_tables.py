@@ -11,7 +11,8 @@ from conftest import REPO_ROOT
 
 griffe = pytest.importorskip("griffe", reason="griffe is not installed (pip install -e '.[docs]')")
 
-NAMED = {"parameters", "other parameters", "attributes"}
+NAMED = {"parameters", "other parameters", "attributes", "returns", "yields", "raises",
+         "warns"}
 
 
 def _extension():
@@ -55,7 +56,7 @@ def _split_entries(extensions):
                 try:
                     ast.parse(annotation, mode="eval")
                 except SyntaxError:  # prose in the Type column
-                    bad.append(f"{obj.path}: {entry.name} : {annotation}")
+                    bad.append(f"{obj.path}: {getattr(entry, 'name', '')} : {annotation}")
     return bad
 
 
@@ -81,7 +82,12 @@ def test_the_rewrite_keeps_continuation_lines_and_other_sections():
             "    (the output is a sigmoid)\nz\n    plain\n\nReturns\n-------\nX : ndarray\n")
     assert _extension().rewrite(text) == (
         "Summary.\n\nParameters\n----------\ny\n    array of shape (n, 1), the targets\n"
-        "    (the output is a sigmoid)\nz\n    plain\n\nReturns\n-------\nX : ndarray")
+        "    (the output is a sigmoid)\nz\n    plain\n\nReturns\n-------\nX :\n    ndarray")
+    text = ("Returns\n-------\nResult; with ``x`` below 1.\nint\n\nRaises\n------\n"
+            "ValueError : the name ``x``\n")
+    assert _extension().rewrite(text) == (
+        "Returns\n-------\n:\n    Result; with ``x`` below 1.\nint\n\nRaises\n------\n"
+        "ValueError\n    the name ``x``")
 
 
 def test_network_s_dtype_sentence_is_whole():

@@ -57,8 +57,8 @@ def test_first_network_tutorial_runs(tmp_path, monkeypatch):
     rows = [line.split() for line in text.split("train loss  test loss")[1].splitlines()[1:8]]
     test_loss = [float(r[-1]) for r in rows]
     assert test_loss[-1] > 2 * min(test_loss) and float(rows[-1][-2]) < 0.01
-    difference = float(text.split("largest weight difference after 2000 passes: ")[1].split()[0])
-    assert difference < 1e-9
+    difference = float(text.split("largest weight difference after 1000 passes: ")[1].split()[0])
+    assert difference < 1e-12  # the same arithmetic, summed once and averaged once
     assert "warnings: []" in text
     assert list(tmp_path.iterdir()) == []  # the tutorial leaves no files behind
 
