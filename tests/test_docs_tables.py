@@ -96,3 +96,20 @@ def test_network_s_dtype_sentence_is_whole():
     doc = glassnet.Network.__doc__
     sentence = doc.split("dtype :")[1].split("\n\n")[0]
     assert " ".join(sentence.split()).endswith("layers given their own dtype must agree with it")
+
+
+def test_the_build_fails_on_a_page_with_a_split_table(caplog):
+    """docs/hooks.py warns (an error under --strict) on literal double backticks."""
+    pytest.importorskip("mkdocs", reason="mkdocs is not installed (pip install -e '.[docs]')")
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("docs_hooks", REPO_ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="reference/blog.md"))
+    split = "<td><code>hidden units (the ``hidden`` count)</code></td><td>4</td>"
+    with caplog.at_level("WARNING"):
+        hooks.on_page_content("<p>fine</p>", page, None, None)
+        assert not caplog.records
+        hooks.on_page_content(split, page, None, None)
+    assert "reference/blog.md: literal double backticks" in caplog.text
