@@ -16,8 +16,8 @@ so the whole text is the description and the Type column shows the
 signature's annotation. It applies to the sections whose entries are names
 (Parameters, Other Parameters, Attributes); in Returns and Raises, the
 text after ``name :`` (or ``Error :``), and a line that is prose rather
-than a type, become the description in the same way. mkdocs.yml loads it (``extensions:``); tests/test_docs.py
-checks that no parameter table is split.
+than a type, become the description in the same way. mkdocs.yml loads it
+(``extensions:``); tests/test_docs_tables.py checks that no table is split.
 """
 
 from __future__ import annotations
