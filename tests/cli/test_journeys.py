@@ -220,3 +220,13 @@ def test_ctrl_c_with_a_backup_keeps_it_says_how_to_continue_and_the_rerun_resume
     rate = float(match.group(5).replace(",", ""))
     assert rate == pytest.approx(ran * 20000 / float(match.group(4)), rel=0.05)
 
+
+
+def test_the_book_s_file_absent_says_where_it_comes_from(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "none"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, _, err = run(capsys, "train", "mnist_train_100.csv", "--book")
+    assert code == 1
+    assert "no CSV file at mnist_train_100.csv. It is a file of the book" in err
+    assert "makeyourownneuralnetwork" in err and "find_book_csv" in err

@@ -75,7 +75,7 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
     path = Path(name)
     if path.suffix.lower() == ".csv":
         if not path.is_file():
-            raise FileNotFoundError(f"no CSV file at {path}")
+            raise FileNotFoundError(f"no CSV file at {path}{_book_hint(path.name)}")
         pixels, labels = datasets.read_digits_csv(path)
         X = _scale(pixels[:limit], scale)
         labels = labels[:limit]
@@ -106,6 +106,21 @@ def _toy(name: str, n: int, seed: int, sample_seed: int, noise: float | None
         return X * np.float32(BLOBS_SCALE), y
     kwargs = {} if noise is None else {"noise": noise}
     return TOYS[name](n, seed=sample_seed, **kwargs)
+
+
+def _book_hint(filename: str) -> str:
+    """Where the book's CSV files come from, when ``filename`` is one of them."""
+    from ..datasets.book_csv import BOOK_CSV_FILES, BOOK_CSV_URL, find_book_csv
+
+    if filename not in BOOK_CSV_FILES:
+        return ""
+    try:
+        found = f"; glassnet found it at {find_book_csv(filename)}: give that path"
+    except OSError:
+        found = (f"; python -c \"from glassnet.datasets import find_book_csv; print("
+                 f"find_book_csv('{filename}', download=True))\" fetches it into the cache")
+    return (f". It is a file of the book Make Your Own Neural Network, from {BOOK_CSV_URL}"
+            f"{filename}: download it into this folder{found}")
 
 
 def _data_folder(data_dir: str | None, name: str) -> str | None:
