@@ -18,6 +18,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -28,6 +29,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 300  # seconds per line
+BUDGET = 900  # seconds for all of them (about 2 minutes on a quiet machine)
 AFTER_PUBLICATION = re.compile(r"published|publication", re.IGNORECASE)
 _PIP = re.compile(r"pip install ([^`\n&|#]+)")
 
@@ -112,12 +114,19 @@ def main(argv: list[str]) -> int:
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", *build], check=True,
                        timeout=LIMIT)
         failed = 0
+        start = time.monotonic()
         for requirements in sorted({local(req) for _, _, req, _ in lines}):
             where = [f"{f}:{n}" for f, n, req, _ in lines if local(req) == requirements]
+            if time.monotonic() - start > BUDGET:
+                failed += 1
+                print(f"FAILED: not run, the {BUDGET} s budget is spent: pip install "
+                      f"{' '.join(requirements)}   ({', '.join(where)})")
+                continue
+            began = time.monotonic()
             result = dry_run(requirements, python)
             status = "ok" if result.returncode == 0 else "FAILED"
-            print(f"{status}: pip install --dry-run {' '.join(requirements)}   "
-                  f"({', '.join(where)})")
+            print(f"{status} ({time.monotonic() - began:.0f} s): pip install --dry-run "
+                  f"{' '.join(requirements)}   ({', '.join(where)})", flush=True)
             if result.returncode:
                 failed += 1
                 print(result.stderr[-2000:], file=sys.stderr)
