@@ -29,7 +29,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 300  # seconds per line
-BUDGET = 900  # seconds for all of them (about 2 minutes on a quiet machine)
+BUDGET = 900  # seconds for all of them (9 lines took 11 minutes on a busy shared machine)
 AFTER_PUBLICATION = re.compile(r"published|publication", re.IGNORECASE)
 _PIP = re.compile(r"pip install ([^`\n&|#]+)")
 
