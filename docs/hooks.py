@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,17 +83,20 @@ def on_files(files: Files, config: Any) -> Files:
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
-    """Warn (an error with ``--strict``) when a reference page shows literal double backticks.
+    """Warn (an error with ``--strict``) when a reference table shows literal double backticks.
 
     They appear when a docstring entry's prose lands in a table's Type
     column, where Markdown is not rendered: a split parameter table.
     """
-    if page.file.src_uri.startswith("reference/") and "``" in html:
-        at = html.index("``")
-        snippet = " ".join(html[max(0, at - 120): at + 60].split())
-        log.warning(f"{page.file.src_uri}: literal double backticks in the rendered page, a "
-                    f"docstring entry read as a type (see docs/griffe_prose_types.py): "
-                    f"...{snippet}...")
+    if not page.file.src_uri.startswith("reference/"):
+        return html
+    for cell in re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S):
+        if "``" in cell:
+            snippet = " ".join(re.sub(r"<[^>]+>", " ", cell).split())[:160]
+            log.warning(f"{page.file.src_uri}: literal double backticks in a table cell, a "
+                        f"docstring entry read as a type (see docs/griffe_prose_types.py): "
+                        f"{snippet}")
+            break
     return html
 
 

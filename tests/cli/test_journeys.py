@@ -230,3 +230,11 @@ def test_the_book_s_file_absent_says_where_it_comes_from(tmp_path, capsys, monke
     assert code == 1
     assert "no CSV file at mnist_train_100.csv. It is a file of the book" in err
     assert "makeyourownneuralnetwork" in err and "find_book_csv" in err
+
+
+def test_the_two_training_accuracies_say_which_is_which(capsys):
+    code, out, err = run(capsys, "demo", "--epochs", "3", "--samples", "200", "--no-plots")
+    assert code == 0, err
+    assert "each epoch line: loss and accuracy averaged over the epoch's batches while the " \
+           "weights changed; val_loss and val_accuracy: the test points" in out
+    assert re.search(r"^after training: train accuracy [\d.]+   test accuracy", out, re.M)
