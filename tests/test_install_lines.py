@@ -47,3 +47,12 @@ def test_the_notebook_extra_opens_and_runs_notebooks():
         "optional-dependencies"]
     names = {r.split(">")[0].split("=")[0] for r in extras["notebook"]}
     assert {"jupyterlab", "nbconvert", "ipykernel", "nbclient"} <= names
+
+
+def test_no_placeholder_in_what_a_user_reads():
+    import re
+
+    for path in _script().sources():
+        text = path.read_text(encoding="utf-8")
+        found = re.findall(r"<(?:the|your) [^<>]*(?:address|url|repository)[^<>]*>", text)
+        assert not found, f"{path.name}: {found}"
