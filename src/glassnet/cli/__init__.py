@@ -163,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
                        default=None,
                        help="back up the whole training state into DIR after every epoch; "
-                            "rerun the same command to continue a killed run exactly")
+                            "Ctrl-C then stops once the current epoch is backed up; rerun the "
+                            "same command to continue a stopped or killed run exactly")
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",
