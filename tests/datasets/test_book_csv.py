@@ -23,7 +23,7 @@ def test_found_in_the_cache(tmp_path, monkeypatch):
     folder = tmp_path / "glassnet" / "rashid-csv"
     folder.mkdir(parents=True)
     (folder / "mnist_train_100.csv").write_text("")
-    assert find_book_csv() == folder / "mnist_train_100.csv"
+    assert find_book_csv("mnist_train_100.csv") == folder / "mnist_train_100.csv"
 
 
 def test_absent_says_where_it_comes_from_and_how_to_fetch_it(tmp_path, monkeypatch):

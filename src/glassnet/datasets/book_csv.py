@@ -31,7 +31,7 @@ BOOK_CSV_FILES = {  # SHA-256 of the files' bytes
 }
 
 
-def find_book_csv(filename: str = "mnist_train_100.csv", *, path: PathLike | None = None,
+def find_book_csv(filename: str, *, path: PathLike | None = None,
                   download: bool = False) -> Path:
     """The path of one of the book's CSV files, searched for (or fetched) as described above.
 
