@@ -25,7 +25,7 @@ def run(capsys, *argv):
 
 @pytest.mark.parametrize("name", sorted(cli_data.TOYS))
 def test_every_toy_tests_on_a_second_sample_of_its_distribution(name, tmp_path, capsys):
-    code, out, err = run(capsys, "train", name, "--epochs", "30", "-o", tmp_path / "m.npz")
+    code, out, err = run(capsys, "train", name, "--epochs", "30", "-o", tmp_path / "m.safetensors")
     assert code == 0, err
     accuracy = float(re.search(r"^test loss [\d.]+  accuracy ([\d.]+)", out, re.M).group(1))
     assert accuracy > 0.85, out  # blobs scored 0.0 when its test centres were drawn anew
@@ -69,13 +69,14 @@ USAGE_ERRORS = [
                          if isinstance(v, list) else None)
 def test_every_usage_error_exits_2_and_names_the_option(argv, says, tmp_path, capsys):
     try:
-        code = main([*argv, *(["-o", str(tmp_path / "m.npz")] if argv[0] == "train" else [])])
+        output = ["-o", str(tmp_path / "m.safetensors")] if argv[0] == "train" else []
+        code = main([*argv, *output])
     except SystemExit as exc:  # argparse's own usage errors
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2, err
     assert says in err
-    assert not (tmp_path / "m.npz").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 RUNTIME_FAILURES = [
