@@ -49,7 +49,7 @@ USAGE_ERRORS = [
     (["train", "moons", "--dropout", "1.5"], "--dropout must be at least 0 and below 1"),
     (["train", "moons", "--weight-decay", "-0.1"], "--weight-decay must be at least 0"),
     (["train", "moons", "--clip-norm", "0"], "--clip-norm must be above 0"),
-    (["train", "moons", "--validation-split", "1.2"], "--validation-split must be"),
+    (["train", "moons", "--validation-split", "1.2"], "--validation-split is the fraction"),
     (["train", "moons", "--early-stopping", "0"], "--early-stopping takes a patience"),
     (["train", "moons", "--momentum", "0.9"], "--momentum only applies to --optimizer sgd"),
     (["train", "moons", "--epochs", "2", "--lr-schedule", "cosine", "--warmup-epochs", "2"],
@@ -229,7 +229,7 @@ def test_the_book_s_file_absent_says_where_it_comes_from(tmp_path, capsys, monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     code, _, err = run(capsys, "train", "mnist_train_100.csv", "--book")
     assert code == 1
-    assert "no CSV file at mnist_train_100.csv. It is a file of the book" in err
+    assert "mnist_train_100.csv" in err and ". It is a file of the book Make Your Own" in err
     assert "makeyourownneuralnetwork" in err and "find_book_csv" in err
 
 

@@ -80,10 +80,13 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
         return Data(name, X, y, X_t, y_t, scale, CLASS_NAMES[name])
     path = Path(name)
     if path.suffix.lower() == ".csv":
-        if not path.exists():  # the book's files: say where they come from
-            raise FileNotFoundError(f"no CSV file at {path}{_book_hint(path.name)}")
         # the reader tells a missing file from an unreadable one or a folder
-        pixels, labels = datasets.read_digits_csv(path)
+        try:
+            pixels, labels = datasets.read_digits_csv(path)
+        except FileNotFoundError as exc:  # the book's files: say where they come from
+            if not _book_hint(path.name):
+                raise
+            raise FileNotFoundError(f"{str(exc).rstrip('.')}{_book_hint(path.name)}") from None
         X = _scale(pixels[:limit], scale)
         labels = labels[:limit]
         if test_file is None:  # a CSV file is one split; it serves as train or test as asked

@@ -85,7 +85,6 @@ def check_train_args(args: argparse.Namespace) -> None:
     _number(args, "momentum", low=0, high=1)
     _number(args, "weight_decay", low=0)
     _number(args, "clip_norm", low=0, low_open=True)
-    _number(args, "validation_split", low=0, high=1)
     _number(args, "warmup_epochs", low=0)
     if args.early_stopping is not None and args.early_stopping < 1:
         raise UsageError(f"--early-stopping takes a patience of at least 1 epoch, got "
