@@ -13,11 +13,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+
+log = get_plugin_logger(__name__)
 
 # Documented elsewhere on the site: the command line in "Getting started".
 NOT_IN_REFERENCE = {"cli"}
@@ -77,6 +80,24 @@ def on_files(files: Files, config: Any) -> Files:
         files.append(File(f"notebooks/{nb.name}", src_dir=str(root), dest_dir=config.site_dir,
                           use_directory_urls=config.use_directory_urls))
     return files
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    """Warn (an error with ``--strict``) when a reference table shows literal double backticks.
+
+    They appear when a docstring entry's prose lands in a table's Type
+    column, where Markdown is not rendered: a split parameter table.
+    """
+    if not page.file.src_uri.startswith("reference/"):
+        return html
+    for cell in re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S):
+        if "``" in cell:
+            snippet = " ".join(re.sub(r"<[^>]+>", " ", cell).split())[:160]
+            log.warning(f"{page.file.src_uri}: literal double backticks in a table cell, a "
+                        f"docstring entry read as a type (see docs/griffe_prose_types.py): "
+                        f"{snippet}")
+            break
+    return html
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:

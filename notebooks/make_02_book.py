@@ -31,14 +31,18 @@ NumPy 2.0 release. Write `numpy.asarray(x, dtype=float)` wherever they write
 `numpy.asfarray(x)`; nothing else changes. This notebook does not use
 `asfarray`.
 
-The data cells look for the book's CSV files and MNIST in the folder named by
-`$GLASSNET_SHARED_DATA` (or `../../shared/data` from this folder); a cell whose
-data is absent says so and skips its work."""),
+The data cells find the book's CSV files and MNIST as glassnet's loaders do:
+in the folder `$GLASSNET_DATA` names (its `rashid-csv/` and `mnist/`
+subfolders, or the folder itself), in `/usr/share/datasets/`, in the cache
+`~/.cache/glassnet/`, and, if you set `DOWNLOAD = True` below, by a verified
+download into that cache. The book's two CSV files, `mnist_train_100.csv` and
+`mnist_test_10.csv`, come from the book's repository,
+<https://github.com/makeyourownneuralnetwork/makeyourownneuralnetwork/tree/master/mnist_dataset>;
+MNIST from its public mirrors. A cell whose data is absent says so, and how
+to get it, and skips its work."""),
     ("code", """\
 %matplotlib inline
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 from IPython.display import display
@@ -46,14 +50,27 @@ from IPython.display import display
 import glassnet
 from glassnet import plots
 from glassnet.classic import neuralNetwork
+from glassnet.datasets import find_book_csv, load_mnist
+from glassnet.errors import DataNotFoundError
 
-DATA = Path(os.environ.get("GLASSNET_SHARED_DATA", "../../shared/data"))
-CSV_DIR, MNIST_DIR = DATA / "rashid-csv", DATA / "mnist"
-HAVE_CSV = (CSV_DIR / "mnist_train_100.csv").is_file()
-HAVE_MNIST = (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file()
-print(f"glassnet {glassnet.__version__}, NumPy {np.__version__}")
-print(f"book CSV files: {'found' if HAVE_CSV else 'absent'} in {CSV_DIR}")
-print(f"MNIST test set: {'found' if HAVE_MNIST else 'absent'} in {MNIST_DIR}")"""),
+DOWNLOAD = False  # True: fetch what is missing (about 12 MB) into ~/.cache/glassnet
+
+try:
+    CSV_TRAIN = find_book_csv("mnist_train_100.csv", download=DOWNLOAD)
+    CSV_TEST = find_book_csv("mnist_test_10.csv", download=DOWNLOAD)
+    HAVE_CSV = True
+    print(f"book CSV files: found in {CSV_TRAIN.parent}")
+except DataNotFoundError as missing:
+    HAVE_CSV = False
+    print(f"book CSV files: absent. {missing}")
+try:
+    X_all, y_all = load_mnist(split="test", scale="book", dtype=np.float64, download=DOWNLOAD)
+    HAVE_MNIST = True
+    print(f"MNIST test set: {len(X_all)} digits")
+except DataNotFoundError as missing:
+    HAVE_MNIST = False
+    print(f"MNIST test set: absent. {missing}")
+print(f"glassnet {glassnet.__version__}, NumPy {np.__version__}")"""),
     ("md", """\
 ## A first network: three nodes in each layer
 
@@ -134,8 +151,8 @@ def performance(net, X, y):
 if HAVE_CSV:
     from glassnet.datasets import read_digits_csv
 
-    pixels, labels = read_digits_csv(CSV_DIR / "mnist_train_100.csv")
-    test_pixels, test_labels = read_digits_csv(CSV_DIR / "mnist_test_10.csv")
+    pixels, labels = read_digits_csv(CSV_TRAIN)
+    test_pixels, test_labels = read_digits_csv(CSV_TEST)
     small = neuralNetwork(784, 100, 10, 0.3, seed=0)
     for epoch in range(5):
         for x, label in zip(book_scale(pixels), labels):
@@ -144,7 +161,8 @@ if HAVE_CSV:
                  for x, label in zip(book_scale(test_pixels), test_labels)]
     print("scorecard:", [int(s) for s in scorecard], " performance:", np.mean(scorecard))
 else:
-    print(f"skipped: the book's CSV files are not in {CSV_DIR}")"""),
+    print("skipped: the book's CSV files were not found (see the first cell: set "
+          "DOWNLOAD = True there, or GLASSNET_DATA)")"""),
     ("md", """\
 ## A larger run: MNIST's test set, split 8,000 / 2,000
 
@@ -155,10 +173,6 @@ The book's network: 200 hidden nodes, learning rate 0.1; two epochs here, the
 book's five in `glassnet train --book` or the test suite's check."""),
     ("code", """\
 if HAVE_MNIST:
-    from glassnet.datasets import load_mnist
-
-    X_all, y_all = load_mnist(MNIST_DIR, split="test", scale="book", dtype=np.float64,
-                              download=False)
     X_train, y_train, X_test, y_test = X_all[:8000], y_all[:8000], X_all[8000:], y_all[8000:]
     net = neuralNetwork(784, 200, 10, 0.1, seed=0)
     start = time.perf_counter()
@@ -168,7 +182,8 @@ if HAVE_MNIST:
         print(f"epoch {epoch + 1}: performance {performance(net, X_test, y_test):.4f}")
     print(f"{2 * len(X_train)} training steps in {time.perf_counter() - start:.1f}s")
 else:
-    print(f"skipped: MNIST's test files are not in {MNIST_DIR}")"""),
+    print("skipped: MNIST's test files were not found (see the first cell: set "
+          "DOWNLOAD = True there, or GLASSNET_DATA)")"""),
     ("md", """\
 ## Experiments: the learning rate and the number of epochs
 
@@ -308,8 +323,8 @@ else:
 The same from the command line, with the 28x28 the network sees written out:
 
 ```
-glassnet train mnist --book -o book.npz
-glassnet predict book.npz my-digit.png --show seen.png
+glassnet train mnist --book -o book.safetensors
+glassnet predict book.safetensors my-digit.png --show seen.png
 ```"""),
 ]
 

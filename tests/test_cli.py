@@ -27,16 +27,16 @@ def test_bad_usage_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["demo", "--epochs", "many"])
     assert exc.value.code == 2
-    assert "invalid int value" in capsys.readouterr().err
+    assert "argument --epochs: expected a positive integer, got 'many'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main([])
     assert exc.value.code == 2
 
 
-def test_runtime_failure_exits_1_with_one_line(capsys):
-    assert main(["demo", "--epochs", "0"]) == 1
+def test_runtime_failure_exits_1_with_one_line(capsys, tmp_path):
+    assert main(["evaluate", str(tmp_path / "missing.safetensors")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("glassnet demo: error: epochs must be")
+    assert len(err) == 1 and err[0].startswith("glassnet evaluate: error: ")
 
 
 def test_python_dash_m_and_help():

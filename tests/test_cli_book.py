@@ -102,30 +102,30 @@ def test_book_plots_backquery_and_weights(tmp_path, capsys, digits_csv):
 def test_book_refuses_what_the_book_does_not_do(tmp_path, capsys, digits_csv, extra, named):
     path, _, _ = digits_csv
     code, out, err = run(capsys, "train", path, "--book", *extra, "-o", tmp_path / "m.safetensors")
-    assert code == 1 and f"it does not take {named}" in err and "epoch" not in out
+    assert code == 2 and f"it does not take {named}" in err and "epoch" not in out
     assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_book_refuses_two_hidden_layers_and_another_scale(tmp_path, capsys, digits_csv):
     path, _, _ = digits_csv
     code, _, err = run(capsys, "train", path, "--book", "--hidden", "64,32")
-    assert code == 1 and "one hidden layer" in err
+    assert code == 2 and "one hidden layer" in err
     code, _, err = run(capsys, "train", path, "--book", "--scale", "unit")
-    assert code == 1 and "drop --scale unit" in err
+    assert code == 2 and "drop --scale unit" in err
 
 
 @pytest.mark.parametrize("extra", [["--momentum", "0.9"], ["--nesterov"],
                                    ["--optimizer", "adam", "--momentum", "0.5"]])
 def test_momentum_with_adam_is_refused(tmp_path, capsys, extra):
     code, out, err = run(capsys, "train", "moons", *extra, "-o", tmp_path / "m.safetensors")
-    assert code == 1 and "epoch" not in out
+    assert code == 2 and "epoch" not in out
     assert re.search(r"only appl(ies|y) to --optimizer sgd; Adam keeps", err)
 
 
 def test_nesterov_needs_momentum(tmp_path, capsys):
     code, _, err = run(capsys, "train", "moons", "--optimizer", "sgd", "--nesterov",
                        "-o", tmp_path / "m.safetensors")
-    assert code == 1 and "--nesterov needs --momentum" in err
+    assert code == 2 and "--nesterov needs --momentum" in err
     code, out, _ = run(capsys, "train", "moons", "--optimizer", "sgd", "--lr", "0.1",
                        "--momentum", "0.9", "--nesterov", "--epochs", "2",
                        "-o", tmp_path / "m.safetensors")

@@ -99,9 +99,9 @@ def test_corrupt_model_file_exits_1(tmp_path, capsys):
     assert code == 1 and "not a glassnet model" in err
 
 
-def test_unknown_data_set_exits_1(tmp_path, capsys):
+def test_unknown_data_set_exits_2(tmp_path, capsys):
     code, _, err = run(capsys, "train", "imagenet", "-o", tmp_path / "m.safetensors")
-    assert code == 1 and "unknown data set 'imagenet'" in err and "fashion-mnist" in err
+    assert code == 2 and "unknown data set 'imagenet'" in err and "fashion-mnist" in err
 
 
 def test_missing_image_data_says_where_it_looked(tmp_path, capsys, monkeypatch):
@@ -137,9 +137,9 @@ def test_help_everywhere(command, capsys):
     assert f"usage: glassnet {command}" in capsys.readouterr().out
 
 
-def test_bad_hyper_parameter_is_a_runtime_error_naming_it(tmp_path, capsys):
+def test_bad_hyper_parameter_is_a_usage_error_naming_it(tmp_path, capsys):
     code, _, err = run(capsys, "train", "moons", "--lr", "-1", "-o", tmp_path / "m.safetensors")
-    assert code == 1 and "lr must be > 0" in err
+    assert code == 2 and "--lr must be above 0, got -1" in err
 
 
 def test_demo_writes_pictures(tmp_path, capsys):
@@ -196,7 +196,10 @@ def test_the_books_loss_still_trains_a_classifier(tmp_path, capsys):
 
 @pytest.mark.data
 def test_csv_scores_are_labelled_as_training_scores(tmp_path, capsys, shared_data):
-    csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
+    import shutil
+
+    csv = tmp_path / "mnist_train_100.csv"  # alone: without the test file beside it
+    shutil.copy(require_file(shared_data / "rashid-csv" / "mnist_train_100.csv"), csv)
     code, out, _ = run(capsys, "train", csv, "--epochs", "1", "-o", tmp_path / "m.safetensors")
     assert code == 0 and "training-set (no separate test data)" in out
     # early stopping validates on a split of the training rows (the CSV has no other)

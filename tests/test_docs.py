@@ -37,7 +37,10 @@ def build(source: Path, site: Path) -> subprocess.CompletedProcess[str]:
     # snippets (the changelog page) resolve paths from the working folder
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
                            str(site)], cwd=source, capture_output=True, text=True, check=False,
-                          env={"PATH": "", "NO_MKDOCS_2_WARNING": "1", "HOME": str(site.parent)})
+                          env={"PATH": "", "NO_MKDOCS_2_WARNING": "1", "HOME": str(site.parent),
+                               # the tutorials run at build time: this checkout's glassnet,
+                               # pictures without a display, no data (their cells say so)
+                               "PYTHONPATH": str(source / "src"), "MPLBACKEND": "Agg"})
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +88,19 @@ def test_the_repository_notebooks_are_rendered(site):
     for notebook in found:
         assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
         assert f'href="../notebooks/{notebook.stem}/"' in listing
+
+
+def test_the_tutorials_show_their_outputs_and_figures(site):
+    for notebook in _load_hooks().notebooks(REPO):
+        html = (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
+        assert html.count("data:image/png;base64,") >= 1, notebook.name  # figures drawn
+        assert "jp-OutputArea-output" in html, notebook.name  # printed outputs
+    first = (site / "notebooks" / "01_first_network" / "index.html").read_text(encoding="utf-8")
+    assert "error 0.298371109 -&gt; 0.291027774" in first or \
+        "error 0.298371109 -> 0.291027774" in first
+    book = (site / "notebooks" / "02_make_your_own_neural_network" / "index.html").read_text(
+        encoding="utf-8")
+    assert "largest difference in wih" in book
 
 
 def test_a_notebook_becomes_a_tutorial_page(tmp_path):

@@ -27,7 +27,7 @@ def test_the_notebook_is_what_its_generator_writes():
 
 
 @pytest.mark.slow
-def test_the_book_notebook_runs(monkeypatch):
+def test_the_book_notebook_runs(monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
     nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
     pytest.importorskip("ipykernel", reason="ipykernel is not installed")
@@ -36,7 +36,9 @@ def test_the_book_notebook_runs(monkeypatch):
     # the kernel imports this checkout's glassnet and finds the shared data
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("GLASSNET_SHARED_DATA", str(shared_data_dir()))
+    # as a reader sets it: GLASSNET_DATA, no download, an empty cache
+    monkeypatch.setenv("GLASSNET_DATA", str(shared_data_dir()))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOKS / "02_make_your_own_neural_network.ipynb", as_version=4)
     start = time.perf_counter()
@@ -47,10 +49,15 @@ def test_the_book_notebook_runs(monkeypatch):
                      for out in cell.get("outputs", []))
     print(f"notebook ran in {elapsed:.1f}s")
     assert "largest difference in wih:" in text
+    assert "safetensors" in nb.cells[-1].source and ".npz" not in nb.cells[-1].source
     wih_diff = float(text.split("largest difference in wih:")[1].split()[0])
     assert wih_diff < 1e-12  # the plain-NumPy class and glassnet's agree
+    if (shared_data_dir() / "rashid-csv" / "mnist_test_10.csv").is_file():
+        assert "scorecard:" in text  # the book's CSV files found through GLASSNET_DATA
+    else:
+        assert "book CSV files: absent" in text and "makeyourownneuralnetwork" in text
     if (shared_data_dir() / "mnist" / "t10k-images-idx3-ubyte.gz").is_file():
         assert "the network reads 7" in text.split("MNIST-style")[1]
         assert "epoch 2: performance 0.9" in text
     else:
-        assert "skipped: MNIST's test files are not in" in text
+        assert "skipped: MNIST's test files were not found" in text

@@ -1,4 +1,8 @@
-"""The blog's ``NeuralNetwork(x, y)``, as a thin facade over the engine.
+"""The blog's ``NeuralNetwork(x, y)``, as a thin facade over the engine; its two moons.
+
+The two-moons tutorial's functions (``build_model``, ``predict``,
+``calculate_loss``, ``plot_decision_boundary``) are here too, from
+``glassnet.blog_moons``, which holds them with the tutorial's maths.
 
 The well-known blog post builds a two-layer network as a class that holds
 its training data and is trained by calling two methods in a loop::
@@ -34,13 +38,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_rng, check_positive, check_positive_int
+from .blog_moons import (
+    build_model,
+    calculate_loss,
+    engine_model,
+    plot_decision_boundary,
+    plot_hidden_sizes,
+    predict,
+)
 from .errors import DTypeError, ShapeError
 from .layers import Dense, Sigmoid
 from .losses import Loss, SumSquaredError
 from .network import Network
 from .optimizers import SGD
 
-__all__ = ["NeuralNetwork", "sum_squares_gradient_scale", "sgd_step"]
+# The blog's two-moons tutorial (build_model, predict, ...) lives in blog_moons.
+__all__ = ["NeuralNetwork", "sum_squares_gradient_scale", "sgd_step", "build_model", "predict",
+           "calculate_loss", "plot_decision_boundary", "plot_hidden_sizes", "engine_model"]
 
 
 class NeuralNetwork:

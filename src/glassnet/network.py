@@ -66,7 +66,9 @@ class Network(NamedArrays):
     input_shape : the shape of one sample, e.g. ``(784,)``; by default taken
         from the first layer that knows it (``Dense(784, 10)``), else from
         the first data the network sees
-    dtype : float32 (default) or float64, for layers that take the network's
+    dtype : float32 (default) or float64: the dtype of the layers built
+        without one of their own (``Dense(10)``); layers given their own
+        dtype must agree with it
 
     Examples
     --------

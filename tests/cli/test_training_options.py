@@ -41,7 +41,7 @@ def test_cosine_schedule_with_warm_up_in_the_history(tmp_path, capsys):
     assert len(lrs) == 4 and lrs[0] == 0.01 and lrs[1] > lrs[2] > lrs[3]
     code, _, err = run(capsys, "train", "moons", "--epochs", "2", "--lr-schedule", "cosine",
                        "--warmup-epochs", "2", "-o", tmp_path / "n.safetensors")
-    assert code == 1 and "--warmup-epochs must be in 0..1" in err
+    assert code == 2 and "--warmup-epochs must be in 0..1" in err
 
 
 def interrupt_after_epoch(monkeypatch, last):

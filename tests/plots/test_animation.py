@@ -89,3 +89,25 @@ def test_missing_matplotlib_gives_the_install_hint(moons, monkeypatch):
     sweep = capacity_sweep(X, y, X, y, hidden=(2,), epochs=1)  # the numbers need no matplotlib
     with pytest.raises(ImportError, match=r"pip install 'glassnet\[plot\]'"):
         sweep.plot()
+
+
+def test_the_colours_have_a_legend_and_the_first_frame_says_it_is_untrained(moons,
+                                                                           monkeypatch):
+    from glassnet.plots import animation
+
+    X, y = moons
+    titles, figures = [], []
+    frame = animation._Film.frame
+
+    def record(self, title, from_buffer):
+        titles.append(title)
+        figures.append(self.fig)
+        return frame(self, title, from_buffer)
+
+    monkeypatch.setattr(animation._Film, "frame", record)
+    boundary_animation(gn.mlp([2, 8, 2], activation="tanh", seed=0), X, y, epochs=4,
+                       frames=3, resolution=20)
+    assert titles[0].startswith("epoch 0, untrained (random weights): accuracy ")
+    assert titles[1].startswith("epoch 2: accuracy ")
+    labels = [ax.get_ylabel() for ax in figures[0].axes]
+    assert "P(class 1)" in labels  # the colour bar: what the fill colours mean

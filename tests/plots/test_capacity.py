@@ -18,7 +18,7 @@ def test_sweep_trains_one_network_per_size():
     assert sweep.train_accuracy[1] > sweep.train_accuracy[0]
     table = str(sweep)
     assert table.splitlines()[0].split() == ["hidden", "units", "train", "acc", "test", "acc",
-                                             "gap"]
+                                             "gap", "train", "loss", "test", "loss"]
     assert len(table.splitlines()) == 3
 
 
@@ -51,3 +51,17 @@ def test_bad_arguments(args, kwargs, error, match):
 def test_plot_needs_a_sweep():
     with pytest.raises(TypeError, match="CapacitySweep returned by capacity_sweep"):
         plot_capacity_sweep({"hidden": [1]})
+
+
+@pytest.mark.slow
+def test_the_sweep_s_picture_shows_overfitting_in_the_test_loss():
+    X, y = make_moons(30, noise=0.35, seed=1)  # few, noisy points: the notebook's set-up
+    X_test, y_test = make_moons(1000, noise=0.35, seed=2)
+    sweep = capacity_sweep(X, y, X_test, y_test, hidden=(1, 64), activation="relu",
+                           epochs=1000, lr=0.03)
+    assert sweep.train_loss[1] < sweep.train_loss[0] / 10  # the large layer fits the noise
+    assert sweep.test_loss[1] > 2 * sweep.test_loss[0]  # and does worse on new points
+    fig = sweep.plot()
+    loss_panel = fig.axes[1]
+    np.testing.assert_array_equal(loss_panel.get_lines()[1].get_ydata(), sweep.test_loss)
+    assert "overfitting" in loss_panel.get_title()

@@ -1,7 +1,8 @@
 """The ``glassnet`` command line: demo, train, evaluate, predict, info, export, trace.
 
-Exit codes: 0 success, 1 a runtime failure (data not found, bad file, ...),
-2 bad usage (argparse's convention). Errors are one line on stderr that
+Exit codes: 0 success, 1 a runtime failure (data not found, bad file, a
+diverging run, ...), 2 bad usage (argparse's convention, also for values
+found wrong after parsing: ``cli.usage.UsageError``), 130 Ctrl-C. Errors are one line on stderr that
 says what went wrong and what to do.
 """
 
@@ -20,12 +21,17 @@ from . import commands
 from . import export as export_command
 from . import trace as trace_command
 from .data import NAMES
+from .guards import Interrupted, one_line_warnings
+from .usage import UsageError
 
 __all__ = ["build_parser", "main"]
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
@@ -99,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--hidden", type=_positive_int, default=16,
                       help="hidden units (default 16)")
     demo.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
-    demo.add_argument("--epochs", type=int, default=200, help="epochs (default 200)")
+    demo.add_argument("--epochs", type=_positive_int, default=200, help="epochs (default 200)")
     demo.add_argument("--batch-size", type=_positive_int, default=32,
                       help="batch size (default 32)")
     demo.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
@@ -118,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "it, and report its test accuracy.")
     train.add_argument("dataset", help=f"one of {', '.join(NAMES)}, or a .csv file")
     _add_data_options(train)
+    train.add_argument("--test", metavar="FILE", default=None,
+                       help="with a CSV training file: the CSV file to test on (default: "
+                            "mnist_test_10.csv beside the training file, when it is there)")
     train.add_argument("--book", action="store_true",
                        help="train exactly the network and recipe of Make Your Own Neural "
                             "Network: glassnet.classic.neuralNetwork (no biases, sigmoid "
@@ -167,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
                        default=None,
                        help="back up the whole training state into DIR after every epoch; "
-                            "rerun the same command to continue a killed run exactly (a "
+                            "Ctrl-C then stops once the current epoch is backed up; rerun the "
+                            "same command to continue a stopped or killed run exactly (a "
                             "backup made by another command is refused)")
     train.add_argument("--resume-anyway", action="store_true",
                        help="with --backup-dir: continue a backup although it was made with "
@@ -237,13 +247,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        with one_line_warnings(args.command):
+            return int(args.run(args))
+    except UsageError as exc:  # bad usage found after parsing: argparse's exit code
+        print(f"glassnet {args.command}: error: {exc} (see glassnet {args.command} --help)",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader (e.g. `| head`) has gone: nothing left to say
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush cannot fail
         return 0
-    except KeyboardInterrupt:
-        print(f"glassnet {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Interrupted says what was saved and how to go on
+        said = f"; {exc}" if isinstance(exc, Interrupted) and str(exc) else ""
+        print(f"glassnet {args.command}: interrupted{said}", file=sys.stderr)
         return 130
     except Exception as exc:  # every failure ends as one line; --debug shows the traceback
         if getattr(args, "debug", False):

@@ -71,6 +71,8 @@ def train_book(args: argparse.Namespace, data: cli_data.Data, n_classes: int) ->
         print(f"{which} accuracy {classic_accuracy(net, data.X_test, data.y_test):.4f}")
     metadata = {"dataset": cli_data.stored_name(args.dataset), "scale": "book",
                 "class_names": data.class_names, "recipe": "book"}
+    if getattr(args, "test_dataset", None):  # the test CSV file, for evaluate
+        metadata["test_dataset"] = args.test_dataset
     saved = io.save(net, args.output, metadata=metadata)
     print(f"model saved to {saved}")
     if args.plots:

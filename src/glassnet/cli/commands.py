@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,12 @@ import numpy as np
 from ..errors import BackupMismatchError
 from . import data as cli_data
 from .backup import in_cli_terms, mismatch_warnings_as_lines, train_fingerprint
+from .guards import DivergenceGuard, Interrupted, ResumeNotice, StopOnInterrupt, interrupt_message
+from .usage import UsageError, check_data_args, check_train_args
+
+# the epoch lines' loss and accuracy are not those of the trained network
+EPOCH_LEGEND = ("each epoch line: loss and accuracy averaged over the epoch's batches while "
+                "the weights changed")
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -27,6 +34,7 @@ def demo(args: argparse.Namespace) -> int:
     print(f"two moons: {X.shape[0]} training and {X_test.shape[0]} test points, "
           f"noise {args.noise}")
     print(net.summary())
+    print(EPOCH_LEGEND + "; val_loss and val_accuracy: the test points")
     start = time.perf_counter()
     every = 1 if args.verbose else max(1, args.epochs // 10)
     history = net.fit(X, y, optimizer=Adam(args.lr), epochs=args.epochs,
@@ -36,7 +44,7 @@ def demo(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     train_acc = net.evaluate(X, y)["accuracy"]
     test_acc = net.evaluate(X_test, y_test)["accuracy"]
-    print(f"train accuracy {train_acc:.4f}   test accuracy {test_acc:.4f}   "
+    print(f"after training: train accuracy {train_acc:.4f}   test accuracy {test_acc:.4f}   "
           f"time {elapsed:.2f}s")
     if args.no_plots:
         return 0
@@ -65,7 +73,11 @@ def train(args: argparse.Namespace) -> int:
     from .book import train_book
     from .options import resolve_train_options
 
-    resolve_train_options(args)  # defaults for this data set; refuse options that do nothing
+    check_train_args(args)  # names and ranges, before any data is loaded
+    try:  # defaults for this data set; refuse options that do nothing
+        resolve_train_options(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.plots:
         from .. import plots
 
@@ -73,10 +85,11 @@ def train(args: argparse.Namespace) -> int:
     _check_output_path(args.output)
     toy = args.dataset in cli_data.TOYS
     args.seed = 0 if args.seed is None else args.seed
+    test_file = _test_file(args)
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=(args.samples or 1000) if toy else 0,
                          limit=None if toy else args.samples, noise=args.noise,
-                         seed=args.seed, download=not args.no_download)
+                         seed=args.seed, download=not args.no_download, test_file=test_file)
     if toy:
         args.samples = args.samples or 1000
     assert data.X_train is not None and data.y_train is not None
@@ -84,11 +97,15 @@ def train(args: argparse.Namespace) -> int:
                         else 0)) + 1
     cli_data.warn_unexpected_labels(data)
     if args.book:
+        args.test_dataset = None if test_file is None else str(Path(test_file).resolve())
         return train_book(args, data, max(n_classes, len(data.class_names or ())))
     sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
     # labelled classes: a classifier whatever the loss (the book trains one with "sse")
-    net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
-              task="classification", seed=args.seed, dtype=args.dtype)
+    try:  # every option is checked; what mlp still refuses is a combination of them
+        net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
+                  task="classification", seed=args.seed, dtype=args.dtype)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.optimizer == "sgd":
         optimizer: Any = SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
                              weight_decay=args.weight_decay, clip_norm=args.clip_norm)
@@ -99,17 +116,18 @@ def train(args: argparse.Namespace) -> int:
           f"features, {n_classes} classes")
     print(net.summary())
     callbacks, fit_kwargs, stop = _training_callbacks(args, data)
-    start = time.perf_counter()
-    try:
-        with mismatch_warnings_as_lines():
-            history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
-                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                              callbacks=callbacks, verbose=1, **fit_kwargs)
-    except BackupMismatchError as exc:  # --backup-dir holds another command's backup
-        raise in_cli_terms(exc) from None
-    elapsed = time.perf_counter() - start
-    print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
-          f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
+    guard = DivergenceGuard()
+    callbacks.insert(0, guard)
+    history, resumed_from, elapsed = _fit(args, net, data, optimizer, callbacks, fit_kwargs)
+    ran = history.epochs_run - resumed_from
+    which = (f" (epochs {resumed_from + 1}-{history.epochs_run}, resumed after epoch "
+             f"{resumed_from})" if resumed_from else "")
+    print(f"trained {ran} epoch{'s' * (ran != 1)}{which} in {elapsed:.1f}s "
+          f"({ran * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
+    if guard.diverged is not None:
+        raise FloatingPointError(
+            f"{guard.diverged}; no model saved. Lower --lr (it is {args.lr:g}), scale the "
+            "inputs, or add --clip-norm 1")
     if stop is not None:
         _report_early_stopping(stop, history)
     separate_test = data.X_test is not None and data.X_test is not data.X_train
@@ -121,11 +139,59 @@ def train(args: argparse.Namespace) -> int:
                 "class_names": data.class_names}
     if args.dataset in cli_data.TOYS:  # what regenerates the same points for evaluate
         metadata.update(samples=args.samples, noise=args.noise, seed=args.seed)
+    if test_file is not None:
+        metadata["test_dataset"] = str(Path(test_file).resolve())
     saved = io.save(net, args.output, optimizer=net.optimizer, metadata=metadata)
     print(f"model saved to {saved}")
     if args.plots:
         _training_plots(args.plots, net, history, data)
     return 0
+
+
+def _test_file(args: argparse.Namespace) -> Path | None:
+    """The test CSV file of a CSV training file: ``--test``, or the book's beside it."""
+    if Path(args.dataset).suffix.lower() != ".csv":
+        return None
+    if args.test is not None:
+        if not Path(args.test).is_file():
+            raise FileNotFoundError(f"--test {args.test}: no such file; give the CSV file to "
+                                    "test on, e.g. the book's mnist_test_10.csv")
+        return Path(args.test)
+    beside = cli_data.book_test_file(args.dataset)
+    if beside is not None:
+        print(f"test data: {beside} (beside the training file; --test FILE to choose another)")
+    return beside
+
+
+def _fit(args: argparse.Namespace, net: Any, data: cli_data.Data, optimizer: Any,
+         callbacks: list[Any], fit_kwargs: dict[str, Any]) -> tuple[Any, int, float]:
+    """``net.fit`` with Ctrl-C handled; returns ``(history, epochs done before, seconds)``."""
+    import shlex
+    import sys
+
+    from ..training import BackupAndRestore
+
+    backup = next((cb for cb in callbacks if isinstance(cb, BackupAndRestore)), None)
+    notice = ResumeNotice(backup, args.epochs) if backup is not None else None
+    stopper = StopOnInterrupt(args.epochs)
+    if backup is not None and notice is not None:
+        callbacks = [stopper, *callbacks, notice]  # the notice after the backup's restore
+    start = time.perf_counter()
+    try:
+        with stopper if backup is not None else contextlib.nullcontext(), \
+                mismatch_warnings_as_lines():
+            history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
+                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                              callbacks=callbacks, verbose=1, **fit_kwargs)
+    except BackupMismatchError as exc:  # --backup-dir holds another command's backup
+        raise in_cli_terms(exc) from None
+    except KeyboardInterrupt:
+        command = "glassnet " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
+            if sys.argv[1:] and sys.argv[1] == "train" else "the same glassnet train command"
+        raise Interrupted(interrupt_message(args.backup_dir, stopper.epoch, args.epochs,
+                                            command)) from None
+    resumed_from = notice.resumed_from if notice is not None else 0
+    return history, resumed_from, time.perf_counter() - start
 
 
 def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
@@ -151,11 +217,12 @@ def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
               "the test split is only used at the end")
     elif separate_test:
         fit_kwargs["validation_data"] = (data.X_test, data.y_test)
+        print(EPOCH_LEGEND + "; val_loss and val_accuracy: the test split, shown each epoch")
     if args.lr_schedule == "cosine":
         n_fit = data.X_train.shape[0] - int(round((split or 0.0) * data.X_train.shape[0]))
         steps_per_epoch = -(-n_fit // args.batch_size)
         if not 0 <= args.warmup_epochs < args.epochs:
-            raise ValueError(f"--warmup-epochs must be in 0..{args.epochs - 1} (fewer than "
+            raise UsageError(f"--warmup-epochs must be in 0..{args.epochs - 1} (fewer than "
                              f"--epochs), got {args.warmup_epochs}")
         callbacks.append(CosineDecay(args.lr, total_steps=args.epochs * steps_per_epoch,
                                      warmup_steps=args.warmup_epochs * steps_per_epoch))
@@ -253,8 +320,10 @@ def evaluate(args: argparse.Namespace) -> int:
     scale = args.scale or meta.get("scale") or ("unit" if isinstance(net, Network) else "book")
     dataset = args.dataset or meta.get("dataset")
     if not dataset:
-        raise ValueError(f"name the data set to evaluate on ({what_it_knows(meta)})")
+        raise UsageError(f"name the data set to evaluate on ({what_it_knows(meta)})")
     print(f"{what_it_knows(meta)}; evaluating on {dataset} with input scaling {scale!r}")
+    check_data_args(args, dataset)
+    dataset, split = _evaluation_data(args, meta, dataset)
     # a toy data set is regenerated as it was for training unless told otherwise
     samples = args.samples or cli_data.stored_setting(meta, "samples", args.model) or 1000
     noise = args.noise if args.noise is not None else cli_data.stored_setting(meta, "noise",
@@ -265,24 +334,48 @@ def evaluate(args: argparse.Namespace) -> int:
                          samples=samples, noise=noise, seed=seed, download=not args.no_download,
                          limit=None if dataset in cli_data.TOYS else args.samples)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    dataset = Path(dataset).name if dataset not in cli_data.TOYS else dataset
     assert X is not None and y is not None
     if not isinstance(net, Network):  # the book's network, scored as the book does
         from .book import classic_predict
 
         pred = classic_predict(net, X)
-        print(f"{dataset} ({args.split}, {X.shape[0]} samples): accuracy "
+        print(f"{dataset} ({split}, {X.shape[0]} samples): accuracy "
               f"{np.mean(pred == y):.4f}")
         print(_confusion_text(confusion_matrix(y, pred, n_classes=net.onodes),
                               meta.get("class_names") or data.class_names))
         return 0
     scores = net.evaluate(X, y, batch_size=10000)
-    print(f"{dataset} ({args.split}, {X.shape[0]} samples): "
+    print(f"{dataset} ({split}, {X.shape[0]} samples): "
           + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     if net.task == "classification":
         pred = net.predict(X, batch_size=10000)
         print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out or 0, 2)),
                               meta.get("class_names") or data.class_names))
     return 0
+
+
+def _evaluation_data(args: argparse.Namespace, meta: dict[str, Any], dataset: str
+                     ) -> tuple[str, str]:
+    """The data set to score and what to call it: a CSV file is never called "test" unless
+    it is the model's test file."""
+    if Path(dataset).suffix.lower() != ".csv":
+        return dataset, args.split
+    trained_on = meta.get("dataset")
+    is_training_file = trained_on is not None and Path(dataset).resolve() == Path(trained_on)
+    test_file = meta.get("test_dataset")
+    if args.dataset is None and args.split == "test":
+        if test_file:
+            return test_file, "test"
+        print(f"note: the model was trained on {Path(dataset).name} and its file names no test "
+              "file, so this scores the training data; name a test file: glassnet evaluate "
+              f"{args.model} mnist_test_10.csv")
+        return dataset, "training data, not a test score"
+    if is_training_file or args.split == "train":
+        return dataset, "training data, not a test score"
+    if test_file and Path(dataset).resolve() == Path(test_file):
+        return dataset, "test"
+    return dataset, "the whole file"
 
 
 def _confusion_text(matrix: np.ndarray, class_names: list[str] | None) -> str:

@@ -44,21 +44,21 @@ class Data:
 
 def load(name: str, *, data_dir: str | None = None, split: str | None = None,
          scale: str = "unit", samples: int = 1000, noise: float | None = None,
-         seed: int = 0, download: bool = True, limit: int | None = None) -> Data:
+         seed: int = 0, download: bool = True, limit: int | None = None,
+         test_file: str | Path | None = None) -> Data:
     """Load a data set by name, or a CSV file (the book's format) by path.
 
     ``split`` is None for both splits, or ``"train"`` / ``"test"`` for one.
     ``samples`` is the size of a generated toy data set; ``limit`` keeps the
     first ``limit`` rows of each split of pictures or a CSV file.
+    ``test_file`` is the test CSV file that goes with a training CSV file.
     """
     if name in TOYS:
         if samples > MAX_TOY_SAMPLES:
             raise ValueError(f"--samples {samples:,} is more points than a generated data set "
                              f"holds here (at most {MAX_TOY_SAMPLES:,}); give fewer")
-        kwargs = {} if noise is None else {"noise": noise}
-        make = TOYS[name]
-        X, y = make(samples, seed=seed, **kwargs) if split != "test" else (None, None)
-        X_t, y_t = make(max(samples // 2, 4), seed=seed + 1, **kwargs) \
+        X, y = _toy(name, samples, seed, seed, noise) if split != "test" else (None, None)
+        X_t, y_t = _toy(name, max(samples // 2, 4), seed, seed + 1, noise) \
             if split != "train" else (None, None)
         return Data(name, X, y, X_t, y_t, None)
     if name in IMAGE_SETS:
@@ -81,12 +81,56 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
     path = Path(name)
     if path.suffix.lower() == ".csv":
         # the reader tells a missing file from an unreadable one or a folder
-        pixels, labels = datasets.read_digits_csv(path)
+        try:
+            pixels, labels = datasets.read_digits_csv(path)
+        except FileNotFoundError as exc:  # the book's files: say where they come from
+            if not _book_hint(path.name):
+                raise
+            raise FileNotFoundError(f"{str(exc).rstrip('.')}{_book_hint(path.name)}") from None
         X = _scale(pixels[:limit], scale)
         labels = labels[:limit]
-        # a CSV file is one split; it serves as train or test as asked
-        return Data(path.name, X, labels, X, labels, scale, CLASS_NAMES["mnist"])
+        if test_file is None:  # a CSV file is one split; it serves as train or test as asked
+            return Data(path.name, X, labels, X, labels, scale, CLASS_NAMES["mnist"])
+        test_pixels, test_labels = datasets.read_digits_csv(test_file)
+        return Data(path.name, X, labels, _scale(test_pixels[:limit], scale),
+                    test_labels[:limit], scale, CLASS_NAMES["mnist"])
     raise ValueError(f"unknown data set {name!r}; choose one of {NAMES} or give a .csv file")
+
+
+BLOBS_SCALE = 0.1  # blobs' centres lie in [-10, 10]: scaled to about [-1, 1] like the others
+
+
+def _toy(name: str, n: int, seed: int, sample_seed: int, noise: float | None
+         ) -> tuple[NDArray, NDArray]:
+    """``n`` points of the toy data set ``name``, drawn with ``sample_seed``.
+
+    ``seed`` fixes the distribution, ``sample_seed`` the sample: the test
+    split (``sample_seed = seed + 1``) is a second sample of the same
+    distribution. Only blobs draw part of their distribution (the centres)
+    at random; here they come from ``seed`` alone. Every toy comes scaled to
+    about [-1, 1] (blobs by ``BLOBS_SCALE``), so no input check complains.
+    """
+    if name == "blobs":
+        centres = np.random.default_rng(seed).uniform(-10.0, 10.0, size=(3, 2))
+        X, y = datasets.make_blobs(n, centers=centres, seed=sample_seed)
+        return X * np.float32(BLOBS_SCALE), y
+    kwargs = {} if noise is None else {"noise": noise}
+    return TOYS[name](n, seed=sample_seed, **kwargs)
+
+
+def _book_hint(filename: str) -> str:
+    """Where the book's CSV files come from, when ``filename`` is one of them."""
+    from ..datasets.book_csv import BOOK_CSV_FILES, BOOK_CSV_URL, find_book_csv
+
+    if filename not in BOOK_CSV_FILES:
+        return ""
+    try:
+        found = f"; glassnet found it at {find_book_csv(filename)}: give that path"
+    except OSError:
+        found = (f"; python -c \"from glassnet.datasets import find_book_csv; print("
+                 f"find_book_csv('{filename}', download=True))\" fetches it into the cache")
+    return (f". It is a file of the book Make Your Own Neural Network, from {BOOK_CSV_URL}"
+            f"{filename}: download it into this folder{found}")
 
 
 def _data_folder(data_dir: str | None, name: str) -> str | None:
@@ -135,6 +179,12 @@ def warn_unexpected_labels(data: Data) -> None:
         print(f"warning: {data.name} has labels outside 0-{n - 1} ({shown}; {count} training "
               f"samples); the network gets {int(labels.max()) + 1} outputs. Check the file's "
               "first column (the label)", file=sys.stderr)
+
+
+def book_test_file(train_file: str) -> Path | None:
+    """The book's ``mnist_test_10.csv`` beside its training file, when it is there."""
+    beside = Path(train_file).resolve().parent / "mnist_test_10.csv"
+    return beside if beside.is_file() and beside != Path(train_file).resolve() else None
 
 
 def stored_name(name: str) -> str:

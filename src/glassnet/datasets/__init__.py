@@ -9,6 +9,7 @@ search order).
 from __future__ import annotations
 
 from .augment import augment_rotations, random_rotate_shift
+from .book_csv import find_book_csv
 from .csv import read_digits_csv, write_digits_csv
 from .download import fetch
 from .idx import read_idx, write_idx
@@ -30,6 +31,7 @@ __all__ = [
     "MNIST_CLASSES",
     "FASHION_MNIST_CLASSES",
     "read_digits_csv",
+    "find_book_csv",
     "write_digits_csv",
     "image_to_input",
     "preprocess_image",

@@ -130,7 +130,9 @@ def boundary_animation(network: Network, X: ArrayLike, y: ArrayLike, *, epochs: 
                 history.append({k: v[i] for k, v in part.history.items()})
             done = stop
         accuracy.append(float(np.mean(network.predict(X_arr) == y_arr)))
-        images.append(film.frame(f"epoch {done}: accuracy {accuracy[-1]:.1%}",
+        # before training the weights are random: any accuracy, even far below 50 %
+        when = f"epoch {done}" if done else "epoch 0, untrained (random weights)"
+        images.append(film.frame(f"{when}: accuracy {accuracy[-1]:.1%}",
                                  PILImage.frombuffer))
 
     duration = [round(1000 / fps)] * len(images)
@@ -177,6 +179,13 @@ class _Film:
         self.canvas = FigureCanvasAgg(self.fig)
         self.ax = self.fig.add_subplot()
         scatter_classes(self.ax, X, y, colors)
+        # the colours' meaning, once: the probability the network gives the last class
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        legend = ScalarMappable(norm=Normalize(0.0, 1.0), cmap=self.cmap)
+        self.fig.colorbar(legend, ax=self.ax, label=f"P(class {max(1, int(y.max()))})",
+                          ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
         self.ax.set_xlim(self.xx[0, 0], self.xx[0, -1])
         self.ax.set_ylim(self.yy[0, 0], self.yy[-1, 0])
         self.drawn: list[Any] = []

@@ -118,12 +118,14 @@ class HealthCheck(Callback):
         self._warned: set[tuple[str, int]] = set()
         self._losses: list[float] = []
         self._accuracies: list[float] = []
+        self._too_fast: float | None = None  # the first batch's loss, when the loss rose
         self._X: NDArray | None = None  # X and y as the network takes them (prepare)
         self._targets: NDArray | None = None
 
     # -- hooks -------------------------------------------------------------
     def on_train_begin(self, network: Network) -> None:
         self.issued, self._warned, self._losses, self._accuracies = [], set(), [], []
+        self._too_fast = None
         self._X, self._targets = None, None
         if self.X is not None:
             if network.input_shape is not None and self.X.shape[1:] != network.input_shape:
@@ -140,6 +142,10 @@ class HealthCheck(Callback):
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
         if "loss" in logs:
             self._losses.append(float(logs["loss"]))
+            # far above the first batch's loss: the steps are too large (the cause to name)
+            first = getattr(network.training_state, "first_loss", None)
+            self._too_fast = (first if first is not None and self._losses[-1] > 3 * first
+                              else None)
             self._check_loss()
         if "accuracy" in logs:
             self._accuracies.append(float(logs["accuracy"]))
@@ -254,12 +260,16 @@ class HealthCheck(Callback):
                     ends = "-1 or 1"
                 fraction = float(stuck.mean())
                 if fraction > self.max_saturated:
+                    fix = ("scale the inputs, lower the learning rate, use smaller initial "
+                           "weights (init='glorot_uniform'), or try ReLU")
+                    if self._too_fast is not None:  # the weights grew by too large steps
+                        fix = (f"the loss rose from {self._too_fast:.4g} (first batch) to "
+                               f"{self._losses[-1]:.4g}: the learning rate is too high and its "
+                               "steps blew the weights up; divide it by 10")
                     self._warn("saturation", (
                         f"layer {i} {type(layer).__name__} is saturated: {fraction:.0%} of its "
                         f"activations on {n} training samples are within {tol:g} of {ends}, "
-                        "where its gradient is almost zero and learning stalls; scale the "
-                        "inputs, lower the learning rate, use smaller initial weights "
-                        "(init='glorot_uniform'), or try ReLU"), i)
+                        f"where its gradient is almost zero and learning stalls; {fix}"), i)
             elif isinstance(layer, ReLU):
                 dead = ~(out > 0).any(axis=0)
                 n_dead, n_units = int(dead.sum()), dead.size
@@ -274,8 +284,9 @@ class HealthCheck(Callback):
     def _check_gradients(self, layers: list[Layer], loss: Loss, X: NDArray,
                          targets: NDArray) -> None:
         dense = [i for i, la in enumerate(layers) if isinstance(la, Dense)]
-        if len(dense) < 2:
-            return
+        if len(dense) < 2 or self._too_fast is not None or any(
+                kind == "saturation" for kind, _ in self.issued):
+            return  # small early gradients then come from a cause already named
         out = X
         for layer in layers:
             out = layer.forward(out, training=True)
