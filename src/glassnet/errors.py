@@ -18,6 +18,8 @@ __all__ = [
     "TrainingHealthWarning",
     "InputWarning",
     "TrainingWarning",
+    "RankFailureError",
+    "RankDivergenceError",
 ]
 
 
@@ -65,3 +67,11 @@ class InputWarning(UserWarning):
 
 class TrainingWarning(UserWarning):
     """Training goes wrong without failing yet (e.g. the loss rises by orders of magnitude)."""
+
+
+class RankFailureError(GlassnetError, RuntimeError):
+    """Another process of a distributed run died or stopped answering."""
+
+
+class RankDivergenceError(GlassnetError, RuntimeError):
+    """The processes of a distributed run no longer hold the same weights."""

@@ -267,6 +267,8 @@ class CSVLogger(Callback):
     append : add to an existing file (e.g. when a run is resumed)
     """
 
+    chief_only = True  # with several processes, only rank 0 runs it
+
     def __init__(self, path: str | Path, *, append: bool = False) -> None:
         self.path = Path(path)
         self.append = append
@@ -298,6 +300,8 @@ class EpochLogger(Callback):
     every : print only every ``every``-th epoch, and the first and last
     stream : where to print (default: standard output at the time of printing)
     """
+
+    chief_only = True  # with several processes, only rank 0 runs it
 
     def __init__(self, epochs: int, *, every: int = 1, stream: TextIO | None = None) -> None:
         self.epochs = epochs

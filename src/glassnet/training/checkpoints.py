@@ -40,6 +40,8 @@ class ModelCheckpoint(Callback):
     best : the best value of ``monitor`` seen
     """
 
+    chief_only = True  # with several processes, only rank 0 runs it
+
     def __init__(self, path: str | Path, *, monitor: str = "val_loss", mode: str = "auto",
                  save_best_only: bool = False, every: int = 1) -> None:
         self.path = str(path)
@@ -99,6 +101,8 @@ class BackupAndRestore(Callback):
     arguments (data, optimizer class and settings, callbacks in the same
     order).
     """
+
+    chief_only = True  # with several processes, only rank 0 runs it
 
     restores_training = True  # fit runs it last at every hook
 

@@ -82,6 +82,8 @@ class HealthCheck(Callback):
     issued : list of ``(check, message)`` for every warning given in this run
     """
 
+    chief_only = True  # with several processes, only rank 0 runs it
+
     def __init__(self, X: ArrayLike | None = None, y: ArrayLike | None = None, *,
                  max_samples: int = 256, input_limit: float = 10.0,
                  saturation_tol: float = 1e-3, max_saturated: float = 0.5,

@@ -34,6 +34,7 @@ from .callbacks import Callback, EpochLogger, TerminateOnNaN
 from .health import HealthCheck
 from .history import History
 from .state import TrainingState
+from .step import Strategy
 from .weights import class_sample_weights, stratified_split
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         sample_weight: ArrayLike | None = None,
         class_weight: Mapping[int, float] | str | None = None,
         seed: int | np.random.Generator | None = None, callbacks: Sequence[Callback] = (),
-        verbose: int = 1) -> History:
+        verbose: int = 1, strategy: Strategy | None = None) -> History:
     """Train ``network`` on ``(X, y)`` with mini-batch gradient descent.
 
     Continuing and starting afresh (as Keras does): a second ``fit`` continues
@@ -99,6 +100,11 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         others updated, and what it restores is not reset by them)
     verbose : 0 silent, 1 a progress bar (with tqdm) and a line per epoch,
         2 a line per epoch
+    strategy : how this process takes part (``glassnet.training.step``); None
+        is one process. With ``glassnet.distributed.DataParallel`` each
+        process trains on its shard of every global batch, the gradients are
+        averaged, and only the chief (rank 0) runs the progress bar,
+        validation and the callbacks marked ``chief_only``
 
     Returns
     -------
@@ -162,8 +168,10 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     opt, state = _begin(network, optimizer, reset, seed)
     state.epoch = initial_epoch
     state.history = History()
-    callbacks = list(callbacks)
-    if verbose:
+    strategy = Strategy() if strategy is None else strategy  # strategy: one process by default
+    callbacks = [cb for cb in callbacks  # strategy: logging and checkpoints on the chief only
+                 if strategy.is_chief or not getattr(cb, "chief_only", False)]
+    if verbose and strategy.is_chief:
         callbacks.append(EpochLogger(epochs))
         if not any(isinstance(cb, HealthCheck) for cb in callbacks):
             callbacks.append(HealthCheck(X_train, targets))  # what looks wrong, what to try
@@ -185,6 +193,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     try:
         for cb in callbacks:
             cb.on_train_begin(network)
+        strategy.on_train_begin(network)  # strategy: e.g. every rank takes rank 0's state
         for epoch in range(state.epoch, epochs):
             if network.stop_training:  # a restored run that had already been stopped
                 state.history.stopped_early = True
@@ -197,16 +206,19 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
             correct = n_counted = 0
             bar = progress_bar(total=-(-n // batch_size),
                                desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                               enabled=verbose == 1)
+                               enabled=verbose == 1 and strategy.is_chief)
             try:
                 for b, batch in enumerate(batch_slices(n, batch_size)):
                     for cb in batch_begin:
                         cb.on_batch_begin(network, b)
-                    idx = order[batch]
+                    idx = strategy.shard(order[batch])  # strategy: this rank's rows
+                    n_global = batch.stop - batch.start if weights is None \
+                        else float(weights[order[batch]].sum())
                     w_b = None if weights is None else weights[idx]
                     try:
                         loss, out, y_b = _train_step(network, opt, state, X_train[idx],
-                                                     targets[idx], w_b, decay, epoch)
+                                                     targets[idx], w_b, decay, epoch,
+                                                     strategy, n_global)
                     except FloatingPointError:
                         if not terminate_on_nan:
                             raise
@@ -218,7 +230,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                     batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
                     loss_sum += loss * batch_weight
                     weight_sum += batch_weight
-                    if is_classifier:
+                    if is_classifier and idx.shape[0]:
                         right, counted = network.loss.n_correct(out, y_b)
                         correct += right
                         n_counted += counted
@@ -231,14 +243,20 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                             break
             finally:
                 bar.close()
-            if not network.stop_training:
+            if not network.stop_training and idx.shape[0]:
                 _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
-            epoch_logs = {"loss": loss_sum / weight_sum if weight_sum else math.nan}
-            if is_classifier and n_counted:
-                epoch_logs["accuracy"] = correct / n_counted
+            # strategy: the metrics of all ranks' rows (weighted means); validation on the chief
+            epoch_logs = strategy.reduce_metrics(
+                {"loss": loss_sum / weight_sum if weight_sum else math.nan}, weight_sum)
+            if is_classifier:
+                epoch_logs.update(strategy.reduce_metrics(
+                    {"accuracy": correct / n_counted} if n_counted else {}, n_counted))
             if X_val is not None and y_val is not None:
-                for key, value in network.evaluate(X_val, y_val, batch_size=4096).items():
-                    epoch_logs[f"val_{key}"] = value
+                val_logs = {f"val_{key}": value for key, value in
+                            network.evaluate(X_val, y_val, batch_size=4096).items()} \
+                    if strategy.is_chief else {}
+                epoch_logs.update(strategy.reduce_metrics(val_logs, 1.0))
+            strategy.on_epoch_end(network)  # strategy: e.g. a weight checksum across ranks
             epoch_logs["lr"] = opt.lr
             _warn_if_rising(state, epoch_logs["loss"], epoch)
             state.history.append(epoch_logs)
@@ -281,13 +299,19 @@ def _begin(network: Network, optimizer: str | Optimizer | None, reset: bool,
 
 
 def _train_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDArray,
-                y_b: NDArray, w_b: NDArray | None, decay: frozenset[str], epoch: int
+                y_b: NDArray, w_b: NDArray | None, decay: frozenset[str], epoch: int,
+                strategy: Strategy | None = None, n_global: float | None = None
                 ) -> tuple[float, NDArray, NDArray]:
     """One gradient step on a batch; returns ``(loss, out, y_b)``.
 
     With weights ``w_b`` the loss is ``sum_i w_i l_i / sum_i w_i``: the
-    batch-mean gradient's rows are scaled by ``w_i / mean(w_b)``.
+    batch-mean gradient's rows are scaled by ``w_i / mean(w_b)``. With a
+    ``strategy``, ``X_b`` is this rank's shard of a global batch of
+    ``n_global`` samples (or weight) and the strategy combines the gradients.
     """
+    if strategy is not None and strategy.world_size > 1:  # strategy: the distributed step
+        return _shard_step(network, opt, state, X_b, y_b, w_b, decay, epoch, strategy,
+                           float(n_global or 0.0))
     # Divergence is reported once, clearly, below, instead of as NumPy's
     # overflow warnings from deep inside the arithmetic.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -305,6 +329,48 @@ def _train_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDA
             raise FloatingPointError(_diverged(network, f"the training loss became {loss}",
                                                epoch, state.step, opt))
         network.backward(dout)
+        opt.step(network.named_parameters(), decay=decay)
+    state.step += 1
+    if state.first_loss is None:
+        state.first_loss = loss
+    return loss, out, y_b
+
+
+def _shard_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDArray,
+                y_b: NDArray, w_b: NDArray | None, decay: frozenset[str], epoch: int,
+                strategy: Strategy, n_global: float) -> tuple[float, NDArray, NDArray]:
+    """``_train_step`` on this rank's shard: every rank reduces and steps, always together.
+
+    A shard may be empty (a last batch smaller than the number of ranks) or
+    weigh nothing: its gradients are zeros, so the ranks still meet in the
+    reduction. A global batch of weight 0 is skipped by every rank alike.
+    """
+    n_local = float(X_b.shape[0]) if w_b is None else float(w_b.sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        if X_b.shape[0]:
+            out = network.forward(X_b, training=True)
+            loss, dout = network.loss.loss_and_grad(y_b, out)
+        else:
+            out, loss, dout = np.zeros((0, network._outputs()), network.dtype), 0.0, None
+        if n_global <= 0:  # the whole batch weighs nothing: as one process, skip it
+            state.step += 1
+            return 0.0, out, y_b
+        if dout is not None:
+            if w_b is not None:
+                mean_w = float(w_b.mean())
+                scale = (w_b / mean_w if mean_w > 0 else 0.0 * w_b).astype(dout.dtype)
+                loss = float(np.dot(scale, network.loss.per_sample_loss(y_b, out))) \
+                    / w_b.shape[0]
+                dout *= scale.reshape(-1, *([1] * (dout.ndim - 1)))
+            if not math.isfinite(loss):
+                raise FloatingPointError(_diverged(
+                    network, f"the training loss became {loss} on rank {strategy.rank}",
+                    epoch, state.step, opt))
+            network.backward(dout)
+        else:
+            for _, _, grad in network.named_parameters():
+                grad[...] = 0
+        strategy.reduce_gradients(network, n_local, n_global)
         opt.step(network.named_parameters(), decay=decay)
     state.step += 1
     if state.first_loss is None:
