@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 import glassnet as gn
-from glassnet.training import BackupAndRestore, Callback
+from glassnet.training import BackupAndRestore, Callback, EarlyStopping
 
 
 class KillAt(Callback):
@@ -28,6 +28,17 @@ class KillAt(Callback):
         if strategy_rank == self.rank and epoch == self.epoch:
             print(f"killing rank {self.rank} after epoch {epoch}", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Perturb(Callback):
+    """Rank ``rank`` nudges one weight at the start of epoch 2: the ranks diverge."""
+
+    def __init__(self, rank: int) -> None:
+        self.rank = rank
+
+    def on_epoch_begin(self, network: gn.Network, epoch: int) -> None:
+        if int(os.environ.get("PMI_RANK", "0")) == self.rank and epoch == 2:
+            network.parameters["0.W"][0, 0] += 1e-3
 
 
 def main(argv: list[str]) -> None:
@@ -44,6 +55,8 @@ def main(argv: list[str]) -> None:
     p.add_argument("--kill-rank", type=int)
     p.add_argument("--kill-epoch", type=int)
     p.add_argument("--validation", action="store_true")
+    p.add_argument("--all-ranks", action="store_true", help="every rank writes out.rankR.npz")
+    p.add_argument("--perturb-rank", type=int, help="this rank nudges a weight at epoch 2")
     args = p.parse_args(argv)
 
     X, y = gn.datasets.make_moons(args.n, noise=0.2, seed=0)
@@ -61,13 +74,20 @@ def main(argv: list[str]) -> None:
     callbacks: list[Callback] = []
     if args.kill_rank is not None:
         callbacks.append(KillAt(args.kill_rank, args.kill_epoch))
+    if args.validation:
+        callbacks.append(EarlyStopping("val_loss", patience=2))
+    if args.perturb_rank is not None:
+        callbacks.append(Perturb(args.perturb_rank))
     if args.backup:
         callbacks.append(BackupAndRestore(args.backup))
     history = net.fit(X, y, optimizer=gn.Adam(lr=0.01), epochs=args.epochs,
                       batch_size=args.batch_size, seed=7, sample_weight=weights,
                       validation_split=0.2 if args.validation else 0.0,
                       callbacks=callbacks, verbose=0, strategy=strategy)
-    if strategy is None or strategy.is_chief:
+    rank = 0 if strategy is None else strategy.rank
+    if args.all_ranks:
+        np.savez(f"{args.out}.rank{rank}.npz", **net.get_weights())
+    if rank == 0:
         np.savez(args.out, **net.get_weights(),
                  **{f"history/{k}": np.asarray(v) for k, v in history.history.items()})
 

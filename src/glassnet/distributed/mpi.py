@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -83,10 +84,14 @@ class DataParallel(Strategy):
         is noticed within about a second whatever the timeout.
     check_weights : compare a checksum of every rank's weights at each epoch
         end and raise ``RankDivergenceError`` if they differ
+    abort_on_error : with more than one rank, an exception that ends this
+        process (uncaught) prints its traceback, then ``MPI_Abort`` stops every
+        rank at once (as ``python -m mpi4py`` does) instead of leaving the
+        others waiting for it until ``timeout``
     """
 
     def __init__(self, comm: Any = None, *, fused: bool = True, timeout: float = 300.0,
-                 check_weights: bool = True) -> None:
+                 check_weights: bool = True, abort_on_error: bool = True) -> None:
         MPI = import_mpi()
         self._MPI = MPI
         self.comm = MPI.COMM_WORLD if comm is None else comm
@@ -103,6 +108,20 @@ class DataParallel(Strategy):
                             if h == host and r != self.rank]
         self.steps = 0
         self._buffer: np.ndarray | None = None
+        if abort_on_error and self.world_size > 1:
+            previous = sys.excepthook
+
+            def abort_all(kind: Any, value: Any, tb: Any) -> None:
+                previous(kind, value, tb)
+                self.abort(1)
+
+            sys.excepthook = abort_all
+
+    def abort(self, code: int = 1) -> None:
+        """Stop every rank now (``MPI_Abort``): for a rank that cannot go on."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.comm.Abort(code)
 
     def __repr__(self) -> str:
         return (f"DataParallel(rank={self.rank}, world_size={self.world_size}, "
