@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,30 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train on a named data set or a CSV file, save the model, report test accuracy."""
+    """Train on a named data set or a CSV file, save the model, report test accuracy.
+
+    With ``--data-parallel`` (under ``mpiexec -n N``) every rank trains its
+    shard of each batch; rank 0 alone prints, evaluates and writes ``-o``.
+    """
+    strategy = _data_parallel(args)
+    if strategy is None or strategy.is_chief:
+        return _train(args, strategy)
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        return _train(args, strategy)
+
+
+def _data_parallel(args: argparse.Namespace) -> Any:
+    """A DataParallel strategy for ``--data-parallel``, kept on ``args`` so that an error
+    can stop every rank; else None."""
+    if not getattr(args, "data_parallel", False):
+        return None
+    from ..distributed import DataParallel
+
+    args.strategy = DataParallel()
+    return args.strategy
+
+
+def _train(args: argparse.Namespace, strategy: Any) -> int:
     from .. import io
     from ..models import mlp
     from ..optimizers import SGD, Adam, AdamW, RMSprop
@@ -71,10 +96,15 @@ def train(args: argparse.Namespace) -> int:
     _check_output_path(args.output)
     toy = args.dataset in cli_data.TOYS
     args.seed = 0 if args.seed is None else args.seed
+    chief = strategy is None or strategy.is_chief
+    if not chief:  # rank 0 downloads (if needed) before the others read the files
+        strategy.broadcast(None, "rank 0's loading of the data")
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=(args.samples or 1000) if toy else 0,
                          limit=None if toy else args.samples, noise=args.noise,
                          seed=args.seed, download=not args.no_download)
+    if strategy is not None and chief:
+        strategy.broadcast(None, "rank 0's loading of the data")
     if toy:
         args.samples = args.samples or 1000
     assert data.X_train is not None and data.y_train is not None
@@ -100,12 +130,14 @@ def train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
                       batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
-                      verbose=1, **fit_kwargs)
+                      verbose=1, strategy=strategy, **fit_kwargs)
     elapsed = time.perf_counter() - start
     print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
           f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
     if stop is not None:
         _report_early_stopping(stop, history)
+    if not chief:
+        return 0  # rank 0 evaluates and writes the model
     separate_test = data.X_test is not None and data.X_test is not data.X_train
     if data.X_test is not None and data.y_test is not None:
         scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
