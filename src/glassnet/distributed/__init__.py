@@ -1,16 +1,17 @@
 """Training beyond one process: data parallelism over MPI, sweeps on Dask.
 
 ``DataParallel`` (extra ``mpi``) is a ``glassnet.training.step.Strategy``:
-``fit(..., strategy=DataParallel())`` under ``mpiexec -n N``. The sweep
-helpers (extra ``dask``) run scikit-learn searches over the glassnet
-estimators on a Dask cluster. mpi4py and Dask are imported only when used.
+``fit(..., strategy=DataParallel())`` under ``mpiexec -n N``. ``ThreadLimited``
+(extras ``sklearn``/``dask``) bounds the threads of each trial of a
+scikit-learn or dask-ml search over the glassnet estimators. mpi4py,
+scikit-learn and Dask are imported only when used.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DataParallel", "bounded_threads", "dask_backend"]
+__all__ = ["DataParallel", "ThreadLimited"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,8 +19,8 @@ def __getattr__(name: str) -> Any:
         from .mpi import DataParallel
 
         return DataParallel
-    if name in ("bounded_threads", "dask_backend"):
-        from . import sweeps
+    if name == "ThreadLimited":
+        from .sweeps import ThreadLimited
 
-        return getattr(sweeps, name)
+        return ThreadLimited
     raise AttributeError(f"module 'glassnet.distributed' has no attribute {name!r}")
