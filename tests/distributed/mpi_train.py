@@ -56,10 +56,21 @@ def main(argv: list[str]) -> None:
     p.add_argument("--kill-epoch", type=int)
     p.add_argument("--validation", action="store_true")
     p.add_argument("--all-ranks", action="store_true", help="every rank writes out.rankR.npz")
+    p.add_argument("--mapped", action="store_true",
+                   help="X as MappedRows; every rank writes how many rows it read")
     p.add_argument("--perturb-rank", type=int, help="this rank nudges a weight at epoch 2")
     args = p.parse_args(argv)
 
     X, y = gn.datasets.make_moons(args.n, noise=0.2, seed=0)
+    rows_read = [0]
+    if args.mapped:
+        from glassnet.datasets.mapped import MappedRows
+
+        def read(idx: np.ndarray, table: np.ndarray = X) -> np.ndarray:
+            rows_read[0] += idx.size
+            return table[idx]
+
+        X = MappedRows(read, X.shape, scale="none")  # type: ignore[assignment]
     layers: list[gn.Layer] = [gn.Dense(2, 32, seed=1)]
     if args.batchnorm:
         layers.append(gn.BatchNorm())
@@ -86,7 +97,7 @@ def main(argv: list[str]) -> None:
                       callbacks=callbacks, verbose=0, strategy=strategy)
     rank = 0 if strategy is None else strategy.rank
     if args.all_ranks:
-        np.savez(f"{args.out}.rank{rank}.npz", **net.get_weights())
+        np.savez(f"{args.out}.rank{rank}.npz", **net.get_weights(), rows_read=rows_read[0])
     if rank == 0:
         np.savez(args.out, **net.get_weights(),
                  **{f"history/{k}": np.asarray(v) for k, v in history.history.items()})

@@ -121,3 +121,16 @@ def test_a_killed_rank_stops_the_run_and_it_resumes_on_one_or_two_ranks(
                "--single")
     assert _max_diff(_weights(tmp_path / "resumed1.npz"), whole) < TOLERANCE
     assert not backup.exists()  # deleted when the resumed run ended normally
+
+
+def test_each_rank_reads_only_its_shard_of_mapped_rows(tmp_path: Path) -> None:
+    run_script(2, "--out", str(tmp_path / "array.npz"), "--epochs", "3")
+    run_script(2, "--out", str(tmp_path / "mapped.npz"), "--epochs", "3", "--mapped",
+               "--all-ranks")
+    array, mapped = _weights(tmp_path / "array.npz"), _weights(tmp_path / "mapped.npz")
+    for k in array:
+        np.testing.assert_array_equal(mapped[k], array[k])
+    read = [int(_weights(tmp_path / f"mapped.npz.rank{r}.npz")["rows_read"]) for r in (0, 1)]
+    # 500 rows: each rank reads its half of them in each of the 3 epochs, plus the one row
+    # fit reads at the start to build and check the network
+    assert read == [3 * 250 + 1, 3 * 250 + 1]

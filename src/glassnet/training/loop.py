@@ -68,7 +68,9 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
 
     Parameters
     ----------
-    X : array of shape (n_samples, n_in); converted once to the network's dtype
+    X : array of shape (n_samples, n_in); converted once to the network's dtype.
+        A ``glassnet.datasets.MappedRows`` (a memory-mapped file) is read
+        and converted one batch at a time instead
     y : labels (n_samples,) or targets (n_samples, n_out)
     optimizer : an Optimizer, or ``"adam"`` / ``"sgd"`` / ... with default
         settings; None continues ``network.optimizer`` (or starts ``Adam()``)
@@ -138,11 +140,18 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                                           strict_upper=True)
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
-    X_train: NDArray = network._inputs(X)
+    # rows on demand (a memory-mapped MappedRows) are read and checked batch by batch
+    lazy = bool(getattr(X, "rows_on_demand", False))
+    X_train: NDArray = X if lazy else network._inputs(X)  # type: ignore[assignment]
+    if lazy:
+        network._inputs(X[np.arange(1)])  # type: ignore[index]  # builds, checks the width
     network.resolve_task(y)
     targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
     check_same_length(X_train, targets)
     weights = class_sample_weights(network, targets, sample_weight, class_weight)
+    if validation_split and lazy:
+        raise ValueError(f"validation_split would read all of {X!r} into memory; give "
+                         "validation_data=(X_val, y_val) instead")
     if validation_split:
         split_rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) \
             else seed
@@ -174,7 +183,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     if verbose and strategy.is_chief:
         callbacks.append(EpochLogger(epochs))
         if not any(isinstance(cb, HealthCheck) for cb in callbacks):
-            callbacks.append(HealthCheck(X_train, targets))  # what looks wrong, what to try
+            callbacks.append(HealthCheck(None if lazy else X_train, targets))  # what looks wrong, what to try
     # a callback that saves or restores the whole state (BackupAndRestore) runs
     # last at every hook: it sees the others' updates, and they do not undo it
     callbacks.sort(key=lambda c: bool(getattr(c, "restores_training", False)))
@@ -216,7 +225,9 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                         else float(weights[order[batch]].sum())
                     w_b = None if weights is None else weights[idx]
                     try:
-                        loss, out, y_b = _train_step(network, opt, state, X_train[idx],
+                        X_b = network._inputs(X_train[idx]) if lazy and idx.shape[0] \
+                            else X_train[idx]
+                        loss, out, y_b = _train_step(network, opt, state, X_b,
                                                      targets[idx], w_b, decay, epoch,
                                                      strategy, n_global)
                     except FloatingPointError:
@@ -244,7 +255,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
             finally:
                 bar.close()
             if not network.stop_training and idx.shape[0]:
-                _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
+                _check_after_epoch(network, X_b, targets[idx], epoch, state.step, opt)
             # strategy: the metrics of all ranks' rows (weighted means); validation on the chief
             epoch_logs = strategy.reduce_metrics(
                 {"loss": loss_sum / weight_sum if weight_sum else math.nan}, weight_sum)
