@@ -1,5 +1,7 @@
 """Data parallelism on one machine: 2 MPI ranks x 1 thread against 1 process x 2 threads.
 
+(and 1 process x 1 thread, the reference for both).
+
 Both train 784-256-128-10 (ReLU, softmax cross-entropy, Adam 1e-3) on
 Fashion-MNIST with the same global batch (256), seed and number of epochs,
 and report training throughput (samples/s, data loading excluded) and test
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(args.repeats):
         busy = background_cores(1.0)
         rows.append(("1 process x 2 threads", _run([*me, "--worker"], 2), busy))
+        busy = background_cores(1.0)
+        rows.append(("1 process x 1 thread", _run([*me, "--worker"], 1), busy))
         busy = background_cores(1.0)
         rows.append(("2 ranks x 1 thread", _run([_mpiexec(), "-n", "2", *me, "--worker",
                                                   "--data-parallel"], 1), busy))
