@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import glassnet as gn
-from glassnet.training import BackupAndRestore, CSVLogger, EpochLogger, HealthCheck, \
-    ModelCheckpoint
+from glassnet.training import BackupAndRestore, CSVLogger, EpochLogger, HealthCheck, ModelCheckpoint
 from glassnet.training.step import Strategy
 
 

@@ -12,8 +12,8 @@ from .augment import augment_rotations, random_rotate_shift
 from .csv import read_digits_csv, write_digits_csv
 from .download import fetch
 from .idx import read_idx, write_idx
-from .mapped import MappedRows
 from .images import PreparedImage, image_to_input, preprocess_image
+from .mapped import MappedRows
 from .mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .toy import make_blobs, make_circles, make_moons, make_spirals, make_xor
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,6 +59,16 @@ def _bad_field(fields: list[str], where: str) -> DataFormatError:
             shown = shown if len(shown) <= 40 else f"{shown[:40]}... ({len(shown)} characters)"
             return DataFormatError(f"{where}: field {col} is {shown!r}, expected an integer")
     return DataFormatError(f"{where}: a value is too large, expected pixels 0..255 and a label")
+
+
+@overload
+def read_digits_csv(path: str | os.PathLike[str], *, mmap: Literal[False] = ...
+                    ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]: ...
+
+
+@overload
+def read_digits_csv(path: str | os.PathLike[str], *, mmap: Literal[True]
+                    ) -> tuple[MappedRows, NDArray[np.int64]]: ...
 
 
 def read_digits_csv(path: str | os.PathLike[str], *, mmap: bool = False

@@ -67,7 +67,7 @@ class MappedRows:
         rows = np.asarray(self._read(np.asarray(indices, dtype=np.intp)), dtype=self.dtype)
         factor = _SCALES[self.scale]
         if factor is not None:
-            rows *= self.dtype.type(factor)
+            rows *= np.asarray(factor, dtype=self.dtype)
         return rows
 
     @classmethod

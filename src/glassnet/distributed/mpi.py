@@ -179,7 +179,12 @@ class DataParallel(Strategy):
             for layer in network.layers:  # Dropout: an independent stream per rank
                 rng = getattr(layer, "rng", None)
                 if isinstance(rng, np.random.Generator):
-                    layer.rng = np.random.Generator(rng.bit_generator.jumped(self.rank))
+                    jumped = getattr(rng.bit_generator, "jumped", None)
+                    if jumped is None:
+                        raise ValueError(f"{layer!r} draws from a {type(rng.bit_generator)} "
+                                         "generator, which cannot jump to a stream per rank; "
+                                         "give it np.random.default_rng(seed) (PCG64)")
+                    setattr(layer, "rng", np.random.Generator(jumped(self.rank)))  # noqa: B010
         self._buffer = None
 
     def shard(self, indices: np.ndarray) -> np.ndarray:
@@ -244,7 +249,7 @@ class DataParallel(Strategy):
         A CRC-32 of each array's bytes (about 1 ms per million numbers) is
         compared across ranks.
         """
-        mine = [(name, zlib.crc32(np.ascontiguousarray(a).view(np.uint8).reshape(-1)))
+        mine = [(name, zlib.crc32(np.ascontiguousarray(a).data))
                 for name, a in sorted(network.get_weights().items())]
         everyone = self.allgather(mine, "the weight checksum")
         for rank, theirs in enumerate(everyone):

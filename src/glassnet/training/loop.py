@@ -183,7 +183,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     if verbose and strategy.is_chief:
         callbacks.append(EpochLogger(epochs))
         if not any(isinstance(cb, HealthCheck) for cb in callbacks):
-            callbacks.append(HealthCheck(None if lazy else X_train, targets))  # what looks wrong, what to try
+            # what looks wrong, what to try
+            callbacks.append(HealthCheck(None if lazy else X_train, targets))
     # a callback that saves or restores the whole state (BackupAndRestore) runs
     # last at every hook: it sees the others' updates, and they do not undo it
     callbacks.sort(key=lambda c: bool(getattr(c, "restores_training", False)))
@@ -221,7 +222,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                     for cb in batch_begin:
                         cb.on_batch_begin(network, b)
                     idx = strategy.shard(order[batch])  # strategy: this rank's rows
-                    n_global = batch.stop - batch.start if weights is None \
+                    n_global = None if strategy.world_size == 1 else \
+                        batch.stop - batch.start if weights is None \
                         else float(weights[order[batch]].sum())
                     w_b = None if weights is None else weights[idx]
                     try:

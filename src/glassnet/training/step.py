@@ -50,7 +50,7 @@ class Strategy:
         """
 
     def reduce_metrics(self, values: dict[str, float], n_local: float) -> dict[str, float]:
-        """The metrics every process agrees on, from this process's ``values`` (weight ``n_local``)."""
+        """The metrics every process agrees on, from this one's ``values`` (weight ``n_local``)."""
         return values
 
     def on_epoch_end(self, network: Network) -> None:
