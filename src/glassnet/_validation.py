@@ -6,6 +6,7 @@ The maths inside trusts what passed these checks.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -160,3 +161,48 @@ def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
+
+
+def step_entries(owner: Any, params_and_grads: Any, grads: NDArray | None
+                 ) -> list[tuple[str, NDArray, NDArray]]:
+    """An optimizer step's ``(name, param, grad)`` list, each checked (cheap attribute reads only).
+
+    ``params_and_grads``: triples, ``(param, grad)`` pairs (named ``"0"``, ``"1"``, ...),
+    or one array with its gradient as ``grads``; ``owner`` names the optimizer in errors.
+    """
+    if isinstance(params_and_grads, np.ndarray):
+        if grads is None:
+            raise TypeError(f"{owner!r}.step(param, grad) needs the gradient too")
+        items: list[Any] = [("0", params_and_grads, grads)]
+    elif grads is not None:
+        raise TypeError(f"{owner!r}.step takes (param, grad) arrays or a list of "
+                        "(name, param, grad) triples, not both")
+    else:
+        items = list(params_and_grads)
+    entries = []
+    for i, item in enumerate(items):
+        if len(item) == 3:
+            name, p, g = item
+        elif len(item) == 2:
+            (p, g), name = item, str(i)
+        else:
+            raise TypeError(f"{owner!r}.step expects (name, param, grad) triples or "
+                            f"(param, grad) pairs, got an item of length {len(item)}")
+        if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray):
+            raise TypeError(f"{owner!r}.step: parameter {name!r} and its gradient must be "
+                            f"NumPy arrays, got {type(p).__name__} and {type(g).__name__}")
+        if p.shape != g.shape:
+            raise ShapeError(f"parameter {name!r} has shape {p.shape} but its gradient "
+                             f"{g.shape}; the layer's backward must give grads of its "
+                             "params' shapes")
+        if p.dtype != g.dtype:
+            raise DTypeError(f"parameter {name!r} is {p.dtype} but its gradient is {g.dtype}; "
+                             f"the layer's backward must keep the dtype (e.g. "
+                             f"grad.astype(np.{p.dtype}))")
+        if p.dtype.kind != "f":
+            raise DTypeError(f"parameter {name!r} must be a float array, got {p.dtype}")
+        if not p.flags.writeable:
+            raise ValueError(f"{owner!r}.step updates parameters in place, but {name!r} is "
+                             "read-only; pass a writeable array (e.g. param.copy())")
+        entries.append((name, p, g))
+    return entries

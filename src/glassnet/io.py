@@ -61,7 +61,7 @@ from ._npz_legacy import read_legacy_meta, read_legacy_npz
 from ._safetensors import read_header, read_tensors, write_safetensors
 from ._strict_json import loads_strict
 from .errors import ModelFormatError
-from .layers import LAYERS
+from .layers import rebuild
 from .losses import LOSSES
 from .network import TASKS, Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -299,8 +299,14 @@ def _describe_network(net: Network, optimizer: Optimizer | None
         meta["optimizer"] = _describe_optimizer(optimizer, net)
         meta["_flat_optimizer"] = _flat_optimizer_state(optimizer, net)
         for slot, values in optimizer.state.items():
-            for name, value in values.items():
-                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = np.ascontiguousarray(value)
+            if not values:
+                continue  # not stepped yet
+            # every parameter has its slot in the file, a frozen (never stepped) one as zeros,
+            # the state a first step would start from: the reader expects them all
+            for name, param in net.parameters.items():
+                value = values.get(name)
+                arrays[f"{_PREFIX['optim']}{slot}/{name}"] = (
+                    np.zeros_like(param) if value is None else np.ascontiguousarray(value))
     return meta, arrays
 
 
@@ -344,7 +350,8 @@ def _describe_optimizer(opt: Optimizer, net: Network) -> dict[str, Any]:
                     f"({value.dtype}), which this network does not have; pass the optimizer "
                     "that trained this network")
     return {"class": type(opt).__name__, "config": opt.get_config(), "t": int(opt.t),
-            "state": sorted(slot for slot, arrays in opt.state.items() if arrays)}
+            "state": sorted(slot for slot, arrays in opt.state.items() if arrays),
+            "steps": {name: int(n) for name, n in opt._steps().items() if name in params}}
 
 
 def _meta(kind: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -725,22 +732,10 @@ def _build_network(config: dict[str, Any], path: Path) -> Network:
     _check_declared_size(specs, np.dtype(dtype).itemsize, path)
     layers = []
     for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or not {"class", "config"} <= set(spec) \
-                or not set(spec) <= {"class", "config", "trainable"}:
-            raise _fail(path, f"layer {i} must be {{'class': ..., 'config': {{...}}}}, "
-                              f"got {spec!r}")
-        cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
-        if cls is None:
-            raise _fail(path, f"layer {i} has unknown class {spec['class']!r}; "
-                              f"known layers are {sorted(LAYERS)}")
-        takes_dtype = "dtype" in inspect.signature(cls).parameters
-        fixed = {"dtype": np.dtype(dtype)} if takes_dtype else {}
-        layer = _construct(cls, spec["config"], f"layer {i} {spec['class']}", path, fixed)
-        trainable = spec.get("trainable", True)
-        if not isinstance(trainable, bool):
-            raise _fail(path, f"layer {i}'s 'trainable' must be true or false, got {trainable!r}")
-        layer.trainable = trainable
-        layers.append(layer)
+        try:
+            layers.append(rebuild(spec, dtype=np.dtype(dtype), where=f"layer {i}"))
+        except (ValueError, TypeError) as exc:
+            raise _fail(path, str(exc)) from exc
     input_shape = config.get("input_shape")
     if input_shape is not None and (
             not isinstance(input_shape, list) or not input_shape
@@ -766,7 +761,7 @@ def _build_optimizer(spec: Any, net: Network, path: Path
                      ) -> tuple[Optimizer, dict[str, NDArray]]:
     if not isinstance(spec, dict):
         raise _fail(path, f"'optimizer' must be a JSON object or null, got {spec!r}")
-    _check_keys(spec, {"class", "config", "t", "state"}, "optimizer", path)
+    _check_keys(spec, {"class", "config", "t", "state", "steps"}, "optimizer", path)
     name = spec.get("class")
     cls = _optimizer_classes().get(name) if isinstance(name, str) else None
     if cls is None:
@@ -788,6 +783,15 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
+    # each parameter's own step count; files written before they were kept: every
+    # parameter took every step
+    steps = spec.get("steps", {name: t for name in net.parameters} if t else {})
+    if not isinstance(steps, dict) or not all(
+            name in net.parameters and isinstance(n, int) and not isinstance(n, bool)
+            and 0 <= n <= t for name, n in steps.items()):
+        raise _fail(path, f"the optimizer's 'steps' must map parameter names to step counts "
+                          f"in 0..{t}, got {steps!r}")
+    optimizer.steps = dict(steps)
     return optimizer, {n: aligned_zeros(net.n_parameters, net.dtype) for n in names}
 
 
@@ -799,9 +803,16 @@ def _check_declared_size(specs: list[Any], itemsize: int, path: Path) -> None:
     (and randomly fill) whatever it declares.
     """
     declared = 0
-    for spec in specs:
+    pending = list(specs)
+    while pending:  # the layers and, inside containers, their sub-layers
+        spec = pending.pop()
         config = spec.get("config") if isinstance(spec, dict) else None
-        if isinstance(config, dict) and spec.get("class") == "Dense":
+        if not isinstance(config, dict):
+            continue
+        for value in config.values():
+            pending.extend(v for v in (value if isinstance(value, list) else [value])
+                           if isinstance(v, dict))
+        if spec.get("class") == "Dense":
             n_in, n_out = config.get("n_in"), config.get("n_out")
             if isinstance(n_in, int) and isinstance(n_out, int) and n_in > 0 and n_out > 0:
                 declared += n_in * n_out * itemsize

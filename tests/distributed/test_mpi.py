@@ -131,6 +131,7 @@ def test_each_rank_reads_only_its_shard_of_mapped_rows(tmp_path: Path) -> None:
     for k in array:
         np.testing.assert_array_equal(mapped[k], array[k])
     read = [int(_weights(tmp_path / f"mapped.npz.rank{r}.npz")["rows_read"]) for r in (0, 1)]
-    # 500 rows: each rank reads its half of them in each of the 3 epochs, plus the one row
-    # fit reads at the start to build and check the network
-    assert read == [3 * 250 + 1, 3 * 250 + 1]
+    # 500 rows: each rank reads its half of them in each of the 3 epochs, and again the
+    # 26 rows of its shard of the last batch (the epoch-end check), plus the one row fit
+    # reads at the start to build and check the network; never another rank's rows
+    assert read == [3 * (250 + 26) + 1, 3 * (250 + 26) + 1]

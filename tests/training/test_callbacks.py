@@ -196,3 +196,15 @@ def test_terminate_on_nan_in_fit_ends_the_run_without_raising():
     assert net.training_state.step == 9
     with pytest.raises(FloatingPointError, match="in epoch 3"):  # the same run, no callback
         trained().fit(X * 1e30, y, epochs=4, initial_epoch=2, batch_size=50, verbose=0)
+
+
+def test_terminate_on_nan_covers_the_epochs_last_step():
+    """A step that makes the parameters non-finite at the end of an epoch stops training
+    quietly with TerminateOnNaN, as on any other step (before: fit raised)."""
+    X, y = gn.datasets.make_moons(40, noise=0.1, seed=0)
+    stop = gn.training.TerminateOnNaN()
+    net = gn.mlp([2, 16, 2], seed=0)
+    history = net.fit(X, y, optimizer=gn.SGD(1e30), epochs=3, batch_size=40, verbose=0,
+                      callbacks=[stop])
+    assert stop.terminated_at == (0, 0) and history.stopped_early
+    assert len(history.history["loss"]) == 1

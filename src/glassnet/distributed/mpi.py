@@ -163,20 +163,21 @@ class DataParallel(Strategy):
         shared = [cb for cb in state.callbacks if not getattr(cb, "chief_only", False)]
         payload = None
         if self.is_chief:
-            payload = {"weights": network.get_weights(), "opt": (opt.state, opt.t, opt.lr),
+            payload = {"weights": network.get_weights(),
+                       "opt": (opt.state, opt.t, opt.lr, dict(opt.steps)),
                        "state": state.to_json(network), "stop": bool(network.stop_training),
                        "callbacks": [cb.get_state() if hasattr(cb, "get_state") else None
                                      for cb in shared]}
         payload = self.broadcast(payload, "rank 0's starting weights and state")
         if not self.is_chief:
             network.set_weights(payload["weights"])
-            opt.state, opt.t, opt.lr = payload["opt"]
+            opt.state, opt.t, opt.lr, opt.steps = payload["opt"]
             state.restore_json(payload["state"], network)
             network.stop_training = payload["stop"]
             for cb, cb_state in zip(shared, payload["callbacks"], strict=True):
                 if cb_state is not None:
                     cb.set_state(cb_state)
-            for layer in network.layers:  # Dropout: an independent stream per rank
+            for _, layer in network.walk():  # Dropout: an independent stream per rank
                 rng = getattr(layer, "rng", None)
                 if isinstance(rng, np.random.Generator):
                     jumped = getattr(rng.bit_generator, "jumped", None)

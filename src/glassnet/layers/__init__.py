@@ -3,7 +3,9 @@
 ``LAYERS`` maps a class name to the class for the model files: a model
 using a layer of your own can be saved and loaded once the class is
 registered with ``register_layer`` (its ``get_config`` must return the
-constructor's arguments).
+constructor's arguments); ``describe`` and ``rebuild`` turn a layer into
+JSON and back (see ``registry``). ``Sequential`` and ``Residual`` are
+layers made of layers (see ``containers``).
 """
 
 from __future__ import annotations
@@ -20,32 +22,11 @@ from .activations import (
 )
 from .base import Layer
 from .batchnorm import BatchNorm
+from .containers import Residual, Sequential
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
-
-LAYERS: dict[str, type[Layer]] = {
-    cls.__name__: cls
-    for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity, BatchNorm,
-                Flatten)
-}
-
-
-def register_layer(cls: type[Layer]) -> type[Layer]:
-    """Make a Layer subclass known to ``glassnet.io`` by its class name; usable as a decorator.
-
-    Registering another class under a name already taken raises, so a file
-    always rebuilds the class it was written with.
-    """
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"register_layer takes a subclass of glassnet.layers.Layer, got {cls!r}")
-    known = LAYERS.get(cls.__name__)
-    if known is not None and known is not cls:
-        raise ValueError(f"a different layer class is already registered as {cls.__name__!r}; "
-                         "give yours another name")
-    LAYERS[cls.__name__] = cls
-    return cls
-
+from .registry import LAYERS, describe, rebuild, register_layer
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,11 +37,15 @@ __all__ = [
     "Flatten",
     "Identity",
     "Layer",
+    "Residual",
+    "Sequential",
     "LeakyReLU",
     "ReLU",
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "describe",
     "get_activation",
+    "rebuild",
     "register_layer",
 ]

@@ -38,7 +38,21 @@ __all__ = ["Callback", "CSVLogger", "EarlyStopping", "EpochLogger", "ReduceLROnP
 
 
 class Callback:
-    """Base class; every hook does nothing unless overridden."""
+    """Base class; every hook does nothing unless overridden.
+
+    Besides the hooks below, a callback may define ``on_gradients(network)``:
+    ``fit`` then calls it at every step after ``backward`` (and after the
+    strategy's ``reduce_gradients``) and before the optimizer's step, with
+    every layer's ``grads`` filled; it may change them in place.
+
+    Attributes
+    ----------
+    chief_only : True for a callback that only the chief process (rank 0) of
+        a multi-process run should run (loggers, checkpoints); see
+        ``glassnet.training.step.Strategy``
+    """
+
+    chief_only: bool = False
 
     def on_train_begin(self, network: Network) -> None:
         pass
@@ -267,7 +281,7 @@ class CSVLogger(Callback):
     append : add to an existing file (e.g. when a run is resumed)
     """
 
-    chief_only = True  # with several processes, only rank 0 runs it
+    chief_only = True
 
     def __init__(self, path: str | Path, *, append: bool = False) -> None:
         self.path = Path(path)
@@ -301,7 +315,7 @@ class EpochLogger(Callback):
     stream : where to print (default: standard output at the time of printing)
     """
 
-    chief_only = True  # with several processes, only rank 0 runs it
+    chief_only = True
 
     def __init__(self, epochs: int, *, every: int = 1, stream: TextIO | None = None) -> None:
         self.epochs = epochs

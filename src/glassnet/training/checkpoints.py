@@ -40,7 +40,7 @@ class ModelCheckpoint(Callback):
     best : the best value of ``monitor`` seen
     """
 
-    chief_only = True  # with several processes, only rank 0 runs it
+    chief_only = True
 
     def __init__(self, path: str | Path, *, monitor: str = "val_loss", mode: str = "auto",
                  save_best_only: bool = False, every: int = 1) -> None:
@@ -102,9 +102,8 @@ class BackupAndRestore(Callback):
     order).
     """
 
-    chief_only = True  # with several processes, only rank 0 runs it
-
     restores_training = True  # fit runs it last at every hook
+    chief_only = True
 
     def __init__(self, folder: str | Path, *, every: int = 1,
                  delete_on_end: bool = True) -> None:
@@ -187,6 +186,7 @@ def restore_training(network: Network, path: str | Path) -> None:
                          "start afresh")
     network.set_weights(saved.get_weights())
     opt.state, opt.t, opt.lr = loaded.state, loaded.t, float(training["lr"])
+    opt.steps = dict(loaded.steps)
     state.restore_json(training["state"], network)
     network.stop_training = bool(training["stopped"])
     saved_callbacks = training["callbacks"]
