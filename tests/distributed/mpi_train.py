@@ -10,6 +10,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 import numpy as np
 
@@ -41,6 +42,17 @@ class Perturb(Callback):
             network.parameters["0.W"][0, 0] += 1e-3
 
 
+class Stall(Callback):
+    """Rank ``rank`` stops answering (sleeps 60 s) at the start of epoch 2."""
+
+    def __init__(self, rank: int) -> None:
+        self.rank = rank
+
+    def on_epoch_begin(self, network: gn.Network, epoch: int) -> None:
+        if int(os.environ.get("PMI_RANK", "0")) == self.rank and epoch == 2:
+            time.sleep(60)
+
+
 def main(argv: list[str]) -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -58,6 +70,8 @@ def main(argv: list[str]) -> None:
     p.add_argument("--all-ranks", action="store_true", help="every rank writes out.rankR.npz")
     p.add_argument("--mapped", action="store_true",
                    help="X as MappedRows; every rank writes how many rows it read")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--stall-rank", type=int, help="this rank sleeps 60 s at epoch 2")
     p.add_argument("--perturb-rank", type=int, help="this rank nudges a weight at epoch 2")
     args = p.parse_args(argv)
 
@@ -80,13 +94,15 @@ def main(argv: list[str]) -> None:
     if not args.single:
         from glassnet.distributed import DataParallel
 
-        strategy = DataParallel(fused=not args.per_array, timeout=60)
+        strategy = DataParallel(fused=not args.per_array, timeout=args.timeout)
     weights = np.random.default_rng(3).uniform(0, 2, args.n) if args.weights else None
     callbacks: list[Callback] = []
     if args.kill_rank is not None:
         callbacks.append(KillAt(args.kill_rank, args.kill_epoch))
     if args.validation:
         callbacks.append(EarlyStopping("val_loss", patience=2))
+    if args.stall_rank is not None:
+        callbacks.append(Stall(args.stall_rank))
     if args.perturb_rank is not None:
         callbacks.append(Perturb(args.perturb_rank))
     if args.backup:

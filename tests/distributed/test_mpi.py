@@ -151,3 +151,11 @@ def test_a_one_process_backup_resumes_on_two_ranks(tmp_path: Path) -> None:
     resumed = _weights(tmp_path / "resumed.npz")
     assert _max_diff(resumed, _weights(tmp_path / "whole.npz")) < TOLERANCE
     assert resumed["history/loss"].shape == (20,)  # the history continued from the backup
+
+
+def test_a_rank_that_stops_answering_is_an_error_after_the_timeout(tmp_path: Path) -> None:
+    done = run_script(2, "--out", str(tmp_path / "s.npz"), "--stall-rank", "1",
+                      "--timeout", "3", check=False)
+    assert done.returncode != 0
+    assert "RankFailureError: the gradient all-reduce of step" in done.stderr
+    assert "did not complete within 3 s" in done.stderr  # rank 0 gave up; MPI_Abort ended both
