@@ -1,4 +1,7 @@
-"""Sweeps over the glassnet estimators: joblib locally, a Dask LocalCluster, Hyperband."""
+"""Sweeps over the glassnet estimators: joblib locally, a Dask LocalCluster, Hyperband.
+
+Grid and randomized searches on the cluster find the parameters that joblib finds.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ threadpoolctl = pytest.importorskip("threadpoolctl", reason="pip install 'glassn
 
 from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
 
 import glassnet as gn  # noqa: E402
 from glassnet.distributed import ThreadLimited  # noqa: E402
@@ -34,6 +37,14 @@ class _SeesThreads(ClassifierMixin, BaseEstimator):
 def _search() -> GridSearchCV:
     return GridSearchCV(ThreadLimited(MLPClassifier(max_iter=40, learning_rate_init=0.01,
                                                     random_state=0)), GRID, cv=3, n_jobs=2)
+
+
+def _randomized() -> RandomizedSearchCV:
+    return RandomizedSearchCV(
+        ThreadLimited(MLPClassifier(max_iter=40, learning_rate_init=0.01, random_state=0)),
+        {"estimator__alpha": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+         "estimator__hidden_layer_sizes": [(4,), (16,), (32,)]},
+        n_iter=3, cv=3, n_jobs=2, random_state=0)
 
 
 def test_each_trial_runs_within_its_thread_bound() -> None:
@@ -66,11 +77,12 @@ def test_a_dask_cluster_sweep_finds_what_joblib_finds_and_hyperband_runs() -> No
     import joblib
 
     X, y = gn.datasets.make_moons(300, noise=0.25, seed=0)
-    local = _search().fit(X, y)
+    local, local_random = _search().fit(X, y), _randomized().fit(X, y)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
                                   processes=True) as cluster, distributed.Client(cluster):
         with joblib.parallel_config(backend="dask"):
             on_dask = _search().fit(X, y)
+            on_dask_random = _randomized().fit(X, y)
         hyperband = model_selection.HyperbandSearchCV(
             ThreadLimited(MLPClassifier(learning_rate_init=0.01, random_state=0)),
             {"estimator__alpha": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
@@ -81,5 +93,6 @@ def test_a_dask_cluster_sweep_finds_what_joblib_finds_and_hyperband_runs() -> No
     assert on_dask.best_params_ == local.best_params_
     np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"],
                                local.cv_results_["mean_test_score"])
+    assert on_dask_random.best_params_ == local_random.best_params_
     assert len(hyperband.cv_results_["params"]) > 1  # several trials, cut short by Hyperband
     assert hyperband.best_score_ > 0.8  # moons with noise 0.25: chance is 0.5
