@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "glassnet"
 # datasets -> maths -> layers/losses -> network -> training -> io/plots/cli; facades at the edge.
 CORE = ["errors", "_validation", "_aligned", "_atomic", "_fused", "_progress", "functional",
         "initializers", "layers", "losses", "network", "optimizers", "training", "gradcheck",
-        "models", "io"]
+        "models", "io", "testing", "_contract", "_contract_layer", "_contract_loss",
+        "_named_arrays", "_scores", "_targets", "_sample_weights"]
 FACADES_AND_EDGES = {"classic", "blog", "sklearn", "cli", "plots", "export", "trace",
                      "playground", "distributed"}
 

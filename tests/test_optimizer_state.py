@@ -64,3 +64,20 @@ def test_the_step_counts_survive_a_file_and_a_checkpoint(tmp_path):
     back = gn.io.load(gn.io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer))
     assert back.optimizer.steps == net.optimizer.steps == {"0.W": 5, "0.b": 5, "2.W": 10,
                                                             "2.b": 10}
+
+
+def test_state_restored_without_step_counts_continues_with_the_global_count():
+    """Files and pickles from before per-parameter counts: a parameter with state has
+    made every step (t), one without state starts at its first."""
+    w, b = np.ones(3), np.ones(3)
+    reference = Adam(0.1)
+    for _ in range(5):
+        reference.step([("w", w, np.full(3, 0.5))])
+    restored = Adam(0.1)
+    restored.t, restored.state = reference.t, {k: {n: a.copy() for n, a in v.items()}
+                                               for k, v in reference.state.items()}
+    w2 = w.copy()
+    reference.step([("w", w, np.full(3, 0.5)), ("b", b, np.full(3, 0.5))])
+    restored.step([("w", w2, np.full(3, 0.5)), ("b", np.ones(3), np.full(3, 0.5))])
+    np.testing.assert_array_equal(w, w2)
+    assert restored.steps == {"w": 6, "b": 1}

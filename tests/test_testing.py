@@ -198,3 +198,10 @@ def test_check_layer_refuses_what_is_not_a_layer():
         check_layer(42, (3,))
     with pytest.raises(ValueError, match="input_kind"):
         check_layer(Dense(2), (3,), input_kind="text")
+
+
+def test_a_sequential_starting_with_an_integer_layer_takes_integers():
+    from glassnet.layers import Sequential, Tanh
+
+    report = check_layer(lambda: Sequential([Lookup(10, 2), Tanh()]), (3,), input_kind="int")
+    assert "trains first in a network at the default fit verbosity" in report.passed

@@ -19,6 +19,8 @@ from .layers.base import walk_layers
 
 __all__ = ["NamedArrays"]
 
+_NAMES = [str(i) for i in range(256)]  # the top-level layers' names, made once
+
 
 class NamedArrays:
     """Named parameters, gradients and state of ``self.layers`` and the layers inside them."""
@@ -27,17 +29,13 @@ class NamedArrays:
 
     def _roots(self) -> list[tuple[str, Layer]]:
         """``("0", first layer), ("1", second), ...``: where every walk over the layers starts."""
-        return [(str(i), layer) for i, layer in enumerate(self.layers)]
+        names = _NAMES if len(self.layers) <= len(_NAMES) else [str(i) for i in
+                                                                range(len(self.layers))]
+        return list(zip(names, self.layers, strict=False))  # names may be the longer
 
     def _check_each_layer_once(self) -> None:
         """Refuse a layer object found twice in the tree (it would be stepped twice)."""
-        seen: dict[int, str] = {}
-        for path, layer in walk_layers(self._roots()):  # lazily: a cycle stops at once
-            if id(layer) in seen:
-                raise ValueError(f"the same layer object {layer!r} appears twice, at "
-                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
-                                 "for each position")
-            seen[id(layer)] = path
+        walk_layers(self._roots(), each_once=True)
 
     def walk(self, *, trainable_only: bool = False) -> list[tuple[str, Layer]]:
         """``(path, layer)`` of every layer, sub-layers included (``"2"``, ``"2.inner"``, ...).
@@ -45,7 +43,7 @@ class NamedArrays:
         Parents come before their sub-layers; with ``trainable_only`` a frozen
         layer and everything inside it are left out.
         """
-        return list(walk_layers(self._roots(), trainable_only=trainable_only))
+        return walk_layers(self._roots(), trainable_only=trainable_only)
 
     def named_parameters(self, *, trainable_only: bool = True
                          ) -> list[tuple[str, NDArray, NDArray]]:

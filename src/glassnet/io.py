@@ -783,9 +783,9 @@ def _build_optimizer(spec: Any, net: Network, path: Path
         raise _fail(path, f"{optimizer!r} keeps the state {list(optimizer.slots)} but the "
                           f"file holds {names}; it was written by another version of glassnet")
     optimizer.t = t
-    # each parameter's own step count; files written before they were kept: every
-    # parameter took every step
-    steps = spec.get("steps", {name: t for name in net.parameters} if t else {})
+    # each parameter's own step count; a file written before they were kept has none,
+    # and each parameter with state is then taken to have made every step (Optimizer._steps)
+    steps = spec.get("steps", {})
     if not isinstance(steps, dict) or not all(
             name in net.parameters and isinstance(n, int) and not isinstance(n, bool)
             and 0 <= n <= t for name, n in steps.items()):

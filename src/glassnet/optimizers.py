@@ -131,7 +131,10 @@ class Optimizer:
         self.t += 1
         steps = self._steps()
         for name, _, _ in entries:
-            steps[name] = steps.get(name, 0) + 1
+            n = steps.get(name)
+            if n is None:  # a first step, or state restored without its count: see _steps
+                n = self.t - 1 if any(name in arrays for arrays in self.state.values()) else 0
+            steps[name] = n + 1
         if self.weight_decay and self.decoupled_decay:
             for name, p, _ in entries:
                 if name in decay if decay is not None else p.ndim >= 2:
@@ -147,13 +150,13 @@ class Optimizer:
         raise NotImplementedError
 
     def _steps(self) -> dict[str, int]:
-        """``steps``; for an optimizer pickled before they were kept, ``t`` for each
-        parameter it holds state for."""
-        steps = self.__dict__.get("steps")
-        if steps is None:
-            steps = self.steps = {name: self.t - 1 for arrays in self.state.values()
-                                  for name in arrays}
-        return steps
+        """``steps`` (made empty for an optimizer pickled before they were kept).
+
+        A parameter with state but no count (restored from a file or a pickle
+        that did not keep counts) is taken to have made every step so far
+        (``t``), as every parameter did when a single count was kept.
+        """
+        return self.__dict__.setdefault("steps", {})
 
     def _slot(self, slot: str, name: str, like: NDArray) -> NDArray:
         """The state array ``slot`` of parameter ``name``, zeros like ``like`` on first use."""

@@ -181,3 +181,36 @@ def test_an_undeclared_custom_layer_is_not_assumed_to_keep_the_shape():
 def test_the_notebook_table_counts_the_parameters_inside_a_container():
     net = gn.Network([Dense(2, 4), Residual(Sequential([Dense(4), ReLU()])), Dense(2)])
     assert ">20<" in net._repr_html_()  # the Residual row: 4 * 4 + 4
+
+
+def test_sublayers_follow_assignments_lists_filled_later_and_tuples():
+    class Holder(Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []            # filled after assignment
+            self.pair = (ReLU(), Tanh())
+
+    holder = Holder()
+    holder.blocks.append(Dense(2, 2))
+    holder.late = Dense(2, 3)          # an attribute set after construction
+    holder.late = Dense(2, 4)          # and replaced: the current one counts
+    names = [name for name, _ in holder.sublayers()]
+    assert names == ["blocks.0", "pair.0", "pair.1", "late"]
+    assert holder.sublayers()[-1][1].n_out == 4
+
+
+def test_a_layer_that_holds_itself_is_refused_not_walked_forever():
+    loop = Sequential([Dense(2, 2)])
+    loop.layers.append(loop)
+    with pytest.raises(ValueError, match="appears twice"):
+        gn.Network([loop])
+
+
+def test_a_layer_pickled_with_a_plain_trainable_attribute_keeps_it():
+    layer = Dense(2, 2)
+    state = dict(layer.__dict__)
+    state.pop("_trainable", None)
+    state["trainable"] = False  # how layers were pickled before freezing reached sub-layers
+    old = Dense.__new__(Dense)
+    old.__setstate__(state)
+    assert old.trainable is False

@@ -105,3 +105,25 @@ def test_the_default_strategy_trains_bit_for_bit_as_none():
 def test_prepare_refuses_weights_without_targets(bad):
     with pytest.raises(ValueError, match="need the targets"):
         net().prepare(np.zeros((3, 3)), **bad)
+
+
+def test_an_empty_shard_still_reduces_and_steps():
+    """A global batch with fewer rows than ranks leaves some ranks nothing: they still
+    meet the others in reduce_gradients (zero gradients) and step, in lockstep."""
+
+    class Third(Recording):
+        rank, world_size = 2, 3
+
+        def shard(self, indices):
+            return indices[self.rank::self.world_size]
+
+        def reduce_gradients(self, network, n_local, n_global):
+            self.calls.append(("reduce", n_local, n_global))
+            assert all(not g.any() for _, _, g in network.named_parameters()) or n_local
+
+    X, y = toy(8)
+    network = net()
+    strategy = Third()
+    network.fit(X, y, optimizer=gn.SGD(0.1), epochs=1, batch_size=2, strategy=strategy,
+                verbose=0)
+    assert strategy.calls.count(("reduce", 0.0, 2)) == 4 and network.optimizer.t == 4

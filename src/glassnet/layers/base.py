@@ -31,7 +31,7 @@ network knows what comes in; a layer whose arrays need the input size
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -60,8 +60,20 @@ class Layer:
 
     decay_keys: ClassVar[tuple[str, ...]] = ()
     input_kind: ClassVar[str] = "float"
+    _trainable = True  # see the trainable property
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Note the attributes that may hold layers as they are set (as torch.nn.Module
+        # does), so that walking the layers every step need not scan every attribute.
+        object.__setattr__(self, name, value)
+        if _may_hold_layers(value):
+            holders = self.__dict__.get("_holders")
+            if holders is None:
+                holders = self.__dict__["_holders"] = {}
+            holders[name] = None  # a dict as an ordered set: attribute order is kept
 
     def __init__(self) -> None:
+        self.__dict__.setdefault("_holders", {})  # attributes that may hold layers
         self.params: dict[str, NDArray] = {}
         self.grads: dict[str, NDArray] = {}
         self.state: dict[str, NDArray] = {}
@@ -73,13 +85,11 @@ class Layer:
     def trainable(self) -> bool:
         """False freezes the layer and every layer inside it (as in Keras, setting it on a
         layer that holds layers sets it on them too)."""
-        # layers pickled before this was a property keep it as "trainable"
-        return bool(self.__dict__.get("_trainable", self.__dict__.get("trainable", True)))
+        return self._trainable
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self.__dict__["_trainable"] = bool(value)
-        self.__dict__.pop("trainable", None)
+        self._trainable = bool(value)
         for _, layer in self.sublayers():
             layer.trainable = value
 
@@ -125,8 +135,16 @@ class Layer:
         ``"blocks.1"``, ...). Override it to name them differently (as
         ``Sequential`` does, ``"0"``, ``"1"``, ...) or to hide one.
         """
+        attributes = self.__dict__
+        holders = attributes.get("_holders")
+        if holders is None:  # set without __setattr__ (e.g. an old pickle): look at them all
+            holders = attributes["_holders"] = dict.fromkeys(
+                k for k, v in attributes.items() if _may_hold_layers(v))
+        if not holders:
+            return []
         found: list[tuple[str, Layer]] = []
-        for attr, value in vars(self).items():
+        for attr in holders:
+            value = attributes.get(attr)
             if isinstance(value, Layer):
                 found.append((attr, value))
             elif isinstance(value, (list, tuple)) and value \
@@ -156,6 +174,8 @@ class Layer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # After a copy or unpickling, put the arrays back on cache-line
         # boundaries (see glassnet._aligned); values and keys are unchanged.
+        if "trainable" in state:  # pickled when it was a plain attribute
+            state["_trainable"] = bool(state.pop("trainable"))
         self.__dict__.update(state)
         for arrays in (self.__dict__.get("params", {}), self.__dict__.get("state", {})):
             for key, value in arrays.items():
@@ -181,6 +201,15 @@ class Layer:
                              f"convert the input with x.astype(np.{expected})")
 
 
+def _may_hold_layers(value: Any) -> bool:
+    """A layer, or a list or tuple that starts with one (or an empty list, filled later)."""
+    if isinstance(value, Layer):
+        return True
+    if isinstance(value, list):
+        return not value or isinstance(value[0], Layer)
+    return isinstance(value, tuple) and bool(value) and isinstance(value[0], Layer)
+
+
 _SKIPS_DX: dict[type, bool] = {}
 
 
@@ -195,22 +224,34 @@ def skips_dx(cls: type[Layer]) -> bool:
     return known
 
 
-def walk_layers(roots: Iterable[tuple[str, Layer]], *, trainable_only: bool = False
-                ) -> Iterator[tuple[str, Layer]]:
+def walk_layers(roots: Iterable[tuple[str, Layer]], *, trainable_only: bool = False,
+                each_once: bool = False) -> list[tuple[str, Layer]]:
     """``(path, layer)`` of every layer in ``roots`` and inside them, depth first, parents first.
 
     Paths join names with dots (``"2"``, ``"2.inner"``, ``"2.inner.0"``).
     With ``trainable_only`` a frozen layer is skipped together with
-    everything inside it.
+    everything inside it. With ``each_once`` a layer met twice (used in two
+    places, or holding itself) raises a ValueError naming both paths.
     """
-    for name, layer in roots:
-        if trainable_only and not layer.trainable:
+    found: list[tuple[str, Layer]] = []
+    seen: dict[int, str] = {}
+    stack = list(roots)[::-1]
+    while stack:  # a loop, not recursion: this runs at every training step
+        path, layer = stack.pop()
+        if trainable_only and not layer._trainable:
             continue
-        yield name, layer
+        if each_once:
+            if id(layer) in seen:
+                raise ValueError(f"the same {type(layer).__name__} object appears twice, at "
+                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
+                                 "for each position")
+            seen[id(layer)] = path
+        found.append((path, layer))
         subs = layer.sublayers()
         if subs:
-            yield from walk_layers([(f"{name}.{sub}" if name else sub, child)
-                                    for sub, child in subs], trainable_only=trainable_only)
+            stack.extend([(f"{path}.{name}" if path else name, sub)
+                          for name, sub in reversed(subs)])
+    return found
 
 
 def check_input(layer: Layer, x: NDArray, n_in: int) -> None:

@@ -78,6 +78,11 @@ class Sequential(Layer):
     def sublayers(self) -> list[tuple[str, Layer]]:
         return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
+    @property
+    def input_kind(self) -> str:  # type: ignore[override]
+        """What the first layer takes: ``"int"`` indices for an embedding, else ``"float"``."""
+        return self.layers[0].input_kind
+
     def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
         shape = tuple(int(s) for s in input_shape)
         first = shape

@@ -154,8 +154,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     try:
         for cb in run.callbacks:
             cb.on_train_begin(network)
-        # strategy: after the callbacks, so that a backup restored by rank 0 reaches every rank
-        run.strategy.on_train_begin(network)
+        run.strategy.on_train_begin(network)  # after a chief-only restore: share it
         for epoch in range(state.epoch, epochs):
             if network.stop_training:  # a restored run that had already been stopped
                 state.history.stopped_early = True
@@ -249,14 +248,12 @@ def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
         for b, batch in enumerate(batch_slices(n, run.batch_size)):
             for cb in run.batch_begin:
                 cb.on_batch_begin(network, b)
-            global_idx = order[batch]
-            idx = run.strategy.shard(global_idx)
+            idx = run.strategy.shard(order[batch])  # this rank's rows of the batch
+            n_global = batch.stop - batch.start if data.weights is None \
+                else float(data.weights[order[batch]].sum())
             w_b = None if data.weights is None else data.weights[idx]
             sums.last_batch, sums.last_idx = b, idx
             y_b = data.targets[idx]
-            # strategy: the global batch's size, or its weight (each rank knows all weights)
-            n_global = global_idx.shape[0] if data.weights is None \
-                else float(data.weights[global_idx].sum())
             try:
                 loss, out = train_step(network, run.opt, run.state, data.rows(network, idx), y_b,
                                        w_b, decay=decay, epoch=epoch, strategy=run.strategy,
@@ -269,7 +266,7 @@ def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
             batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
             sums.loss_sum += loss * batch_weight
             sums.weight_sum += batch_weight
-            if classify and idx.shape[0]:  # a rank's shard of a small last batch may be empty
+            if classify and idx.shape[0]:
                 right, counted = network.loss.n_correct(out, y_b)
                 sums.correct += right
                 sums.n_counted += counted
@@ -308,24 +305,25 @@ def _end_epoch(run: _Run, data: FitData, epoch: int, sums: _EpochSums, start: fl
             if not run.terminate_on_nan:
                 raise
             _terminate(run, sums.last_batch)  # the epoch's last step diverged
-    # strategy: each metric weighted by what it is a mean over; rank 0's validation to all
-    logs = run.strategy.reduce_metrics(
+    # the metrics over every rank's rows (weighted means); validation on the chief
+    strategy = run.strategy
+    logs = strategy.reduce_metrics(
         {"loss": sums.loss_sum / sums.weight_sum if sums.weight_sum else math.nan},
         sums.weight_sum)
     if network.task == "classification":
-        logs.update(run.strategy.reduce_metrics(
+        logs.update(strategy.reduce_metrics(
             {"accuracy": sums.correct / sums.n_counted} if sums.n_counted else {},
             sums.n_counted))
     if data.X_val is not None and data.y_val is not None:
         val_logs = {f"val_{key}": value for key, value in
                     network.evaluate(data.X_val, data.y_val, batch_size=4096).items()} \
-            if run.strategy.is_chief else {}
-        logs.update(run.strategy.reduce_metrics(val_logs, 1))
+            if strategy.is_chief else {}
+        logs.update(strategy.reduce_metrics(val_logs, 1.0))
+    strategy.on_epoch_end(network)
     logs["lr"] = run.opt.lr
     _warn_if_rising(state, logs["loss"], epoch)
     state.history.append(logs)
     state.epoch = epoch + 1
-    run.strategy.on_epoch_end(network)
     logs_with_time = {**logs, "time": time.perf_counter() - start}
     for cb in run.callbacks:
         cb.on_epoch_end(network, epoch, logs_with_time)

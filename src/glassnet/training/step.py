@@ -51,7 +51,8 @@ class Strategy:
         return self.rank == 0
 
     def on_train_begin(self, network: Network) -> None:
-        """Called once before the first callback (e.g. broadcast rank 0's weights and state)."""
+        """Called once, after the callbacks' ``on_train_begin`` (which may restore a backup
+        on the chief): e.g. every rank takes rank 0's weights and training state."""
 
     def shard(self, indices: NDArray) -> NDArray:
         """This rank's rows of one global batch (all of them in one process)."""
@@ -60,101 +61,58 @@ class Strategy:
     def reduce_gradients(self, network: Network, n_local: float, n_global: float) -> None:
         """After ``backward`` and before the step: make the gradients global, in place.
 
-        ``n_local`` samples of this rank's shard of a global batch of
-        ``n_global`` (with sample weights: the shard's and the batch's total
-        weight); each layer's ``grads`` hold this shard's batch-mean gradient.
+        ``n_local`` and ``n_global`` are this rank's and the whole batch's sample
+        counts (the sums of the sample weights when there are weights); each
+        layer's ``grads`` hold this shard's batch-mean gradient (zeros for an
+        empty shard).
         """
 
     def reduce_metrics(self, values: dict[str, float], n_local: float) -> dict[str, float]:
-        """The epoch's metrics over every rank, from this rank's means over ``n_local`` samples.
-
-        A rank that has no value for a metric (only the chief validates)
-        leaves it out of ``values``.
-        """
+        """The metrics every rank agrees on, from this rank's means ``values`` (weight
+        ``n_local``); validation values come from the chief alone (weight 1, empty elsewhere)."""
         return values
 
     def on_epoch_end(self, network: Network) -> None:
-        """After each epoch (e.g. check that every rank holds the same weights)."""
+        """At each epoch's end, before the callbacks (e.g. a weight checksum across ranks)."""
 
 
 def train_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDArray,
                y_b: NDArray, w_b: NDArray | None, *, decay: frozenset[str], epoch: int,
                strategy: Strategy | None = None, n_global: float | None = None,
                gradient_hooks: tuple[Any, ...] = ()) -> tuple[float, NDArray]:
-    """One gradient step on a batch; returns ``(loss, out)``.
+    """One gradient step on a batch (this rank's shard of it); returns ``(loss, out)``.
 
     With weights ``w_b`` the loss is ``sum_i w_i l_i / sum_i w_i``: the
-    batch-mean gradient's rows are scaled by ``w_i / mean(w_b)``.
-    ``gradient_hooks`` are callbacks whose ``on_gradients(network)`` runs
-    after the strategy's ``reduce_gradients``, before the optimizer's step.
-    """
-    if strategy is not None and strategy.world_size > 1:  # strategy: the distributed step
-        return _shard_step(network, opt, state, X_b, y_b, w_b, decay, epoch, strategy,
-                           float(n_global or 0.0), gradient_hooks)
-    # Divergence is reported once, clearly, below, instead of as NumPy's
-    # overflow warnings from deep inside the arithmetic.
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = network.forward(X_b, training=True)
-        loss, dout = network.loss.loss_and_grad(y_b, out)
-        if w_b is not None:
-            mean_w = float(w_b.mean())
-            if mean_w <= 0:  # every weight of this batch is 0: nothing to learn from it
-                state.step += 1
-                return 0.0, out
-            scale = (w_b / mean_w).astype(dout.dtype)
-            loss = float(np.dot(scale, network.loss.per_sample_loss(y_b, out))) / w_b.shape[0]
-            dout *= scale.reshape(-1, *([1] * (dout.ndim - 1)))
-        if not math.isfinite(loss):
-            raise FloatingPointError(diverged_message(network, f"the training loss became {loss}",
-                                                      epoch, state.step, opt))
-        network.backward(dout)
-        if strategy is not None:
-            strategy.reduce_gradients(network, X_b.shape[0], n_global or X_b.shape[0])
-        for hook in gradient_hooks:
-            hook.on_gradients(network)
-        opt.step(network.named_parameters(), decay=decay)
-    state.step += 1
-    if state.first_loss is None:
-        state.first_loss = loss
-    return loss, out
-
-
-def _shard_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDArray,
-                y_b: NDArray, w_b: NDArray | None, decay: frozenset[str], epoch: int,
-                strategy: Strategy, n_global: float, gradient_hooks: tuple[Any, ...]
-                ) -> tuple[float, NDArray]:
-    """``train_step`` on this rank's shard: every rank reduces and steps, always together.
-
-    A shard may be empty (a last batch smaller than the number of ranks) or
-    weigh nothing: its gradients are zeros, so the ranks still meet in the
-    reduction. A global batch of weight 0 is skipped by every rank alike.
+    batch-mean gradient's rows are scaled by ``w_i / mean(w_b)``. With a
+    ``strategy``, ``n_global`` is the whole batch's sample count (weight sum)
+    and every rank steps, even with an empty shard (zero gradients), so the
+    ranks meet in ``reduce_gradients``. ``gradient_hooks`` are callbacks whose
+    ``on_gradients(network)`` runs after it, before the optimizer's step.
     """
     n_local = float(X_b.shape[0]) if w_b is None else float(w_b.sum())
+    n_all = n_local if n_global is None else float(n_global)
+    # Divergence is reported once, clearly, below, instead of as NumPy's
+    # overflow warnings from deep inside the arithmetic.
     with np.errstate(over="ignore", invalid="ignore"):
         if X_b.shape[0]:
             out = network.forward(X_b, training=True)
             loss, dout = network.loss.loss_and_grad(y_b, out)
-        else:
+        else:  # an empty shard: a global batch with fewer rows than ranks
             out, loss, dout = np.zeros((0, network._outputs()), network.dtype), 0.0, None
-        if n_global <= 0:  # the whole batch weighs nothing: as one process, skip it
+        if n_all <= 0:  # the whole batch weighs nothing: nothing to learn from it
             state.step += 1
             return 0.0, out
         if dout is not None:
-            if w_b is not None:
-                mean_w = float(w_b.mean())
-                scale = (w_b / mean_w if mean_w > 0 else 0.0 * w_b).astype(dout.dtype)
-                loss = float(np.dot(scale, network.loss.per_sample_loss(y_b, out))) \
-                    / w_b.shape[0]
-                dout *= scale.reshape(-1, *([1] * (dout.ndim - 1)))
+            loss = _weighted(network, y_b, out, w_b, loss, dout)
             if not math.isfinite(loss):
                 raise FloatingPointError(diverged_message(
-                    network, f"the training loss became {loss} on rank {strategy.rank}",
-                    epoch, state.step, opt))
+                    network, f"the training loss became {loss}", epoch, state.step, opt))
             network.backward(dout)
         else:
             for _, _, grad in network.named_parameters():
                 grad[...] = 0
-        strategy.reduce_gradients(network, n_local, n_global)
+        if strategy is not None:
+            strategy.reduce_gradients(network, n_local, n_all)
         for hook in gradient_hooks:
             hook.on_gradients(network)
         opt.step(network.named_parameters(), decay=decay)
@@ -162,6 +120,17 @@ def _shard_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDA
     if state.first_loss is None:
         state.first_loss = loss
     return loss, out
+
+
+def _weighted(network: Network, y_b: NDArray, out: NDArray, w_b: NDArray | None, loss: float,
+              dout: NDArray) -> float:
+    """The weighted loss, with ``dout``'s rows scaled by ``w_i / mean(w_b)`` in place."""
+    if w_b is None:
+        return loss
+    mean_w = float(w_b.mean())
+    scale = (w_b / mean_w if mean_w > 0 else 0.0 * w_b).astype(dout.dtype)
+    dout *= scale.reshape(-1, *([1] * (dout.ndim - 1)))
+    return float(np.dot(scale, network.loss.per_sample_loss(y_b, out))) / w_b.shape[0]
 
 
 def diverged_message(network: Network, what: str, epoch: int, step: int, opt: Optimizer) -> str:
