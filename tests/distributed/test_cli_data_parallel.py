@@ -46,3 +46,10 @@ def test_without_mpi4py_the_message_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     with pytest.raises(ImportError, match=r"pip install 'glassnet\[mpi\]'"):
         import_mpi()
+
+
+def test_data_parallel_refuses_the_book_loop(capsys) -> None:
+    from glassnet.cli import main
+
+    assert main(["train", "moons", "--book", "--data-parallel"]) == 1
+    assert "--book trains the book's one-sample loop in one process" in capsys.readouterr().err

@@ -75,6 +75,10 @@ def _data_parallel(args: argparse.Namespace) -> Any:
     can stop every rank; else None."""
     if not getattr(args, "data_parallel", False):
         return None
+    if args.book:
+        raise ValueError("--data-parallel shares fit's mini-batches between processes, but "
+                         "--book trains the book's one-sample loop in one process; drop one "
+                         "of the two")
     from ..distributed import DataParallel
 
     args.strategy = DataParallel()
