@@ -21,6 +21,10 @@ yourself). Every walker recurses through them with dotted names: the
 parameter ``W`` of ``self.inner`` inside the network's layer 2 is
 ``"2.inner.W"``; the third layer of a list ``self.blocks`` is ``"blocks.2"``.
 Freezing a layer (``trainable = False``) freezes everything inside it.
+Attributes that may hold layers are noted as they are set (as
+``torch.nn.Module`` does), so walking the layers at every training step
+does not scan every attribute; a layer that fills ``self.__dict__``
+directly, or keeps its layers in a dict, overrides ``sublayers()``.
 
 Shapes exclude the batch dimension: ``(784,)`` for a Dense layer's input,
 ``(28, 28)`` for a picture. ``build(input_shape, dtype)`` runs once, when the
