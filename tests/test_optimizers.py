@@ -247,7 +247,7 @@ def test_new_optimizers_save_and_load_through_io(tmp_path, make):
     X, y = make_moons(100, noise=0.2, seed=0)
     net = gn.mlp([2, 8, 2], seed=0)
     net.fit(X, y, optimizer=make(), epochs=2, batch_size=20, verbose=0)
-    path = gn.io.save(net, tmp_path / "m.npz", optimizer=net.optimizer)
+    path = gn.io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
     back = gn.io.load(path)
     assert repr(back.optimizer) == repr(net.optimizer) and back.optimizer.t == net.optimizer.t
     for slot, arrays in net.optimizer.state.items():

@@ -105,6 +105,9 @@ class Network(NamedArrays):
         self.optimizer: Optimizer | None = None  # the optimizer fit uses and continues
         # the shuffling generator, epoch, step and history fit continues (training/state.py)
         self.training_state: TrainingState | None = None
+        # notes kept with the model (data set, scaling, class names): io.load fills them,
+        # io.save writes them back
+        self.metadata: dict[str, Any] = {}
         shape = tuple(input_shape) if input_shape is not None else self._declared_input_shape()
         if shape is not None:
             self.build(shape)

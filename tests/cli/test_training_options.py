@@ -19,7 +19,7 @@ def run(capsys, *argv):
 def test_early_stopping_selects_on_training_data_and_says_what_it_kept(tmp_path, capsys):
     code, out, err = run(capsys, "train", "moons", "--hidden", "8", "--epochs", "40",
                          "--lr", "0.5", "--optimizer", "sgd", "--early-stopping", "2",
-                         "-o", tmp_path / "m.npz")
+                         "-o", tmp_path / "m.safetensors")
     assert code == 0, err
     assert "validation: 10% of the training data (seeded, stratified)" in out
     stopped = re.search(r"early stopping: stopped after epoch (\d+)", out)
@@ -36,12 +36,12 @@ def test_early_stopping_selects_on_training_data_and_says_what_it_kept(tmp_path,
 def test_cosine_schedule_with_warm_up_in_the_history(tmp_path, capsys):
     code, out, err = run(capsys, "train", "moons", "--hidden", "8", "--epochs", "4",
                          "--lr", "0.01", "--lr-schedule", "cosine", "--warmup-epochs", "1",
-                         "-o", tmp_path / "m.npz")
+                         "-o", tmp_path / "m.safetensors")
     assert code == 0, err
     lrs = [float(v) for v in re.findall(r"\blr ([\d.e-]+)", out)]
     assert len(lrs) == 4 and lrs[0] == 0.01 and lrs[1] > lrs[2] > lrs[3]
     code, _, err = run(capsys, "train", "moons", "--epochs", "2", "--lr-schedule", "cosine",
-                       "--warmup-epochs", "2", "-o", tmp_path / "n.npz")
+                       "--warmup-epochs", "2", "-o", tmp_path / "n.safetensors")
     assert code == 1 and "--warmup-epochs must be in 0..1" in err
 
 
@@ -55,7 +55,7 @@ def test_backup_dir_resumes_a_run_to_the_same_model(tmp_path, capsys):
     from glassnet.training import BackupAndRestore
 
     args = ["train", "moons", "--hidden", "8", "--epochs", "4", "--dropout", "0.2"]
-    code, _, err = run(capsys, *args, "-o", tmp_path / "reference.npz")
+    code, _, err = run(capsys, *args, "-o", tmp_path / "reference.safetensors")
     assert code == 0, err
 
     class CrashAfter2(gn.training.Callback):
@@ -75,18 +75,18 @@ def test_backup_dir_resumes_a_run_to_the_same_model(tmp_path, capsys):
                 callbacks=[BackupAndRestore(backup), CrashAfter2()], verbose=0)
     assert (backup / "backup.safetensors").exists()
 
-    code, out, err = run(capsys, *args, "--resume", backup, "-o", tmp_path / "resumed.npz")
+    code, out, err = run(capsys, *args, "--resume", backup, "-o", tmp_path / "resumed.safetensors")
     assert code == 0, err
     assert "epoch 3/4" in out and "epoch 1/4" not in out
     assert not (backup / "backup.safetensors").exists()
-    a = io.load(tmp_path / "reference.npz").get_weights()
-    b = io.load(tmp_path / "resumed.npz").get_weights()
+    a = io.load(tmp_path / "reference.safetensors").get_weights()
+    b = io.load(tmp_path / "resumed.safetensors").get_weights()
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def test_adamw_and_rmsprop_from_the_command_line(tmp_path, capsys):
     for name, shown in (("adamw", "AdamW(lr=0.01, weight_decay=0.05"), ("rmsprop", "RMSprop(")):
-        model = tmp_path / f"{name}.npz"
+        model = tmp_path / f"{name}.safetensors"
         code, _, err = run(capsys, "train", "moons", "--hidden", "8", "--epochs", "2",
                            "--lr", "0.01", "--optimizer", name, "--weight-decay", "0.05",
                            "-o", model)

@@ -212,7 +212,7 @@ def test_config_round_trip_rebuilds_the_layer(index):
     assert rebuilt.get_config() == config
 
 
-@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+@pytest.mark.parametrize("suffix", [".safetensors"])
 @pytest.mark.parametrize("index", range(len(LAYER_IDS)), ids=LAYER_IDS)
 def test_save_load_round_trip_predicts_the_same(index, suffix, tmp_path):
     X, y = toy_data()

@@ -117,11 +117,11 @@ def test_csv_logger_writes_a_row_per_epoch(tmp_path):
 # -- ModelCheckpoint ---------------------------------------------------------------
 def test_model_checkpoint_best_only_keeps_the_best_epoch(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "best.npz", monitor="val_loss", save_best_only=True)
+    cb = ModelCheckpoint(tmp_path / "best.safetensors", monitor="val_loss", save_best_only=True)
     net = gn.mlp([2, 8, 2], seed=0)
     h = net.fit(X, y, optimizer=gn.SGD(3.0), epochs=8, validation_split=0.3, seed=0,
                 callbacks=[cb], verbose=0)
-    best = gn.io.load(tmp_path / "best.npz")
+    best = gn.io.load(tmp_path / "best.safetensors")
     assert cb.best == min(h["val_loss"])
     assert best.optimizer is not None and best.optimizer.t > 0
     n_improvements = sum(v == min(h["val_loss"][:i + 1]) for i, v in enumerate(h["val_loss"]))
@@ -130,7 +130,7 @@ def test_model_checkpoint_best_only_keeps_the_best_epoch(tmp_path):
 
 def test_model_checkpoint_every_n_epochs_with_a_pattern(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "ckpt" / "m-{epoch:02d}-{loss:.3f}.npz", every=2)
+    cb = ModelCheckpoint(tmp_path / "ckpt" / "m-{epoch:02d}-{loss:.3f}.safetensors", every=2)
     gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=5, callbacks=[cb], verbose=0)
     assert [p.name[:4] for p in cb.saved] == ["m-02", "m-04"]
     assert all(p.exists() for p in cb.saved)
@@ -139,7 +139,7 @@ def test_model_checkpoint_every_n_epochs_with_a_pattern(tmp_path):
 
 def test_model_checkpoint_bad_pattern_names_the_logs(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "m-{val_f1}.npz")
+    cb = ModelCheckpoint(tmp_path / "m-{val_f1}.safetensors")
     with pytest.raises(ValueError, match="cannot be filled"):
         gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=1, callbacks=[cb], verbose=0)
 

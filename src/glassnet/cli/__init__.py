@@ -161,8 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",
-                       help="model file to write (default model.safetensors; a name ending "
-                            "in .npz writes the format of glassnet 0.1)")
+                       help="model file to write (default model.safetensors)")
     train.add_argument("--plots", metavar="DIR", default=None,
                        help="also draw training curves, confusion matrix, ... into DIR")
     train.set_defaults(run=commands.train)

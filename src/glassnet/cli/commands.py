@@ -254,6 +254,22 @@ def _model_metadata(path: str) -> dict[str, Any]:
     return io.model_info(path).get("metadata") or {}
 
 
+def what_it_knows(meta: dict[str, Any]) -> str:
+    """One line on what a model file records of its training data, and what it does not
+    (an entry stored as None, e.g. a toy set's scaling, is recorded as "none")."""
+    names = meta.get("class_names") or []
+    known = [f"data set {meta['dataset']}" if meta.get("dataset") else None,
+             f"input scaling {meta['scale']!r}" if meta.get("scale") else None,
+             f"{len(names)} class names" if names else None]
+    missing = [what for what, key in (("data set", "dataset"), ("input scaling", "scale"),
+                                      ("class names", "class_names")) if key not in meta]
+    line = ("the model knows its " + ", ".join(k for k in known if k) if any(known)
+            else "the model file records nothing of its training data")
+    if missing:
+        line += f"; it does not record its {', '.join(missing)}"
+    return line
+
+
 def evaluate(args: argparse.Namespace) -> int:
     """Accuracy, loss and the confusion matrix of a saved model on a data set."""
     from .. import io
@@ -265,7 +281,8 @@ def evaluate(args: argparse.Namespace) -> int:
     scale = args.scale or meta.get("scale") or ("unit" if isinstance(net, Network) else "book")
     dataset = args.dataset or meta.get("dataset")
     if not dataset:
-        raise ValueError("name the data set to evaluate on (the model file does not say)")
+        raise ValueError(f"name the data set to evaluate on ({what_it_knows(meta)})")
+    print(f"{what_it_knows(meta)}; evaluating on {dataset} with input scaling {scale!r}")
     # a toy data set is regenerated as it was for training unless told otherwise
     samples = args.samples or meta.get("samples") or 1000
     noise = args.noise if args.noise is not None else meta.get("noise")
@@ -321,6 +338,10 @@ def predict(args: argparse.Namespace) -> int:
     names: list[str] = meta.get("class_names") or []
     preprocess = args.preprocess or ("plain" if meta.get("dataset") == "fashion-mnist"
                                      else "mnist")
+    note = what_it_knows(meta)
+    if "scale" not in meta or "dataset" not in meta:
+        note += (f"; assuming input scaling {scale!r} and {preprocess!r} preprocessing "
+                 "(give --scale and --preprocess if it was trained otherwise)")
     pictures = [Path(p) for p in args.inputs if Path(p).suffix.lower() != ".csv"]
     show = _show_paths(args.show, pictures) if args.show else {}
     rows, labels = [], []
@@ -341,6 +362,7 @@ def predict(args: argparse.Namespace) -> int:
         rows.append(scale_pixels(prepared.pixels.reshape(-1), scale, np.float32))
         labels.append(str(path))
     X = np.stack(rows)
+    print(f"note: {note}", file=sys.stderr)  # once every input was read
     if isinstance(model, NeuralNetwork):
         proba = np.stack([model.query(x)[:, 0] for x in X.astype(np.float64)])
     else:
@@ -377,7 +399,9 @@ def info(args: argparse.Namespace) -> int:
     from ..network import Network
 
     details = io.model_info(args.model)
-    model = io.load(args.model)
+    model = io.load(args.model, allow_non_finite=True)  # described, not used
+    net = model if isinstance(model, Network) else model.network
+    broken = [name for name, p in net.parameters.items() if not np.isfinite(p).all()]
     print(f"{args.model}: glassnet model, format version {details['format_version']}, "
           f"kind {details['kind']}")
     if isinstance(model, Network):
@@ -386,7 +410,17 @@ def info(args: argparse.Namespace) -> int:
             print(f"optimizer: {model.optimizer!r} after {model.optimizer.t} steps")
     else:
         print(repr(model))
-    for key, value in (details.get("metadata") or {}).items():
+    meta = details.get("metadata") or {}
+    for key, value in meta.items():
         if value is not None and key != "class_names":
             print(f"{key}: {value}")
+    if meta.get("class_names"):
+        print(f"class names: {', '.join(map(str, meta['class_names']))}")
+    print(what_it_knows(meta))
+    if broken:
+        print(f"warning: the weights {broken} hold NaN or infinity (saved after training "
+              "diverged): predict, evaluate and export refuse this file")
+    print(f"integrity: {details['digest']} checked" if details.get("digest") else
+          "integrity: the file carries no digest (written by another tool): a damaged byte "
+          "in it would go unnoticed")
     return 0

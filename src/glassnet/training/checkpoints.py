@@ -20,7 +20,8 @@ from .callbacks import Callback, monitor_direction
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["BackupAndRestore", "ModelCheckpoint", "save_training", "restore_training"]
+__all__ = ["BackupAndRestore", "ModelCheckpoint", "save_training", "restore_training",
+           "training_record"]
 
 
 class ModelCheckpoint(Callback):
@@ -29,7 +30,7 @@ class ModelCheckpoint(Callback):
     Parameters
     ----------
     path : a file name, which may hold fields filled from the epoch's logs,
-        e.g. ``"ckpt/model-{epoch:03d}-{val_loss:.4f}.npz"`` (``epoch`` is 1-based)
+        e.g. ``"ckpt/model-{epoch:03d}-{val_loss:.4f}.safetensors"`` (``epoch`` is 1-based)
     monitor, mode : what ``save_best_only`` compares (as in ``EarlyStopping``)
     save_best_only : save only when ``monitor`` improves on the best so far
     every : save every ``every`` epochs (without ``save_best_only``)
@@ -144,10 +145,10 @@ def _callback_key(i: int, cb: Any) -> str:
     return f"{i}.{type(cb).__name__}"
 
 
-def save_training(network: Network, path: str | Path) -> Path:
-    """Write a checkpoint of ``network`` and its whole training state (see ``BackupAndRestore``)."""
-    from .. import io
-
+def training_record(network: Network) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The JSON training state of ``network`` and its arrays, as a checkpoint stores them:
+    the training state (generators, epoch, step, history), the learning rate, whether
+    training was stopped, and the state of every callback of the running ``fit``."""
     state = network.training_state
     if state is None or network.optimizer is None:
         raise ValueError("the network has no training state yet; fit it first")
@@ -166,6 +167,14 @@ def save_training(network: Network, path: str | Path) -> Path:
             else:
                 values[name] = value
         training["callbacks"][key] = values
+    return training, arrays
+
+
+def save_training(network: Network, path: str | Path) -> Path:
+    """Write a checkpoint of ``network`` and its whole training state (see ``BackupAndRestore``)."""
+    from .. import io
+
+    training, arrays = training_record(network)
     return io.save_checkpoint(network, path, training=training, arrays=arrays)
 
 
