@@ -110,7 +110,12 @@ def test_data_not_found_speaks_of_the_options(tmp_path, capsys, monkeypatch):
                        "--no-download", "-o", tmp_path / "m.safetensors")
     assert code == 1
     assert f"--data-dir ({tmp_path / 'empty'}): no such folder" in err
-    assert "not attempted (--no-download)" in err
+    assert "To fix: give --data-dir" in err and "leave out --data-dir" in err
+    assert "path=" not in err and "download=True" not in err and "download=False" not in err
+    # without --data-dir, every place is searched and the fixes name the options
+    code, _, err = run(capsys, "train", "fashion-mnist", "--no-download",
+                       "-o", tmp_path / "m.npz")
+    assert code == 1 and "not attempted (--no-download)" in err
     assert "To fix: give --data-dir" in err and "leave out --no-download" in err
     assert "path=" not in err and "download=True" not in err and "download=False" not in err
 

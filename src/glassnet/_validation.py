@@ -74,7 +74,7 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
     Copies only when ``X`` is not already of that dtype and layout. Rejects
     NaN and infinity, and a feature count other than ``n_features``.
     """
-    arr = np.asarray(X)
+    arr = as_array(X, name)
     if arr.dtype.kind not in "biuf":
         raise DTypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
     if arr.ndim == 1 and n_features is not None and arr.shape[0] == n_features:
@@ -91,14 +91,7 @@ def as_2d_float(X: ArrayLike, *, dtype: np.dtype, name: str = "X",
             f"{name} has {arr.shape[1]} features but the network's first layer expects "
             f"{n_features}: got shape {arr.shape}, expected (n_samples, {n_features})"
         )
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if arr.dtype.kind == "f" and not _all_finite(arr):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "
-            "clean or impute the data first"
-        )
-    return arr
+    return _converted(arr, dtype, name)
 
 
 def as_float_batch(X: ArrayLike, *, dtype: np.dtype, sample_shape: tuple[int, ...] | None,
@@ -108,7 +101,7 @@ def as_float_batch(X: ArrayLike, *, dtype: np.dtype, sample_shape: tuple[int, ..
     2-D data goes through ``as_2d_float`` (its messages speak of features);
     ``sample_shape=None`` accepts any shape with at least two dimensions.
     """
-    arr = np.asarray(X)
+    arr = as_array(X, name)
     if (sample_shape is None and arr.ndim <= 2) or (sample_shape is not None
                                                     and len(sample_shape) == 1):
         return as_2d_float(arr, dtype=dtype, name=name,
@@ -123,10 +116,59 @@ def as_float_batch(X: ArrayLike, *, dtype: np.dtype, sample_shape: tuple[int, ..
                 else "")
         raise ShapeError(f"{name} must have shape (n_samples, {expected}) with at least one "
                          f"sample, got {arr.shape}{hint}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not _all_finite(arr):
-        raise ValueError(f"{name} contains NaN or infinity; clean or impute the data first")
-    return arr
+    return _converted(arr, dtype, name)
+
+
+def as_array(X: ArrayLike, name: str = "X") -> NDArray:
+    """``np.asarray(X)``, with glassnet's message for a ragged list (rows of unequal length)."""
+    try:
+        return np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ShapeError(_ragged_message(X, name, exc)) from None
+
+
+def _ragged_message(X: object, name: str, exc: Exception) -> str:
+    try:
+        lengths = [len(row) for row in X]  # type: ignore[attr-defined, arg-type]
+    except TypeError:  # rows without a length: numbers mixed with lists
+        return (f"{name} cannot be made into an array: its rows mix single numbers and "
+                "sequences; give every sample as a row of the same number of values")
+    for i, n in enumerate(lengths):
+        if n != lengths[0]:
+            return (f"{name} is ragged: row 0 has {lengths[0]} values but row {i} has {n}; "
+                    "every sample needs the same number of features (pad or drop the short "
+                    "rows first)")
+    return (f"{name} is ragged: its rows have equal lengths but their items differ in shape "
+            f"(NumPy: {exc}); every sample must have the same shape")
+
+
+def _converted(arr: NDArray, dtype: np.dtype, name: str) -> NDArray:
+    """``arr`` as C-contiguous ``dtype``, or a ValueError for NaN, infinity or overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):  # said below, with the fix
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if out.dtype.kind == "f" and not _all_finite(out):
+        raise _not_finite(arr, out, name)
+    return out
+
+
+def _not_finite(original: NDArray, converted: NDArray, name: str) -> ValueError:
+    """The error for the first entry that is not finite once converted.
+
+    A finite value too large for the network's dtype (1e300 into float32)
+    is not NaN or infinity in the caller's data: say it overflows instead.
+    """
+    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
+    where = (f"row {bad[0]}, column {bad[1]}" if len(bad) == 2
+             else f"index {bad if len(bad) > 1 else bad[0]}")
+    value = original[bad]
+    if np.isfinite(value):
+        largest = float(np.finfo(converted.dtype).max)
+        return ValueError(
+            f"{name} holds {float(value):g} at {where}, beyond the largest {converted.dtype} "
+            f"({largest:.4g}), the network's dtype it is converted to; scale the data "
+            "(e.g. standardise each feature) or build the network with dtype=np.float64")
+    return ValueError(f"{name} contains NaN or infinity (first at {where}); clean or impute "
+                      "the data first")
 
 
 # Up to this many entries (a sample, a batch) the direct finite test is the

@@ -208,3 +208,44 @@ def test_terminate_on_nan_covers_the_epochs_last_step():
                       callbacks=[stop])
     assert stop.terminated_at == (0, 0) and history.stopped_early
     assert len(history.history["loss"]) == 1
+
+
+class _DuckCallback:
+    """Not a Callback subclass, but its class defines every hook: accepted."""
+
+    def __init__(self):
+        self.epochs = 0
+
+    def on_train_begin(self, network): ...  # noqa: D102 - each hook is a no-op here
+
+    def on_epoch_begin(self, network, epoch): ...  # noqa: D102
+
+    def on_batch_begin(self, network, batch): ...  # noqa: D102
+
+    def on_batch_end(self, network, batch, logs): ...  # noqa: D102
+
+    def on_epoch_end(self, network, epoch, logs):
+        self.epochs += 1
+
+    def on_train_end(self, network): ...  # noqa: D102
+
+
+@pytest.mark.parametrize(("callbacks", "match"), [
+    ([object()], r"callbacks\[0\] is object .*not a callback: it lacks on_train_begin, "
+                 r"on_epoch_begin.*A callback is a glassnet.training.Callback: subclass it"),
+    ([EarlyStopping(), "csv"], r"callbacks\[1\] is str 'csv'.*not a callback"),
+    ([EarlyStopping], r"callbacks\[0\] is the class EarlyStopping, not a callback: give an "
+                      r"instance, e.g. EarlyStopping\(...\)"),
+    (EarlyStopping(), r"callbacks must be a list of callbacks, got one EarlyStopping; write "
+                      r"callbacks=\[...\]"),
+    (None, "callbacks must be a list of callbacks, got None"),
+])
+def test_what_is_not_a_callback_is_refused_before_training(callbacks, match):
+    X, y = make_moons(40, seed=0)
+    net = gn.mlp([2, 4, 2], seed=0)
+    with pytest.raises(TypeError, match=match):
+        net.fit(X, y, epochs=1, callbacks=callbacks, verbose=0)
+    assert net.training_state is None  # refused at the door: nothing ran
+    duck = _DuckCallback()
+    net.fit(X, y, epochs=2, callbacks=(duck,), verbose=0)
+    assert duck.epochs == 2

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import BackupMismatchError
 from . import data as cli_data
+from .backup import in_cli_terms, mismatch_warnings_as_lines, train_fingerprint
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -132,9 +134,13 @@ def _train(args: argparse.Namespace, strategy: Any) -> int:
     print(net.summary())
     callbacks, fit_kwargs, stop = _training_callbacks(args, data)
     start = time.perf_counter()
-    history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
-                      batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
-                      verbose=1, strategy=strategy, **fit_kwargs)
+    try:
+        with mismatch_warnings_as_lines():
+            history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
+                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                              callbacks=callbacks, verbose=1, strategy=strategy, **fit_kwargs)
+    except BackupMismatchError as exc:  # --backup-dir holds another command's backup
+        raise in_cli_terms(exc) from None
     elapsed = time.perf_counter() - start
     print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
           f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
@@ -194,7 +200,9 @@ def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
         stop = EarlyStopping("val_loss", patience=args.early_stopping)
         callbacks.append(stop)
     if args.backup_dir is not None:
-        callbacks.append(BackupAndRestore(args.backup_dir))
+        callbacks.append(BackupAndRestore(
+            args.backup_dir, fingerprint=train_fingerprint(args, data),
+            on_mismatch="continue" if args.resume_anyway else "raise"))
     return callbacks, fit_kwargs, stop
 
 
@@ -284,9 +292,11 @@ def evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"name the data set to evaluate on ({what_it_knows(meta)})")
     print(f"{what_it_knows(meta)}; evaluating on {dataset} with input scaling {scale!r}")
     # a toy data set is regenerated as it was for training unless told otherwise
-    samples = args.samples or meta.get("samples") or 1000
-    noise = args.noise if args.noise is not None else meta.get("noise")
-    seed = args.seed if args.seed is not None else meta.get("seed") or 0
+    samples = args.samples or cli_data.stored_setting(meta, "samples", args.model) or 1000
+    noise = args.noise if args.noise is not None else cli_data.stored_setting(meta, "noise",
+                                                                        args.model)
+    seed = args.seed if args.seed is not None else cli_data.stored_setting(meta, "seed",
+                                                                   args.model) or 0
     data = cli_data.load(dataset, data_dir=args.data_dir, split=args.split, scale=scale,
                          samples=samples, noise=noise, seed=seed, download=not args.no_download,
                          limit=None if dataset in cli_data.TOYS else args.samples)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ..network import Network
 
 __all__ = ["Callback", "CSVLogger", "EarlyStopping", "EpochLogger", "ReduceLROnPlateau",
-           "TerminateOnNaN", "monitor_direction"]
+           "TerminateOnNaN", "check_callbacks", "monitor_direction"]
 
 
 class Callback:
@@ -71,6 +71,44 @@ class Callback:
 
     def on_train_end(self, network: Network) -> None:
         pass
+
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
+          "on_epoch_end", "on_train_end")
+
+
+def check_callbacks(callbacks: object) -> list[Callback]:
+    """``callbacks`` as a list, or a TypeError saying what a callback must be.
+
+    A callback is an instance of ``Callback`` (subclass it and override the
+    hooks you need), or any object whose class defines all six hooks.
+    """
+    if isinstance(callbacks, (Callback, type)) or not hasattr(callbacks, "__iter__") \
+            or isinstance(callbacks, (str, bytes, dict)):
+        shown = (f"one {type(callbacks).__name__}" if isinstance(callbacks, Callback)
+                 else repr(callbacks))
+        raise TypeError(f"callbacks must be a list of callbacks, got {shown}; "
+                        "write callbacks=[...], even for one")
+    checked = list(callbacks)  # type: ignore[call-overload]
+    for i, cb in enumerate(checked):
+        if isinstance(cb, Callback):
+            continue
+        if isinstance(cb, type) and issubclass(cb, Callback):
+            raise TypeError(f"callbacks[{i}] is the class {cb.__name__}, not a callback: "
+                            f"give an instance, e.g. {cb.__name__}(...)")
+        missing = [h for h in _HOOKS if not callable(getattr(type(cb), h, None))]
+        if missing:
+            raise TypeError(
+                f"callbacks[{i}] is {type(cb).__name__} {_short(cb)}, not a callback: it lacks "
+                f"{', '.join(missing)}. A callback is a glassnet.training.Callback: subclass "
+                "it and override the hooks you need (on_train_begin, on_epoch_begin, "
+                "on_batch_begin, on_batch_end, on_epoch_end, on_train_end)")
+    return checked
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _KNOWN_DIRECTIONS = {"loss": "min", "accuracy": "max"}

@@ -37,7 +37,7 @@ from .._validation import check_non_negative, check_positive_int
 from ..errors import TrainingWarning
 from ..optimizers import Optimizer
 from .batching import batch_order, batch_slices
-from .callbacks import Callback, EpochLogger, TerminateOnNaN
+from .callbacks import Callback, EpochLogger, TerminateOnNaN, check_callbacks
 from .data import FitData, prepare_data
 from .health import HealthCheck
 from .history import History
@@ -134,6 +134,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    callbacks = check_callbacks(callbacks)
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) \
             or not 0 <= initial_epoch < epochs:
         raise ValueError(f"initial_epoch must be an integer in 0..epochs-1 = 0..{epochs - 1}, "
