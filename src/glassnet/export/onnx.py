@@ -350,6 +350,10 @@ def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, .
     if "output" in wanted:
         graph.node("Identity", [out], "output")
     if network.task == "regression":
+        if not isinstance(loss, SumSquaredError | MeanSquaredError):  # e.g. a log link
+            raise ExportError(f"the loss {loss!r} turns the raw output into the prediction "
+                              "and has no ONNX head; exportable regression losses: "
+                              "SumSquaredError, MeanSquaredError")
         return True
     if isinstance(loss, SoftmaxCrossEntropy):
         proba = ("Softmax", {"axis": 1})
