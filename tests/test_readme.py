@@ -17,5 +17,7 @@ def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples may save files where they run
     if "sklearn" in BLOCKS[index]:
         pytest.importorskip("sklearn", reason="this example needs the 'sklearn' extra")
+    if "dask" in BLOCKS[index]:
+        pytest.importorskip("dask_ml", reason="this example needs the 'dask' extra")
     exec(compile(BLOCKS[index], f"README.md example {index}", "exec"), {})
     assert capsys.readouterr().out.strip()  # every example prints what it shows

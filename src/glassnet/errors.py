@@ -20,6 +20,8 @@ __all__ = [
     "InputWarning",
     "TrainingWarning",
     "BackupMismatchWarning",
+    "RankFailureError",
+    "RankDivergenceError",
 ]
 
 
@@ -91,3 +93,11 @@ class TrainingWarning(UserWarning):
 
 class BackupMismatchWarning(TrainingWarning):
     """A backup made by another run is resumed anyway (``on_mismatch="continue"``)."""
+
+
+class RankFailureError(GlassnetError, RuntimeError):
+    """Another process of a distributed run died or stopped answering."""
+
+
+class RankDivergenceError(GlassnetError, RuntimeError):
+    """The processes of a distributed run no longer hold the same weights."""

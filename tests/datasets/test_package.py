@@ -11,7 +11,7 @@ PUBLIC = {
     "read_idx", "write_idx", "fetch",
     "load_mnist", "load_fashion_mnist", "MNIST_CLASSES", "FASHION_MNIST_CLASSES",
     "read_digits_csv", "write_digits_csv", "image_to_input", "preprocess_image", "PreparedImage",
-    "augment_rotations", "random_rotate_shift", "find_book_csv",
+    "augment_rotations", "random_rotate_shift", "find_book_csv", "MappedRows",
 }  # fmt: skip
 
 

@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume-anyway", action="store_true",
                        help="with --backup-dir: continue a backup although it was made with "
                             "other data or options (the differences are shown)")
+    train.add_argument("--data-parallel", action="store_true",
+                       help="under mpiexec -n N: each rank trains on its shard of every batch "
+                            "(pip install 'glassnet[mpi]'); rank 0 writes the output")
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",
@@ -272,4 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = (f"unexpected {type(exc).__name__}: {message} (run again with --debug "
                        "for the traceback)")
         print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
+        strategy = getattr(args, "strategy", None)
+        if strategy is not None and strategy.world_size > 1:
+            strategy.abort(1)  # the other ranks would wait for this one
         return 1

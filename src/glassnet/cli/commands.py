@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,34 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train on a named data set or a CSV file, save the model, report test accuracy."""
+    """Train on a named data set or a CSV file, save the model, report test accuracy.
+
+    With ``--data-parallel`` (under ``mpiexec -n N``) every rank trains its
+    shard of each batch; rank 0 alone prints, evaluates and writes ``-o``.
+    """
+    strategy = _data_parallel(args)
+    if strategy is None or strategy.is_chief:
+        return _train(args, strategy)
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        return _train(args, strategy)
+
+
+def _data_parallel(args: argparse.Namespace) -> Any:
+    """A DataParallel strategy for ``--data-parallel``, kept on ``args`` so that an error
+    can stop every rank; else None."""
+    if not getattr(args, "data_parallel", False):
+        return None
+    if args.book:
+        raise ValueError("--data-parallel shares fit's mini-batches between processes, but "
+                         "--book trains the book's one-sample loop in one process; drop one "
+                         "of the two")
+    from ..distributed import DataParallel
+
+    args.strategy = DataParallel()
+    return args.strategy
+
+
+def _train(args: argparse.Namespace, strategy: Any) -> int:
     from .. import io
     from ..models import mlp
     from ..optimizers import SGD, Adam, AdamW, RMSprop
@@ -86,10 +114,15 @@ def train(args: argparse.Namespace) -> int:
     toy = args.dataset in cli_data.TOYS
     args.seed = 0 if args.seed is None else args.seed
     test_file = _test_file(args)
+    chief = strategy is None or strategy.is_chief
+    if not chief:  # rank 0 downloads (if needed) before the others read the files
+        strategy.broadcast(None, "rank 0's loading of the data")
     data = cli_data.load(args.dataset, data_dir=args.data_dir, scale=args.scale or "unit",
                          samples=(args.samples or 1000) if toy else 0,
                          limit=None if toy else args.samples, noise=args.noise,
                          seed=args.seed, download=not args.no_download, test_file=test_file)
+    if strategy is not None and chief:
+        strategy.broadcast(None, "rank 0's loading of the data")
     if toy:
         args.samples = args.samples or 1000
     assert data.X_train is not None and data.y_train is not None
@@ -130,6 +163,8 @@ def train(args: argparse.Namespace) -> int:
             "inputs, or add --clip-norm 1")
     if stop is not None:
         _report_early_stopping(stop, history)
+    if not chief:
+        return 0  # rank 0 evaluates and writes the model
     separate_test = data.X_test is not None and data.X_test is not data.X_train
     if data.X_test is not None and data.y_test is not None:
         scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
@@ -182,7 +217,8 @@ def _fit(args: argparse.Namespace, net: Any, data: cli_data.Data, optimizer: Any
                 mismatch_warnings_as_lines():
             history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
                               epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                              callbacks=callbacks, verbose=1, **fit_kwargs)
+                              callbacks=callbacks, verbose=1,
+                              strategy=getattr(args, "strategy", None), **fit_kwargs)
     except BackupMismatchError as exc:  # --backup-dir holds another command's backup
         raise in_cli_terms(exc) from None
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from .csv import read_digits_csv, write_digits_csv
 from .download import fetch
 from .idx import read_idx, write_idx
 from .images import PreparedImage, image_to_input, preprocess_image
+from .mapped import MappedRows
 from .mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .toy import make_blobs, make_circles, make_moons, make_spirals, make_xor
 
@@ -32,6 +33,7 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "read_digits_csv",
     "find_book_csv",
+    "MappedRows",
     "write_digits_csv",
     "image_to_input",
     "preprocess_image",

@@ -12,12 +12,14 @@ import errno
 import os
 import warnings
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._atomic import atomic_write
 from ..errors import DataFormatError, DTypeError, ShapeError
+from .mapped import MappedRows
 
 __all__ = ["read_digits_csv", "write_digits_csv", "N_PIXELS"]
 
@@ -60,12 +62,27 @@ def _bad_field(fields: list[str], where: str) -> DataFormatError:
     return DataFormatError(f"{where}: a value is too large, expected pixels 0..255 and a label")
 
 
-def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+@overload
+def read_digits_csv(path: str | os.PathLike[str], *, mmap: Literal[False] = ...
+                    ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]: ...
+
+
+@overload
+def read_digits_csv(path: str | os.PathLike[str], *, mmap: Literal[True]
+                    ) -> tuple[MappedRows, NDArray[np.int64]]: ...
+
+
+def read_digits_csv(path: str | os.PathLike[str], *, mmap: bool = False
+                    ) -> tuple[NDArray[np.uint8] | MappedRows, NDArray[np.int64]]:
     """Read a digits CSV file; blank lines are skipped.
 
     Parameters
     ----------
     path : the CSV file
+    mmap : memory-map the file instead: ``X`` is then a ``MappedRows`` whose
+        rows (the same values, as float32) are parsed when indexed, so ``fit``
+        reads one batch (under data-parallel training, one rank's shard) at a
+        time; the labels are read at once. Pixel ranges are not checked.
 
     Returns
     -------
@@ -84,6 +101,8 @@ def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], ND
     """
     path = Path(path)
     _check_readable(path)
+    if mmap:
+        return MappedRows.from_digits_csv(path, scale="none")
     table: NDArray[np.integer] | None = _parse_fast(path)
     if table is None:  # something is wrong or unusual: the careful reader names the line
         table = _parse_by_line(path)

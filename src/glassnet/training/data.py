@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._sample_weights import class_sample_weights
+from .._validation import check_same_length
 from .weights import stratified_split
 
 if TYPE_CHECKING:
@@ -27,6 +29,14 @@ class FitData:
     weights: NDArray | None
     X_val: NDArray | None = None
     y_val: NDArray | None = None
+    #: ``X`` is read on demand (``MappedRows``): each batch is read and checked when drawn
+    lazy: bool = False
+
+    def rows(self, network: Network, idx: NDArray) -> NDArray:
+        """The rows ``idx`` of ``X`` as the network takes them."""
+        if self.lazy and idx.shape[0]:
+            return network._inputs(self.X[idx])
+        return self.X[idx]
 
 
 def prepare_data(network: Network, X: ArrayLike, y: ArrayLike, *,
@@ -41,6 +51,9 @@ def prepare_data(network: Network, X: ArrayLike, y: ArrayLike, *,
     stratified by class for a classifier; ``validation_data`` is prepared
     the same way as the training data.
     """
+    if getattr(X, "rows_on_demand", False):
+        return _on_demand(network, X, y, sample_weight, class_weight, validation_data,
+                          validation_split)
     X_train, prepared, weights = network.prepare(X, y, sample_weight=sample_weight,
                                                  class_weight=class_weight, decide_task=True)
     targets = cast(NDArray, prepared)  # given y, prepare gives targets
@@ -55,6 +68,30 @@ def prepare_data(network: Network, X: ArrayLike, y: ArrayLike, *,
                        None if weights is None else weights[train_idx],
                        X_train[val_idx], targets[val_idx])
     elif validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        data.X_val, data.y_val, _ = network.prepare(validation_data[0], validation_data[1],
+                                                    names=("X_val", "y_val"))
+    return data
+
+
+def _on_demand(network: Network, X: Any, y: ArrayLike,
+               sample_weight: ArrayLike | None,
+               class_weight: Mapping[int, float] | str | None,
+               validation_data: tuple[ArrayLike, ArrayLike] | None,
+               validation_split: float) -> FitData:
+    """``FitData`` over rows read batch by batch (``MappedRows``): only the first row is
+    read now (it builds and checks the network); ``y`` and the weights as ``prepare`` does."""
+    if validation_split:
+        raise ValueError(f"validation_split would read all of {X!r} into memory; give "
+                         "validation_data=(X_val, y_val) instead")
+    network._inputs(X[np.arange(1)])
+    network.resolve_task(y)
+    targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
+    check_same_length(X, targets)
+    weights = class_sample_weights(network, targets, sample_weight, class_weight)
+    data = FitData(X, targets, weights, lazy=True)
+    if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         data.X_val, data.y_val, _ = network.prepare(validation_data[0], validation_data[1],

@@ -188,7 +188,8 @@ def callback_list(network: Network, data: FitData, callbacks: Sequence[Callback]
     if verbose and chief:
         found.append(EpochLogger(epochs))
         if not any(isinstance(cb, HealthCheck) for cb in found):
-            found.append(HealthCheck(data.X, data.targets))  # what looks wrong, what to try
+            # what looks wrong, what to try (rows read on demand are not sampled)
+            found.append(HealthCheck(None if data.lazy else data.X, data.targets))
     found.sort(key=lambda c: bool(getattr(c, "restores_training", False)))
     network.training_state.callbacks = found  # type: ignore[union-attr]
     network.stop_training = False
@@ -255,8 +256,8 @@ def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
             sums.last_batch, sums.last_idx = b, idx
             y_b = data.targets[idx]
             try:
-                loss, out = train_step(network, run.opt, run.state, data.X[idx], y_b, w_b,
-                                       decay=decay, epoch=epoch, strategy=run.strategy,
+                loss, out = train_step(network, run.opt, run.state, data.rows(network, idx), y_b,
+                                       w_b, decay=decay, epoch=epoch, strategy=run.strategy,
                                        n_global=n_global, gradient_hooks=run.gradient_hooks)
             except FloatingPointError:
                 if not run.terminate_on_nan:
@@ -298,7 +299,8 @@ def _end_epoch(run: _Run, data: FitData, epoch: int, sums: _EpochSums, start: fl
     network, state = run.network, run.state
     if not network.stop_training and sums.last_idx is not None and sums.last_idx.shape[0]:
         try:
-            _check_after_epoch(network, data.X[sums.last_idx], data.targets[sums.last_idx],
+            _check_after_epoch(network, data.rows(network, sums.last_idx),
+                               data.targets[sums.last_idx],
                                epoch, state.step, run.opt)
         except FloatingPointError:
             if not run.terminate_on_nan:
