@@ -20,14 +20,17 @@ from .activations import (
 )
 from .base import Layer
 from .batchnorm import BatchNorm
+from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .shape import Reshape
 
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity, BatchNorm,
-                Flatten)
+                Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Reshape)
 }
 
 
@@ -50,14 +53,19 @@ def register_layer(cls: type[Layer]) -> type[Layer]:
 __all__ = [
     "ACTIVATIONS",
     "LAYERS",
+    "AvgPool2D",
     "BatchNorm",
+    "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool2D",
     "Identity",
     "Layer",
     "LeakyReLU",
+    "MaxPool2D",
     "ReLU",
+    "Reshape",
     "Sigmoid",
     "Softmax",
     "Tanh",
