@@ -47,7 +47,7 @@ def _channels_first(graph: Any, name: str, x: str, op: str, inputs: list[str],
 
 def export_picture_layer(graph: Any, i: int, layer: Any, x: str, rank: int
                          ) -> tuple[str, int] | None:
-    """Append layer ``i``'s nodes after tensor ``x`` (rank ``rank``); None if not a picture layer."""
+    """Append layer ``i``'s nodes after tensor ``x`` (of rank ``rank``); None if not ours."""
     name = f"{i}.{type(layer).__name__}"
     kind = type(layer)
     if kind is glayers.Reshape:
