@@ -83,10 +83,13 @@ def train(args: argparse.Namespace) -> int:
     cli_data.warn_unexpected_labels(data)
     if args.book:
         return train_book(args, data, max(n_classes, len(data.class_names or ())))
-    sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
-    # labelled classes: a classifier whatever the loss (the book trains one with "sse")
-    net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
-              task="classification", seed=args.seed, dtype=args.dtype)
+    if getattr(args, "model", "mlp") != "mlp":
+        net = _picture_network(args, data.X_train.shape[1], max(n_classes, 2))
+    else:
+        sizes = [data.X_train.shape[1], *args.hidden, max(n_classes, 2)]
+        # labelled classes: a classifier whatever the loss (the book trains one with "sse")
+        net = mlp(sizes, activation=args.activation, loss=args.loss, dropout=args.dropout,
+                  task="classification", seed=args.seed, dtype=args.dtype)
     if args.optimizer == "sgd":
         optimizer: Any = SGD(args.lr, momentum=args.momentum, nesterov=args.nesterov,
                              weight_decay=args.weight_decay, clip_norm=args.clip_norm)
@@ -120,6 +123,20 @@ def train(args: argparse.Namespace) -> int:
     if args.plots:
         _training_plots(args.plots, net, history, data)
     return 0
+
+
+def _picture_network(args: argparse.Namespace, n_in: int, n_classes: int) -> Any:
+    """``--model cnn`` or ``lenet5`` for rows of 784 pixels, seen as 28x28 pictures."""
+    from ..models import lenet5, small_cnn
+
+    if n_in != 28 * 28:
+        raise ValueError(f"--model {args.model} reads 28x28 pictures (784 pixels per row), but "
+                         f"the data have {n_in} features per row; use --model mlp")
+    if args.model == "lenet5":
+        return lenet5(n_classes=n_classes, activation=args.activation, seed=args.seed,
+                      dtype=args.dtype)
+    return small_cnn(n_classes=n_classes, hidden=args.hidden[0], dropout=args.dropout,
+                     seed=args.seed, dtype=args.dtype)
 
 
 def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
