@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{model:<8} {framework + ' ' + runs[0]['version']:<22} "
                   f"{rates[framework]:>10,.0f} {rss:>13,.0f}")
         if len(rates) == 2:
-            print(f"{model:<8} glassnet / torch throughput: {rates['glassnet'] / rates['torch']:.2f}")
+            ratio = rates["glassnet"] / rates["torch"]
+            print(f"{model:<8} glassnet / torch throughput: {ratio:.2f}")
     return 0
 
 
