@@ -31,7 +31,7 @@ TO_NHWC = [0, 2, 3, 1]
 PICTURE_LAYERS = ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Reshape")
 
 
-def _need_pictures(layer: Any, i: int, rank: int) -> None:
+def _need_pictures(layer: Any, i: int | str, rank: int) -> None:
     if rank != 4:
         raise ExportError(f"layer {i} {layer!r} gets inputs with {rank - 1} feature axes in "
                           "this network; its export needs pictures (height, width, channels)")
@@ -45,7 +45,7 @@ def _channels_first(graph: Any, name: str, x: str, op: str, inputs: list[str],
     return graph.node("Transpose", [out], name, perm=TO_NHWC)
 
 
-def export_picture_layer(graph: Any, i: int, layer: Any, x: str, rank: int
+def export_picture_layer(graph: Any, i: int | str, layer: Any, x: str, rank: int
                          ) -> tuple[str, int] | None:
     """Append layer ``i``'s nodes after tensor ``x`` (of rank ``rank``); None if not ours."""
     name = f"{i}.{type(layer).__name__}"

@@ -30,7 +30,7 @@ from .shape import Reshape
 LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls
     for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity, BatchNorm,
-                Flatten, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Reshape)
+                Flatten)
 }
 
 
@@ -48,6 +48,10 @@ def register_layer(cls: type[Layer]) -> type[Layer]:
                          "give yours another name")
     LAYERS[cls.__name__] = cls
     return cls
+
+
+for _picture_layer in (Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Reshape):
+    register_layer(_picture_layer)
 
 
 __all__ = [
