@@ -11,6 +11,10 @@ import numpy as np
 
 from . import data as cli_data
 
+# Rows per forward pass when evaluating or predicting a data set: a small CNN's
+# activations for 10,000 MNIST pictures at once made a peak RSS of 1.5 GB, 1,000 of 0.3 GB.
+EVAL_BATCH = 1000
+
 
 def demo(args: argparse.Namespace) -> int:
     """Two moons, a 2-H-2 network, a few lines of progress, and the accuracy."""
@@ -111,7 +115,7 @@ def train(args: argparse.Namespace) -> int:
         _report_early_stopping(stop, history)
     separate_test = data.X_test is not None and data.X_test is not data.X_train
     if data.X_test is not None and data.y_test is not None:
-        scores = net.evaluate(data.X_test, data.y_test, batch_size=10000)
+        scores = net.evaluate(data.X_test, data.y_test, batch_size=EVAL_BATCH)
         which = "test" if separate_test else "training-set (no separate test data)"
         print(f"{which} " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     metadata = {"dataset": cli_data.stored_name(args.dataset), "scale": data.scale,
@@ -208,7 +212,7 @@ def _training_plots(folder: str, net: Any, history: Any, data: cli_data.Data) ->
     out.mkdir(parents=True, exist_ok=True)
     plots.plot_history(history, path=out / "history.png")
     if data.X_test is not None and data.y_test is not None:
-        pred = net.predict(data.X_test, batch_size=10000)
+        pred = net.predict(data.X_test, batch_size=EVAL_BATCH)
         plots.plot_confusion_matrix(data.y_test, pred, class_names=data.class_names,
                                     path=out / "confusion.png")
         if data.X_test.shape[1] == 2:
@@ -265,11 +269,11 @@ def evaluate(args: argparse.Namespace) -> int:
         print(_confusion_text(confusion_matrix(y, pred, n_classes=net.onodes),
                               meta.get("class_names") or data.class_names))
         return 0
-    scores = net.evaluate(X, y, batch_size=10000)
+    scores = net.evaluate(X, y, batch_size=EVAL_BATCH)
     print(f"{dataset} ({args.split}, {X.shape[0]} samples): "
           + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
     if net.task == "classification":
-        pred = net.predict(X, batch_size=10000)
+        pred = net.predict(X, batch_size=EVAL_BATCH)
         print(_confusion_text(confusion_matrix(y, pred, n_classes=max(net.n_out or 0, 2)),
                               meta.get("class_names") or data.class_names))
     return 0
