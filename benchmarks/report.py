@@ -24,6 +24,9 @@ LABELS = {
     "estimator-glassnet-f32-b128": "glassnet.sklearn MLPClassifier float32, batch 128",
     "estimator-sklearn-f32-b128": "scikit-learn MLPClassifier float32, alpha 1e-4, batch 128",
     "estimator-sklearn-f64-b128": "scikit-learn MLPClassifier float64, alpha 1e-4, batch 128",
+    "estimator-glassnet-f64-b128": "glassnet.sklearn MLPClassifier float64, batch 128",
+    "estimator-glassnet-lbfgs": "glassnet.sklearn MLPClassifier L-BFGS, float64, 2,000 samples",
+    "estimator-sklearn-lbfgs": "scikit-learn MLPClassifier L-BFGS, float64, 2,000 samples",
 }
 
 

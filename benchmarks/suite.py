@@ -45,6 +45,16 @@ TASKS: dict[str, dict[str, Any]] = {
                                    "batch_size": 128, "dtype": "float32"},
     "estimator-sklearn-f64-b128": {"runner": "estimators", "library": "sklearn",
                                    "batch_size": 128, "dtype": "float64"},
+    "estimator-glassnet-f64-b128": {"runner": "estimators", "library": "glassnet",
+                                    "batch_size": 128, "dtype": "float64"},
+    # solver="lbfgs" on a small problem: the first LBFGS_SAMPLES training samples,
+    # one "epoch" = one warm-started fit of LBFGS_ITERATIONS L-BFGS iterations
+    "estimator-glassnet-lbfgs": {"runner": "estimators", "library": "glassnet",
+                                 "solver": "lbfgs", "batch_size": 128, "dtype": "float64",
+                                 "n_train_max": 2000},
+    "estimator-sklearn-lbfgs": {"runner": "estimators", "library": "sklearn",
+                                "solver": "lbfgs", "batch_size": 128, "dtype": "float64",
+                                "n_train_max": 2000},
 }
 GROUPS: dict[str, list[str]] = {
     "glassnet": ["glassnet-b128", "glassnet-b256", "glassnet-numpy-b128"],
@@ -53,7 +63,8 @@ GROUPS: dict[str, list[str]] = {
     "sklearn": ["sklearn-f32-b128", "sklearn-f64-b128"],
     "classic": ["classic"],
     "estimators": ["estimator-glassnet-f32-b128", "estimator-sklearn-f32-b128",
-                   "estimator-sklearn-f64-b128"],
+                   "estimator-glassnet-f64-b128", "estimator-sklearn-f64-b128",
+                   "estimator-glassnet-lbfgs", "estimator-sklearn-lbfgs"],
 }
 
 
@@ -116,7 +127,10 @@ def task_config(name: str, repeat: int, s: Settings) -> dict[str, Any]:
     if base["runner"] == "classic":
         return dict(base, n_samples=s.classic_samples, chunks=6)
     epochs = s.sklearn_epochs if base["runner"] == "sklearn" else s.epochs
-    return dict(base, epochs=epochs, n_train=s.n_train, n_test=s.n_test,
+    n_train = s.n_train
+    if "n_train_max" in base:  # a task on a small problem
+        n_train = min(n_train or base["n_train_max"], base["n_train_max"])
+    return dict(base, epochs=epochs, n_train=n_train, n_test=s.n_test,
                 latency_calls=s.latency_calls, batch_latency_calls=s.batch_latency_calls,
                 ceiling_chunks=s.ceiling_chunks)
 

@@ -155,6 +155,8 @@ def ratios(s: dict[str, Any]) -> list[dict[str, Any]]:
     pairs.append(("glassnet-b256", "torch-b256"))
     pairs += [("estimator-glassnet-f32-b128", p) for p in ("estimator-sklearn-f32-b128",
                                                            "estimator-sklearn-f64-b128")]
+    pairs += [("estimator-glassnet-f64-b128", "estimator-sklearn-f64-b128"),
+              ("estimator-glassnet-lbfgs", "estimator-sklearn-lbfgs")]
     pairs += [("glassnet-numpy-b128", p) for p in ("torch-b128", "torch-fused-b128")]
     pairs += [("glassnet-baseline-b128", p) for p in ("torch-b128", "torch-fused-b128")]
     for mine, peer in pairs:

@@ -168,9 +168,9 @@ def test_model_saves_killed_at_random_moments(tmp_path):
 
     import numpy as np
 
-    from glassnet._npz_legacy import read_legacy_meta
+    from glassnet.io import model_info
 
-    target = tmp_path / "net.npz"
+    target = tmp_path / "net.safetensors"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     rng = np.random.default_rng(0)
     saves = []
@@ -185,9 +185,9 @@ def test_model_saves_killed_at_random_moments(tmp_path):
             child.wait()
         child.stdout.close()
         if target.exists():
-            saves.append(read_legacy_meta(target)["metadata"]["save"])  # whole, never torn
+            saves.append(model_info(target)["metadata"]["save"])  # whole, never torn
         assert len([p for p in tmp_path.iterdir() if TEMP_PATTERN.match(p.name)]) <= 1
     assert saves  # some saves completed
     with atomic_write(tmp_path / "other") as f:
         f.write(b"")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.npz", "other"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.safetensors", "other"]

@@ -35,7 +35,7 @@ def digits_csv(tmp_path):
 
 def test_book_trains_exactly_the_books_network(tmp_path, capsys, digits_csv):
     path, X, y = digits_csv
-    model = tmp_path / "book.npz"
+    model = tmp_path / "book.safetensors"
     code, out, err = run(capsys, "train", path, "--book", "--epochs", "2", "--seed", "3",
                          "-o", model)
     assert code == 0, err
@@ -67,7 +67,7 @@ def test_book_trains_exactly_the_books_network(tmp_path, capsys, digits_csv):
 def test_the_books_network_reads_a_picture(tmp_path, capsys, digits_csv):
     Image = pytest.importorskip("PIL.Image", reason="Pillow is not installed")
     path, X, y = digits_csv
-    model = tmp_path / "book.npz"
+    model = tmp_path / "book.safetensors"
     assert run(capsys, "train", path, "--book", "--epochs", "2", "-o", model)[0] == 0
     png = tmp_path / "row3.png"  # light on black, as stored: read as the row itself
     Image.fromarray(X[3].reshape(28, 28)).save(png)
@@ -78,7 +78,7 @@ def test_the_books_network_reads_a_picture(tmp_path, capsys, digits_csv):
 def test_book_takes_hidden_lr_and_epochs(tmp_path, capsys, digits_csv):
     path, _, _ = digits_csv
     code, out, _ = run(capsys, "train", path, "--book", "--hidden", "30", "--lr", "0.2",
-                       "--epochs", "1", "--samples", "20", "-o", tmp_path / "m.npz")
+                       "--epochs", "1", "--samples", "20", "-o", tmp_path / "m.safetensors")
     assert code == 0
     assert "hidden_nodes=30" in out and "learning_rate=0.2" in out
     assert "20 training samples" in out and "epoch  1/1" in out
@@ -87,7 +87,7 @@ def test_book_takes_hidden_lr_and_epochs(tmp_path, capsys, digits_csv):
 def test_book_plots_backquery_and_weights(tmp_path, capsys, digits_csv):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (the plot extra)")
     code, _, _ = run(capsys, "train", digits_csv[0], "--book", "--epochs", "1", "--hidden", "20",
-                     "-o", tmp_path / "m.npz", "--plots", tmp_path / "pics")
+                     "-o", tmp_path / "m.safetensors", "--plots", tmp_path / "pics")
     assert code == 0
     assert (tmp_path / "pics" / "backquery.png").is_file()
     assert (tmp_path / "pics" / "weights.png").is_file()
@@ -101,9 +101,9 @@ def test_book_plots_backquery_and_weights(tmp_path, capsys, digits_csv):
 ])
 def test_book_refuses_what_the_book_does_not_do(tmp_path, capsys, digits_csv, extra, named):
     path, _, _ = digits_csv
-    code, out, err = run(capsys, "train", path, "--book", *extra, "-o", tmp_path / "m.npz")
+    code, out, err = run(capsys, "train", path, "--book", *extra, "-o", tmp_path / "m.safetensors")
     assert code == 1 and f"it does not take {named}" in err and "epoch" not in out
-    assert not (tmp_path / "m.npz").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_book_refuses_two_hidden_layers_and_another_scale(tmp_path, capsys, digits_csv):
@@ -117,18 +117,18 @@ def test_book_refuses_two_hidden_layers_and_another_scale(tmp_path, capsys, digi
 @pytest.mark.parametrize("extra", [["--momentum", "0.9"], ["--nesterov"],
                                    ["--optimizer", "adam", "--momentum", "0.5"]])
 def test_momentum_with_adam_is_refused(tmp_path, capsys, extra):
-    code, out, err = run(capsys, "train", "moons", *extra, "-o", tmp_path / "m.npz")
+    code, out, err = run(capsys, "train", "moons", *extra, "-o", tmp_path / "m.safetensors")
     assert code == 1 and "epoch" not in out
     assert re.search(r"only appl(ies|y) to --optimizer sgd; Adam keeps", err)
 
 
 def test_nesterov_needs_momentum(tmp_path, capsys):
     code, _, err = run(capsys, "train", "moons", "--optimizer", "sgd", "--nesterov",
-                       "-o", tmp_path / "m.npz")
+                       "-o", tmp_path / "m.safetensors")
     assert code == 1 and "--nesterov needs --momentum" in err
     code, out, _ = run(capsys, "train", "moons", "--optimizer", "sgd", "--lr", "0.1",
                        "--momentum", "0.9", "--nesterov", "--epochs", "2",
-                       "-o", tmp_path / "m.npz")
+                       "-o", tmp_path / "m.safetensors")
     assert code == 0 and "epoch 2/2" in out
 
 
@@ -142,7 +142,7 @@ def test_empty_layer_sizes_are_bad_usage(capsys, hidden):
 
 def test_moons_trains_well_with_the_defaults(tmp_path, capsys):
     code, out, _ = run(capsys, "train", "moons", "--hidden", "16", "--epochs", "50",
-                       "-o", tmp_path / "m.npz")
+                       "-o", tmp_path / "m.safetensors")
     assert code == 0
     assert float(re.search(r"test loss [\d.]+\s+accuracy ([\d.]+)", out).group(1)) >= 0.97
     assert "Tanh" in out  # the toy data sets' default activation
@@ -154,18 +154,19 @@ def test_labels_outside_the_digits_are_reported(tmp_path, capsys, digits_csv):
     y[[4, 9]] = 12
     odd = tmp_path / "odd.csv"
     write_digits_csv(odd, X, y)
-    code, _, err = run(capsys, "train", odd, "--epochs", "1", "-o", tmp_path / "m.npz")
+    code, _, err = run(capsys, "train", odd, "--epochs", "1", "-o", tmp_path / "m.safetensors")
     assert code == 0
     assert "warning: odd.csv has labels outside 0-9 (12; 2 training samples)" in err
     assert "13 outputs" in err
-    code, _, err = run(capsys, "train", digits_csv[0], "--epochs", "1", "-o", tmp_path / "n.npz")
+    code, _, err = run(capsys, "train", digits_csv[0], "--epochs", "1",
+                       "-o", tmp_path / "n.safetensors")
     assert "warning" not in err
 
 
 @pytest.mark.data
 def test_book_on_idx_pictures_with_the_parent_data_dir(tmp_path, capsys, shared_data):
     require_file(shared_data / "fashion-mnist" / "train-images-idx3-ubyte.gz")
-    model = tmp_path / "fm.npz"
+    model = tmp_path / "fm.safetensors"
     code, out, err = run(capsys, "train", "fashion-mnist", "--book", "--samples", "500",
                          "--epochs", "1", "--data-dir", shared_data, "--no-download",
                          "-o", model)
@@ -182,7 +183,7 @@ def test_book_on_idx_pictures_with_the_parent_data_dir(tmp_path, capsys, shared_
 def test_the_readers_journey_with_the_books_csv_files(tmp_path, capsys, shared_data):
     train_csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
     test_csv = require_file(shared_data / "rashid-csv" / "mnist_test_10.csv")
-    model = tmp_path / "book.npz"
+    model = tmp_path / "book.safetensors"
     code, out, _ = run(capsys, "train", train_csv, "--book", "-o", model)
     assert code == 0 and "epoch  5/5" in out and "hidden_nodes=200" in out
     code, out, _ = run(capsys, "evaluate", model, test_csv)

@@ -17,7 +17,7 @@ def run(capsys, *argv):
 
 
 def test_train_evaluate_info_on_moons(tmp_path, capsys):
-    model = tmp_path / "moons.npz"
+    model = tmp_path / "moons.safetensors"
     code, out, _ = run(capsys, "train", "moons", "--hidden", "16", "--epochs", "30",
                        "--lr", "0.01", "--batch-size", "32", "-o", model)
     assert code == 0, out
@@ -42,7 +42,7 @@ def test_train_on_book_csv_then_predict_csv_and_png(tmp_path, capsys, shared_dat
     pytest.importorskip("PIL", reason="predicting a PNG needs the 'images' extra")
     csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
     test_csv = require_file(shared_data / "rashid-csv" / "mnist_test_10.csv")
-    model = tmp_path / "digits.npz"
+    model = tmp_path / "digits.safetensors"
     code, out, _ = run(capsys, "train", csv, "--hidden", "64", "--epochs", "20",
                        "--scale", "book", "-o", model, "--plots", tmp_path / "plots")
     assert code == 0, out
@@ -75,7 +75,7 @@ def test_train_on_book_csv_then_predict_csv_and_png(tmp_path, capsys, shared_dat
 def test_fashion_mnist_reaches_85_percent(tmp_path, capsys, shared_data):
     folder = shared_data / "fashion-mnist"
     require_file(folder / "train-images-idx3-ubyte.gz")
-    model = tmp_path / "fm.npz"
+    model = tmp_path / "fm.safetensors"
     code, out, _ = run(capsys, "train", "fashion-mnist", "--data-dir", folder, "--no-download",
                        "--hidden", "256,128", "--epochs", "4", "-o", model)
     assert code == 0, out
@@ -86,21 +86,21 @@ def test_fashion_mnist_reaches_85_percent(tmp_path, capsys, shared_data):
 
 
 def test_missing_model_file_exits_1(tmp_path, capsys):
-    code, _, err = run(capsys, "info", tmp_path / "nope.npz")
+    code, _, err = run(capsys, "info", tmp_path / "nope.safetensors")
     assert code == 1
-    assert err.startswith("glassnet info: error:") and "nope.npz" in err
+    assert err.startswith("glassnet info: error:") and "nope.safetensors" in err
     assert len(err.strip().splitlines()) == 1
 
 
 def test_corrupt_model_file_exits_1(tmp_path, capsys):
-    bad = tmp_path / "bad.npz"
+    bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model at all")
     code, _, err = run(capsys, "evaluate", bad, "moons")
     assert code == 1 and "not a glassnet model" in err
 
 
 def test_unknown_data_set_exits_1(tmp_path, capsys):
-    code, _, err = run(capsys, "train", "imagenet", "-o", tmp_path / "m.npz")
+    code, _, err = run(capsys, "train", "imagenet", "-o", tmp_path / "m.safetensors")
     assert code == 1 and "unknown data set 'imagenet'" in err and "fashion-mnist" in err
 
 
@@ -108,9 +108,9 @@ def test_missing_image_data_says_where_it_looked(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("GLASSNET_DATA", raising=False)
     code, _, err = run(capsys, "train", "mnist", "--data-dir", tmp_path / "empty",
-                       "--no-download", "-o", tmp_path / "m.npz")
+                       "--no-download", "-o", tmp_path / "m.safetensors")
     assert code == 1 and str(tmp_path / "empty") in err
-    assert not (tmp_path / "m.npz").exists()
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 @pytest.mark.parametrize("argv", [
@@ -118,7 +118,7 @@ def test_missing_image_data_says_where_it_looked(tmp_path, capsys, monkeypatch):
     ["train", "moons", "--hidden", "0"],
     ["train", "moons", "--hidden", "a,b"],
     ["train", "moons", "--optimizer", "adagrad"],
-    ["predict", "model.npz"],
+    ["predict", "model.safetensors"],
     ["evaluate"],
     ["frobnicate"],
 ])
@@ -138,7 +138,7 @@ def test_help_everywhere(command, capsys):
 
 
 def test_bad_hyper_parameter_is_a_runtime_error_naming_it(tmp_path, capsys):
-    code, _, err = run(capsys, "train", "moons", "--lr", "-1", "-o", tmp_path / "m.npz")
+    code, _, err = run(capsys, "train", "moons", "--lr", "-1", "-o", tmp_path / "m.safetensors")
     assert code == 1 and "lr must be > 0" in err
 
 
@@ -163,13 +163,13 @@ def test_without_matplotlib_demo_says_how_to_get_pictures(tmp_path, capsys, monk
     assert code == 0 and "pip install 'glassnet[plot]'" in out
     assert not (tmp_path / "pics").exists()  # no empty folder left behind
     code, _, err = run(capsys, "train", "moons", "--epochs", "1", "--plots", tmp_path / "p",
-                       "-o", tmp_path / "m.npz")
+                       "-o", tmp_path / "m.safetensors")
     assert code == 1 and "pip install 'glassnet[plot]'" in err
-    assert not (tmp_path / "m.npz").exists()  # refused before training, not after
+    assert not (tmp_path / "m.safetensors").exists()  # refused before training, not after
 
 
 def test_evaluate_regenerates_the_toy_data_it_was_trained_on(tmp_path, capsys):
-    model = tmp_path / "m.npz"
+    model = tmp_path / "m.safetensors"
     code, out, _ = run(capsys, "train", "moons", "--seed", "1", "--noise", "0.4", "--hidden",
                        "8", "--epochs", "5", "-o", model)
     assert code == 0
@@ -179,14 +179,14 @@ def test_evaluate_regenerates_the_toy_data_it_was_trained_on(tmp_path, capsys):
 
 
 def test_output_path_is_checked_before_training(tmp_path, capsys):
-    code, out, err = run(capsys, "train", "moons", "-o", tmp_path / "missing" / "m.npz")
+    code, out, err = run(capsys, "train", "moons", "-o", tmp_path / "missing" / "m.safetensors")
     assert code == 1 and "does not exist" in err and "epoch" not in out
     code, out, err = run(capsys, "train", "moons", "-o", tmp_path)
     assert code == 1 and "is a folder" in err and "epoch" not in out
 
 
 def test_the_books_loss_still_trains_a_classifier(tmp_path, capsys):
-    model = tmp_path / "m.npz"
+    model = tmp_path / "m.safetensors"
     code, out, _ = run(capsys, "train", "moons", "--loss", "sse", "--epochs", "3",
                        "-o", model)
     assert code == 0 and re.search(r"test loss [\d.]+\s+accuracy", out)
@@ -197,9 +197,9 @@ def test_the_books_loss_still_trains_a_classifier(tmp_path, capsys):
 @pytest.mark.data
 def test_csv_scores_are_labelled_as_training_scores(tmp_path, capsys, shared_data):
     csv = require_file(shared_data / "rashid-csv" / "mnist_train_100.csv")
-    code, out, _ = run(capsys, "train", csv, "--epochs", "1", "-o", tmp_path / "m.npz")
+    code, out, _ = run(capsys, "train", csv, "--epochs", "1", "-o", tmp_path / "m.safetensors")
     assert code == 0 and "training-set (no separate test data)" in out
     # early stopping validates on a split of the training rows (the CSV has no other)
     code, out, _ = run(capsys, "train", csv, "--early-stopping", "2", "--epochs", "2",
-                       "-o", tmp_path / "n.npz")
+                       "-o", tmp_path / "n.safetensors")
     assert code == 0 and "validation: 10% of the training data" in out

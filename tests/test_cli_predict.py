@@ -27,8 +27,8 @@ def model(tmp_path_factory):
     X = rng.integers(0, 256, size=(40, 784), dtype=np.uint8)
     write_digits_csv(folder / "d.csv", X, np.arange(40) % 10)
     assert main(["train", str(folder / "d.csv"), "--epochs", "1", "--hidden", "8",
-                 "-o", str(folder / "m.npz")]) == 0
-    return folder / "m.npz"
+                 "-o", str(folder / "m.safetensors")]) == 0
+    return folder / "m.safetensors"
 
 
 def seven(path, *, dark_on_light=True, size=200):
@@ -107,10 +107,15 @@ def test_data_not_found_speaks_of_the_options(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("GLASSNET_DATA", raising=False)
     code, _, err = run(capsys, "train", "fashion-mnist", "--data-dir", tmp_path / "empty",
-                       "--no-download", "-o", tmp_path / "m.npz")
+                       "--no-download", "-o", tmp_path / "m.safetensors")
     assert code == 1
     assert f"--data-dir ({tmp_path / 'empty'}): no such folder" in err
-    assert "not attempted (--no-download)" in err
+    assert "To fix: give --data-dir" in err and "leave out --data-dir" in err
+    assert "path=" not in err and "download=True" not in err and "download=False" not in err
+    # without --data-dir, every place is searched and the fixes name the options
+    code, _, err = run(capsys, "train", "fashion-mnist", "--no-download",
+                       "-o", tmp_path / "m.npz")
+    assert code == 1 and "not attempted (--no-download)" in err
     assert "To fix: give --data-dir" in err and "leave out --no-download" in err
     assert "path=" not in err and "download=True" not in err and "download=False" not in err
 
@@ -125,7 +130,7 @@ def test_a_fashion_picture_saved_as_stored_reads_as_the_stored_one(tmp_path, cap
 
     folder = shared_data / "fashion-mnist"
     require_file(folder / "t10k-images-idx3-ubyte.gz")
-    model = tmp_path / "fm.npz"
+    model = tmp_path / "fm.safetensors"
     assert main(["train", "fashion-mnist", "--data-dir", str(shared_data), "--no-download",
                  "--samples", "2000", "--epochs", "2", "-o", str(model)]) == 0
     X, _ = load_fashion_mnist(folder, split="test", scale="none", download=False)

@@ -113,3 +113,24 @@ def test_a_numba_that_cannot_be_imported_counts_as_absent(monkeypatch):
             assert fused_module.numba_available() is False
     finally:
         fused_module.numba_available.cache_clear()
+
+
+def test_fused_and_numpy_agree_with_per_parameter_step_counts():
+    """A parameter that joins late takes its own first (bias-corrected) step on both paths."""
+    pytest.importorskip("numba", reason="the fused step needs Numba (the 'fast' extra)")
+    rng = np.random.default_rng(5)
+    a0, b0 = rng.standard_normal(300), rng.standard_normal(300)
+    results = []
+    for fused in (True, False):
+        a, b = a0.copy(), b0.copy()
+        opt = Adam(1e-2, fused=fused)
+        gens = np.random.default_rng(1)
+        for t in range(8):
+            entries = [("a", a, gens.standard_normal(300))]
+            if t >= 5:  # "b" unfrozen after 5 steps
+                entries.append(("b", b, gens.standard_normal(300)))
+            opt.step(entries)
+        assert opt.steps == {"a": 8, "b": 3} and opt.t == 8
+        results.append((a, b))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

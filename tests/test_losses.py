@@ -97,6 +97,36 @@ def test_bce_logits_stable():
     assert loss == pytest.approx(800.0)
 
 
+
+@pytest.mark.parametrize(("dtype", "z"), [(np.float32, 10.0), (np.float32, 16.0),
+                                          (np.float64, 40.0), (np.float64, 700.0)])
+def test_bce_logit_gradient_for_target_one_keeps_its_digits_far_out(dtype, z):
+    # dL/dz = (sigmoid(z) - 1) / n = -sigmoid(-z) / n = -1 / (1 + exp(z)) / n; computed as
+    # sigmoid(z) - 1 it cancels (float32 at z=10 is 4.6e-4 off, float64 at z=40 gives 0)
+    logits = np.array([[z], [-z]], dtype=dtype)
+    targets = np.array([[1.0], [0.0]], dtype=dtype)
+    grad = BinaryCrossEntropy().grad(targets, logits)
+    exact = np.float64(-1.0) / (1.0 + np.exp(np.float64(z))) / 2
+    assert grad.dtype == dtype
+    assert exact != 0
+    for got, want in ((grad[0, 0], exact), (grad[1, 0], -exact)):  # y=1 at z, y=0 at -z
+        ulps = abs(float(got) - want) / np.spacing(dtype(abs(want)))
+        assert ulps <= 4, (got, want, ulps)
+
+
+def test_bce_logit_gradient_checked_far_from_zero_and_with_soft_targets():
+    rng = np.random.default_rng(7)
+    # beyond |z| ~ 8 the central differences of the loss, not the gradient, lose digits
+    z = rng.uniform(-8.0, 8.0, (6, 3))
+    for y in (rng.integers(0, 2, (6, 3)).astype(float), rng.uniform(0.0, 1.0, (6, 3))):
+        result = gradcheck_loss(BinaryCrossEntropy(), y, z)
+        assert result.max_rel_error < 1e-6, str(result)
+        z = z * 4  # the closed form holds at any z, hard 0/1 targets or soft
+        p = 1.0 / (1.0 + np.exp(-z))
+        np.testing.assert_allclose(BinaryCrossEntropy().grad(y, z), (p - y) / 6, rtol=1e-12,
+                                   atol=1e-15)
+
+
 LOSS_CASES = {
     "sse": (SumSquaredError(), "dense"),
     "mse": (MeanSquaredError(), "dense"),

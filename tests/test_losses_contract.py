@@ -79,3 +79,15 @@ def test_config_and_file_round_trips(name, tmp_path):
     assert type(loaded.loss) is type(net.loss) and vars(loaded.loss) == vars(net.loss)
     assert loaded.task == net.task
     np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+
+
+# -- the public contract, glassnet.testing.check_loss, on every built-in loss -------------
+@pytest.mark.parametrize("name", NAMES)
+def test_every_built_in_loss_passes_check_loss(name):
+    from glassnet.testing import check_loss
+
+    _, loss, _ = case(name)
+    kwargs = {"n_out": 1, "y": np.arange(64) % 2} if isinstance(loss, BinaryCrossEntropy) else {}
+    report = check_loss(loss, **kwargs)
+    assert "float64 gradient matches finite differences" in report.passed
+    assert "a model file round trip keeps the loss" in report.passed

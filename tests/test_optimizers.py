@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.optimizers import SGD, Adam, get_optimizer
+from glassnet.optimizers import SGD, Adam, AdamW, get_optimizer
 
 
 def test_sgd_step_by_hand():
@@ -85,10 +85,18 @@ def test_weight_decay_applies_to_the_named_parameters_only():
     np.testing.assert_allclose(b, [1.0])
 
 
-def test_weight_decay_applies_to_everything_by_default():
-    p = np.array([1.0])
-    SGD(0.1, weight_decay=0.5).step([(p, np.zeros(1))])
-    np.testing.assert_allclose(p, [0.95])
+def test_weight_decay_without_names_decays_matrices_not_biases():
+    """Pairs carry no names, so the shape decides: weights (2-D and up) decay, vectors
+    (biases, normalisation scales) do not; a vector decays when named in ``decay``."""
+    W, b = np.ones((2, 2)), np.array([1.0])
+    SGD(0.1, weight_decay=0.5).step([(W, np.zeros((2, 2))), (b, np.zeros(1))])
+    np.testing.assert_allclose(W, 0.95)
+    np.testing.assert_allclose(b, [1.0])
+    AdamW(0.1, weight_decay=0.5).step([(W, np.zeros((2, 2))), (b, np.zeros(1))])
+    np.testing.assert_allclose(W, 0.95 * 0.95)
+    np.testing.assert_allclose(b, [1.0])
+    SGD(0.1, weight_decay=0.5).step([(b, np.zeros(1))], decay={"0"})
+    np.testing.assert_allclose(b, [0.95])
 
 
 def test_a_learner_can_step_one_array_in_every_spelling():
@@ -227,7 +235,7 @@ def test_rmsprop_matches_the_formula_and_torch():
 def test_l2_decay_is_added_before_clipping():
     # gradient 0 and W = 3 with wd = 1: the decay term 3 is then clipped to norm 1
     w = np.array([3.0])
-    gn.SGD(1.0, weight_decay=1.0, clip_norm=1.0).step([("w", w, np.zeros(1))])
+    gn.SGD(1.0, weight_decay=1.0, clip_norm=1.0).step([("w", w, np.zeros(1))], decay={"w"})
     np.testing.assert_allclose(w, [2.0])
 
 
@@ -239,7 +247,7 @@ def test_new_optimizers_save_and_load_through_io(tmp_path, make):
     X, y = make_moons(100, noise=0.2, seed=0)
     net = gn.mlp([2, 8, 2], seed=0)
     net.fit(X, y, optimizer=make(), epochs=2, batch_size=20, verbose=0)
-    path = gn.io.save(net, tmp_path / "m.npz", optimizer=net.optimizer)
+    path = gn.io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
     back = gn.io.load(path)
     assert repr(back.optimizer) == repr(net.optimizer) and back.optimizer.t == net.optimizer.t
     for slot, arrays in net.optimizer.state.items():

@@ -34,12 +34,13 @@ def expected_failed_checks(estimator):
     return {}
 
 
-# The checks train on tiny data sets for up to max_iter=200 epochs and do not
-# tune tol, so the estimators (like scikit-learn's own MLP) warn that they did
-# not converge; the warning is tested on its own below. With the defaults the
-# two estimators pass all checks in about ten seconds, so no smaller max_iter.
+# The checks train on tiny data sets for up to max_iter epochs and do not tune
+# tol, so the estimators (like scikit-learn's own MLP) warn that they did not
+# converge; the warning is tested on its own below. The default instances, and
+# the max_iter=100 ones scikit-learn's own common tests build for its MLP.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks([MLPClassifier(), MLPRegressor()],
+@parametrize_with_checks([MLPClassifier(), MLPRegressor(), MLPClassifier(max_iter=100),
+                          MLPRegressor(max_iter=100)],
                          expected_failed_checks=expected_failed_checks, xfail_strict=True)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
@@ -219,15 +220,19 @@ def test_regressor_one_and_several_outputs():
     assert reg1.predict(X).shape == (200,) and reg1.score(X, y[:, 0]) > 0.95
 
 
-def test_float32_by_default_float64_on_request(blobs):
+def test_dtype_follows_X_unless_set(blobs):
     X, y = blobs
-    clf = quiet(MLPClassifier((4,), max_iter=2, random_state=0), X, y)
+    clf = quiet(MLPClassifier((4,), max_iter=2, random_state=0), X.astype(np.float32), y)
     assert clf.network_.dtype == np.float32 and clf.coefs_[0].dtype == np.float32
-    # outputs in the dtype of X, as scikit-learn's MLP gives them
-    assert clf.predict_proba(X).dtype == np.float64
-    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
-    clf64 = quiet(MLPClassifier((4,), max_iter=2, random_state=0, dtype="float64"), X, y)
-    assert clf64.coefs_[0].dtype == np.float64
+    clf64 = quiet(MLPClassifier((4,), max_iter=2, random_state=0), X, y)
+    assert clf64.network_.dtype == np.float64 and clf64.intercepts_[0].dtype == np.float64
+    ints = quiet(MLPClassifier((4,), max_iter=2, random_state=0), X.round().astype(int), y)
+    assert ints.network_.dtype == np.float64  # as scikit-learn: non-float input is float64
+    # float32 on request, for float64 input; outputs come in the dtype of X
+    clf32 = quiet(MLPClassifier((4,), max_iter=2, random_state=0, dtype="float32"), X, y)
+    assert clf32.coefs_[0].dtype == np.float32
+    assert clf32.predict_proba(X).dtype == np.float64
+    assert clf32.predict_proba(X.astype(np.float32)).dtype == np.float32
 
 
 def test_same_random_state_same_model_and_none_differs(blobs):
@@ -248,7 +253,7 @@ def test_dropout_layers_are_added(blobs):
 
 def test_convergence_warning_when_max_iter_is_reached(blobs):
     X, y = blobs
-    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
         MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -318,7 +323,7 @@ def test_verbose_prints_the_loss(blobs, capsys):
 
 def test_batch_size_larger_than_the_data_is_clipped_with_a_warning(blobs):
     X, y = blobs
-    with pytest.warns(UserWarning, match="batch_size=1000 is larger than the 240"):
+    with pytest.warns(UserWarning, match="larger than sample size. It is going to be clipped"):
         quiet(MLPClassifier((4,), batch_size=1000, max_iter=1, random_state=0), X, y)
 
 
@@ -353,22 +358,23 @@ def test_partial_fit_classes_rules(blobs):
         MLPClassifier().partial_fit(X, y)
     clf = MLPClassifier((4,), random_state=0).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
     assert clf.n_outputs_ == 3  # classes, not the labels seen, size the output
-    with pytest.raises(ValueError, match=r"classes=\[0, 1\] differs"):
+    with pytest.raises(ValueError, match=r"`classes=\[0, 1\]` is not the same as on last call"):
         clf.partial_fit(X, y, classes=[0, 1])
-    with pytest.raises(ValueError, match=r"y has classes \[5\] not in classes_"):
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
         clf.partial_fit(X[:3], [0, 1, 5])
     with pytest.raises(ValueError, match="does not support early_stopping=True"):
         MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
 
 
-def test_warm_start_keeps_the_network_and_the_optimizer(blobs):
+def test_warm_start_keeps_the_network_and_starts_a_new_optimizer(blobs):
+    """As scikit-learn: the weights carry on, the solver's state starts afresh each fit."""
     X, y = blobs
     clf = quiet(MLPClassifier((8,), max_iter=3, warm_start=True, random_state=0), X, y)
     net, opt, t = clf.network_, clf._optimizer, clf._optimizer.t
     quiet(clf, X, y)
-    assert clf.network_ is net and clf._optimizer is opt and opt.t == 2 * t
+    assert clf.network_ is net and clf._optimizer is not opt and clf._optimizer.t == t
     assert len(clf.loss_curve_) == 6 and clf.n_iter_ == 3
-    with pytest.raises(ValueError, match="same classes as the previous fit"):
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same"):
         quiet(clf, X[y < 2], y[y < 2])
     cold = quiet(clf.set_params(warm_start=False), X, y)
     assert cold.network_ is not net and len(cold.loss_curve_) == 3
@@ -432,24 +438,26 @@ def test_grid_search_in_two_processes(blobs):
 
 # -- refusals --------------------------------------------------------------------------
 @pytest.mark.parametrize(("params", "message"), [
-    (dict(solver="lbfgs"), "solver='lbfgs'.*use solver='adam' or 'sgd'"),
-    (dict(solver="newton"), "unknown solver 'newton'; choose one of"),
-    (dict(activation="softplus"), "unknown activation 'softplus'"),
-    (dict(learning_rate="adaptive"), "schedules only solver='sgd', but solver='adam'"),
-    (dict(learning_rate="cyclic", solver="sgd"), "unknown learning_rate 'cyclic'"),
-    (dict(hidden_layer_sizes=(10, 0)), "hidden_layer_sizes must hold positive integers"),
-    (dict(hidden_layer_sizes="wide"), "hidden_layer_sizes must hold positive integers"),
-    (dict(alpha=-1.0), r"alpha must be a number in \[0.0, inf\)"),
-    (dict(batch_size=0), "batch_size must be 'auto' or a positive integer"),
-    (dict(max_iter=0), "max_iter must be a positive integer"),
-    (dict(momentum=1.5), r"momentum must be a number in \[0.0, 1.0\]"),
-    (dict(beta_2=1.0), r"beta_2 must be a number in \[0.0, 1.0\)"),
-    (dict(validation_fraction=1.0), "validation_fraction must be a number"),
-    (dict(dropout=1.0), "dropout must be a number"),
-    (dict(learning_rate_init=0.0), r"learning_rate_init must be a number in \(0.0, inf\)"),
+    (dict(solver="newton"), "The 'solver' parameter of MLPClassifier must be a str among"),
+    (dict(activation="softplus"), "The 'activation' parameter"),
+    (dict(learning_rate="cyclic", solver="sgd"), "The 'learning_rate' parameter"),
+    (dict(hidden_layer_sizes=(10, 0)), r"hidden_layer_sizes must be > 0, got \[10, 0\]"),
+    (dict(hidden_layer_sizes="wide"), "The 'hidden_layer_sizes' parameter"),
+    (dict(alpha=-1.0), r"The 'alpha' parameter of MLPClassifier must be a float in the range"),
+    (dict(batch_size=0), "The 'batch_size' parameter"),
+    (dict(max_iter=0), "The 'max_iter' parameter"),
+    (dict(momentum=1.5), "The 'momentum' parameter"),
+    (dict(beta_2=1.0), "The 'beta_2' parameter"),
+    (dict(validation_fraction=1.0), "The 'validation_fraction' parameter"),
+    (dict(n_iter_no_change=2.5), "The 'n_iter_no_change' parameter"),
+    (dict(max_fun=0), "The 'max_fun' parameter"),
+    (dict(dropout=1.0), "The 'dropout' parameter"),
+    (dict(learning_rate_init=0.0), "The 'learning_rate_init' parameter"),
     (dict(dtype="float16"), "float16"),
+    (dict(solver="lbfgs", dropout=0.5), "L-BFGS needs the same loss at every evaluation"),
 ])
 def test_bad_settings_are_refused_at_fit(blobs, params, message):
+    """scikit-learn's messages and InvalidParameterError (a ValueError) for its parameters."""
     X, y = blobs
     clf = MLPClassifier(**params)  # scikit-learn's rule: __init__ only stores
     with pytest.raises((ValueError, TypeError), match=message):
@@ -460,35 +468,39 @@ def test_bad_callbacks_and_regressor_loss_are_refused(blobs):
     X, y = blobs
     with pytest.raises(TypeError, match="callbacks must be glassnet Callback instances"):
         MLPClassifier(callbacks=(print,)).fit(X, y)
-    with pytest.raises(ValueError, match="loss='poisson'.*squared_error"):
-        MLPRegressor(loss="poisson").fit(X, y.astype(float))
+    with pytest.raises(ValueError, match="The 'loss' parameter of MLPRegressor"):
+        MLPRegressor(loss="huber").fit(X, y.astype(float))
+    with pytest.raises(ValueError, match="needs targets y >= 0"):
+        MLPRegressor(loss="poisson").fit(X, y - 1.0)
 
 
 def test_bad_targets_are_refused(blobs):
     X, y = blobs
-    with pytest.raises(ValueError, match="at least 2 classes.*got 1 class"):
-        MLPClassifier().fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="Unknown label type"):
         MLPClassifier().fit(X, X[:, 0])
-    with pytest.raises(ValueError, match="train one classifier per output column"):
+    with pytest.raises(ValueError, match="Multioutput target data is not supported"):
         MLPClassifier().fit(X, np.stack([y, y + 1], axis=1))
 
 
 def test_warm_start_refuses_a_changed_shape_or_dtype(blobs):
     X, y = blobs
-    reg = quiet(MLPRegressor((4,), max_iter=2, warm_start=True, random_state=0), X, X[:, :2])
+    reg = quiet(MLPRegressor((4,), max_iter=2, warm_start=True, random_state=0,
+                             dtype="float32"), X, X[:, :2])
     with pytest.raises(ValueError, match="y has 3 outputs but the fitted network has 2"):
         quiet(reg, X, X[:, :3])
     with pytest.raises(ValueError, match="dtype='float64'.*warm_start=False"):
         quiet(reg.set_params(dtype="float64"), X, X[:, :2])
     with pytest.raises(ValueError, match="X has 3 features"):
         reg.predict(X[:, :3])
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(5,\) differs from the fitted "
+                                         r"network's layers \[4, 4, 2\]"):
+        quiet(reg.set_params(dtype="float32", hidden_layer_sizes=(5,)), X, X[:, :2])
 
 
 def test_a_too_small_validation_set_is_refused():
     X = np.arange(20.0).reshape(10, 2)
     y = np.arange(10.0)
-    with pytest.raises(ValueError, match="validation set holds 1 sample"):
+    with pytest.raises(ValueError, match="The validation set is too small"):
         MLPRegressor(early_stopping=True).fit(X, y)
 
 
@@ -544,4 +556,30 @@ def test_benchmark_runner_gives_both_estimators_the_same_settings():
     shared = set(models["glassnet"]) & set(models["sklearn"])
     assert {"alpha", "batch_size", "hidden_layer_sizes", "learning_rate_init"} <= shared
     assert {k: models["glassnet"][k] for k in shared} == {k: models["sklearn"][k] for k in shared}
-    assert models["glassnet"]["alpha"] == 1e-4 and models["glassnet"]["dtype"] == "float32"
+    assert models["glassnet"]["alpha"] == 1e-4 and models["glassnet"]["dtype"] is None
+
+
+@pytest.mark.slow  # L-BFGS on 784-256-128-10 for both libraries (a few seconds)
+def test_benchmark_runner_lbfgs_tasks_train_both_libraries_alike():
+    from benchmarks.data import Data
+    from benchmarks.measure import EpochClock
+    from benchmarks.runners.run_estimators import LBFGS_ITERATIONS, Trainer
+
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 784))
+    y = rng.integers(0, 10, 64)
+    data = Data(X, y, X[:16], y[:16], source="synthetic")
+    losses = {}
+    for library in ("glassnet", "sklearn"):
+        task = {"name": f"estimator-{library}-lbfgs", "library": library, "solver": "lbfgs",
+                "batch_size": 128, "seed": 0}
+        trainer = Trainer(task, data)
+        clock = EpochClock(lambda t=trainer: t.accuracy(X[:16], y[:16]), 64)
+        trainer.fit(2, clock)
+        assert len(clock.epochs) == 2 and trainer.model.n_iter_ <= LBFGS_ITERATIONS
+        losses[library] = trainer.model.loss_
+    # The same initial weights and the same L-BFGS: on this over-parameterised problem the
+    # two runs part after a few iterations (scikit-learn clips probabilities below 2e-16 in
+    # its loss value, glassnet's softmax cross-entropy does not, and the line searches then
+    # differ); measured 0.0098 and 0.0114 after 2 x 10 iterations, from about 2.3.
+    assert 0 < losses["glassnet"] < 0.1 and 0 < losses["sklearn"] < 0.1

@@ -87,11 +87,20 @@ class NeuralNetwork:
                                loss=SumSquaredError(), task="regression")
 
         self._sgd = SGD(self.lr)
-        fused = check_fused(fused, "neuralNetwork")
-        if fused is None:
+        self._fused = check_fused(fused, "neuralNetwork")
+
+    @property
+    def fused(self) -> bool:
+        """Whether ``train`` runs the compiled kernel; decided at first use when not given,
+        so that building or loading a network never imports the compiler."""
+        if self._fused is None:
             n_weights = self.inodes * self.hnodes + self.hnodes * self.onodes
-            fused = n_weights >= FUSE_FROM and numba_available()
-        self.fused = fused
+            self._fused = n_weights >= FUSE_FROM and numba_available()
+        return self._fused
+
+    @fused.setter
+    def fused(self, value: bool | None) -> None:
+        self._fused = check_fused(value, "neuralNetwork")
 
     @property
     def _hidden(self) -> Dense:
@@ -211,13 +220,18 @@ class NeuralNetwork:
 
     @classmethod
     def from_network(cls, network: Network, config: dict[str, Any]) -> NeuralNetwork:
-        """The book's network around a loaded ``network`` (``glassnet.io.load`` calls this)."""
-        model = cls(**config)
-        expected = [(name, p.shape) for name, p in model.network.parameters.items()]
+        """The book's network around a loaded ``network`` (``glassnet.io.load`` calls this).
+
+        The sizes in ``config`` are compared with the network's before anything
+        is built, so a file cannot make this allocate more than it holds.
+        """
+        sizes = [config.get(k) for k in ("input_nodes", "hidden_nodes", "output_nodes")]
+        expected = [("0.W", (sizes[0], sizes[1])), ("2.W", (sizes[1], sizes[2]))]
         found = [(name, p.shape) for name, p in network.parameters.items()]
         if expected != found or network.dtype != np.float64:
             raise ValueError(f"the stored network has parameters {found} ({network.dtype}), "
                              f"not the book's {expected} (float64)")
+        model = cls(**config)
         model.network = network
         return model
 

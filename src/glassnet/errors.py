@@ -15,9 +15,11 @@ __all__ = [
     "DataNotFoundError",
     "ModelFormatError",
     "ExportError",
+    "BackupMismatchError",
     "TrainingHealthWarning",
     "InputWarning",
     "TrainingWarning",
+    "BackupMismatchWarning",
 ]
 
 
@@ -52,6 +54,26 @@ class ExportError(GlassnetError, ValueError):
     """A network cannot be written in an exchange format (a layer or loss it cannot express)."""
 
 
+class BackupMismatchError(GlassnetError, ValueError):
+    """A training backup was made by another run (other data, settings or network).
+
+    Attributes
+    ----------
+    path : the backup file
+    differences : one line per difference, ``"<what>: <in the backup>, <now>"``
+    resumable : False when the weights cannot fit this network at all (a
+        different architecture); True when resuming is possible but would not
+        continue the same run
+    """
+
+    def __init__(self, message: str, *, path: object, differences: list[str],
+                 resumable: bool) -> None:
+        super().__init__(message)
+        self.path = path
+        self.differences = differences
+        self.resumable = resumable
+
+
 class TrainingHealthWarning(UserWarning):
     """Training runs but something in it looks wrong (``glassnet.training.health``).
 
@@ -65,3 +87,7 @@ class InputWarning(UserWarning):
 
 class TrainingWarning(UserWarning):
     """Training goes wrong without failing yet (e.g. the loss rises by orders of magnitude)."""
+
+
+class BackupMismatchWarning(TrainingWarning):
+    """A backup made by another run is resumed anyway (``on_mismatch="continue"``)."""

@@ -15,12 +15,17 @@ always agree.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import inspect
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import functional as F
+from ._targets import as_dense_targets as _as_dense_targets
+from ._targets import check_label_range as _check_label_range
+from ._targets import checked_labels as _checked_labels
+from ._targets import same_dtype as _same_dtype
 from .errors import ShapeError
 
 __all__ = [
@@ -101,43 +106,29 @@ class Loss:
     def check_last_layer(self, layer: object, n_out: int | None) -> None:
         """Raise if this loss cannot train a network ending in ``layer`` with ``n_out`` outputs."""
 
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments that rebuild this loss (JSON values).
+
+        By default each constructor argument is read from the attribute of
+        the same name (as scikit-learn's ``get_params`` does); a loss whose
+        attributes are named otherwise overrides this, or the default raises.
+        """
+        config = {}
+        for name, param in inspect.signature(type(self)).parameters.items():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise TypeError(f"{type(self).__name__} takes *args or **kwargs, so its "
+                                "arguments cannot be found; define get_config() returning "
+                                "the constructor's arguments")
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__name__} has a constructor argument {name!r} but "
+                                f"no attribute {name!r}; define get_config() returning the "
+                                "constructor's arguments")
+            config[name] = getattr(self, name)
+        return config
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-def _as_dense_targets(y: NDArray, n_out: int, dtype: np.dtype) -> NDArray:
-    """Targets as a float (n, n_out) array: labels become one-hot, (n,) becomes (n, 1)."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(f"targets y must be numbers, got dtype {y.dtype}")
-    if y.ndim == 1 and y.dtype.kind in "iub" and n_out > 1:
-        labels = y.astype(np.intp)
-        _check_label_range(labels, n_out)
-        return F.one_hot(labels, n_out, dtype=dtype)
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    if y.ndim != 2 or y.shape[1] != n_out:
-        raise ShapeError(
-            f"targets y must have shape (n_samples, {n_out}) to match the network's "
-            f"{n_out} outputs (or integer labels of shape (n_samples,)), got {y.shape}"
-        )
-    y = np.ascontiguousarray(y, dtype=dtype)
-    if not np.isfinite(y).all():
-        raise ValueError("targets y contain NaN or infinity; clean the targets first")
-    return y
-
-
-def _check_label_range(labels: NDArray, n_out: int) -> None:
-    if labels.size and (labels.min() < 0 or labels.max() >= n_out):
-        raise ValueError(
-            f"class labels must lie in 0..{n_out - 1} for a network with {n_out} "
-            f"outputs, got values from {labels.min()} to {labels.max()}"
-        )
-
-
-def _same_dtype(y_true: NDArray, y_pred: NDArray) -> NDArray:
-    """``y_true`` in the dtype of the predictions, so the gradient keeps it."""
-    return y_true if y_true.dtype == y_pred.dtype else y_true.astype(y_pred.dtype)
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 class SumSquaredError(Loss):
@@ -201,8 +192,9 @@ class BinaryCrossEntropy(Loss):
 
     With ``from_logits=True`` (the default, recommended) the last layer gives
     logits ``z`` and ``p = sigmoid(z)`` is folded in:
-    ``L = (1/n) sum [softplus(z) - y z]``, ``dL/dz = (sigmoid(z) - y) / n``,
-    which never takes the log of 0. With ``from_logits=False`` the
+    ``L = (1/n) sum [softplus(z) - y z]``, ``dL/dz = (sigmoid(z) - y) / n``
+    (computed as ``((1 - y) sigmoid(z) - y sigmoid(-z)) / n``, exact in both
+    tails), which never takes the log of 0. With ``from_logits=False`` the
     predictions are probabilities (a last Sigmoid layer), clipped to
     ``[eps, 1 - eps]``.
 
@@ -242,7 +234,11 @@ class BinaryCrossEntropy(Loss):
         n = y_pred.dtype.type(y_pred.shape[0])
         y_true = _same_dtype(y_true, y_pred)
         if self.from_logits:
-            return (F.sigmoid(y_pred) - y_true) / n
+            # sigmoid(z) - y written as (1 - y) sigmoid(z) - y sigmoid(-z): the same number,
+            # but sigmoid(z) - 1 cancels for large z (float32 at z = 10: -4.5419e-5, not
+            # -4.5398e-5; float64 at z = 40: 0, not -4.2484e-18), while -sigmoid(-z) keeps
+            # every digit. A 0/1 target takes exactly one of the two terms.
+            return ((1 - y_true) * F.sigmoid(y_pred) - y_true * F.sigmoid(-y_pred)) / n
         p = np.clip(y_pred, self.eps, 1 - self.eps)
         return (p - y_true) / (p * (1 - p)) / n
 
@@ -369,17 +365,6 @@ class SoftmaxCrossEntropy(Loss):
             raise ValueError(
                 f"softmax cross-entropy needs at least 2 outputs (one per class), the network "
                 f"has {n_out}; for a yes/no output use loss='binary_cross_entropy'")
-
-
-def _checked_labels(labels: NDArray, n_classes: int) -> NDArray:
-    """``labels`` as indices, refusing values outside ``0 .. n_classes - 1``."""
-    if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0
-                                                           or labels.max() >= n_classes)):
-        raise ValueError(
-            f"y_true must hold integer class labels in 0..{n_classes - 1} for {n_classes} "
-            f"outputs, got dtype {labels.dtype} with values from {labels.min()} to {labels.max()}"
-        )
-    return labels
 
 
 LOSSES: dict[str, type[Loss]] = {

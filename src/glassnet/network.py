@@ -5,21 +5,27 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from ._display import Summary, network_html
+from ._display import network_html, summary_text
+from ._named_arrays import NamedArrays
+from ._sample_weights import class_sample_weights
+from ._scores import mean_scores
 from ._validation import (
     as_2d_float,
     as_float_batch,
     check_choice,
     check_dtype,
     check_positive_int,
+    check_same_length,
 )
 from .errors import DTypeError, ShapeError
-from .layers import Layer
+from .layers import Layer, describe
+from .layers.base import skips_dx
+from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
@@ -27,12 +33,20 @@ if TYPE_CHECKING:
     from .training.history import History
     from .training.state import TrainingState
 
-__all__ = ["Network", "TASKS"]
+__all__ = ["Network", "Prepared", "TASKS"]
 
 TASKS = ("classification", "regression")
 
 
-class Network:
+class Prepared(NamedTuple):
+    """Data as ``Network.prepare`` gives it (see there)."""
+
+    X: NDArray
+    y: NDArray | None
+    sample_weight: NDArray | None
+
+
+class Network(NamedArrays):
     """Layers applied in order, trained against a loss.
 
     Parameters
@@ -73,9 +87,7 @@ class Network:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is {layer!r}, not a glassnet Layer")
-        if len({id(la) for la in self.layers}) != len(self.layers):
-            raise ValueError("the same layer object appears twice in layers; "
-                             "use a separate instance for each position")
+        self._check_each_layer_once()
         self.loss = get_loss(loss)
         if task is not None:
             check_choice(task, TASKS, "task")
@@ -93,6 +105,9 @@ class Network:
         self.optimizer: Optimizer | None = None  # the optimizer fit uses and continues
         # the shuffling generator, epoch, step and history fit continues (training/state.py)
         self.training_state: TrainingState | None = None
+        # notes kept with the model (data set, scaling, class names): io.load fills them,
+        # io.save writes them back
+        self.metadata: dict[str, Any] = {}
         shape = tuple(input_shape) if input_shape is not None else self._declared_input_shape()
         if shape is not None:
             self.build(shape)
@@ -102,12 +117,7 @@ class Network:
     # -- building ----------------------------------------------------------
     def _declared_input_shape(self) -> tuple[int, ...] | None:
         """The input shape the first layers fix (e.g. ``Dense(784, 10)``), if any."""
-        for layer in self.layers:
-            if layer.input_shape is not None:
-                return layer.input_shape
-            if type(layer).output_shape is not Layer.output_shape:
-                return None  # a shape-changing layer before any fixed size
-        return None
+        return declared_input_shape(self.layers)
 
     def _common_dtype(self) -> np.dtype:
         dtypes = {la.dtype for la in self.layers if la.dtype is not None}
@@ -137,25 +147,12 @@ class Network:
         first = shape
         for i, layer in enumerate(self.layers):
             try:
-                out_shape = layer.build(shape, self.dtype)
-            except ShapeError as exc:
-                raise ShapeError(f"layer {i}: {exc}") from None
-            if type(layer).output_shape is Layer.output_shape \
-                    and not type(layer).__module__.startswith("glassnet."):
-                out_shape = self._probe(i, layer, shape)
-            shape = tuple(out_shape)
+                shape = build_layer(layer, shape, self.dtype)
+            except (ShapeError, DTypeError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
         self.dtype = self._common_dtype()
         self.input_shape, self.output_shape = first, shape
         self.loss.check_last_layer(self.layers[-1], self.n_out)
-
-    def _probe(self, i: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Output shape of a layer that does not declare it: run it on one zero sample."""
-        out = layer.forward(np.zeros((1, *shape), dtype=self.dtype), training=False)
-        if not isinstance(out, np.ndarray) or out.dtype != self.dtype:
-            raise DTypeError(f"layer {i} {layer!r} turned {self.dtype} input into "
-                             f"{getattr(out, 'dtype', type(out).__name__)}; a layer must keep "
-                             "the dtype it is given")
-        return tuple(out.shape[1:])
 
     @property
     def n_in(self) -> int | None:
@@ -174,71 +171,11 @@ class Network:
                              "data first")
         return self.output_shape[-1]
 
-    # -- parameters and state ------------------------------------------------
-    def named_parameters(self) -> list[tuple[str, NDArray, NDArray]]:
-        """``(name, param, grad)`` of every trainable parameter, in layer order.
-
-        Names are ``"<layer index>.<key>"``: ``"0.W"``, ``"0.b"``, ``"2.W"``, ...
-        Read afresh at every call, so a layer may rebind its arrays. Layers
-        with ``trainable = False`` are left out.
-        """
-        triples = []
-        for i, layer in enumerate(self.layers):
-            if not layer.trainable:
-                continue
-            for key, param in layer.params.items():
-                grad = layer.grads.get(key)
-                if grad is None:
-                    raise KeyError(f"layer {i} {layer!r} has params[{key!r}] but no "
-                                   f"grads[{key!r}]; its backward must set self.grads[{key!r}]")
-                triples.append((f"{i}.{key}", param, grad))
-        return triples
-
-    def named_state(self) -> list[tuple[str, NDArray]]:
-        """``(name, array)`` of every non-trainable array (e.g. ``"1.running_mean"``)."""
-        return [(f"{i}.{key}", value) for i, layer in enumerate(self.layers)
-                for key, value in layer.state.items()]
-
-    @property
-    def parameters(self) -> dict[str, NDArray]:
-        """Every parameter (trainable or frozen) by name, the layers' own arrays."""
-        return {f"{i}.{k}": v for i, la in enumerate(self.layers) for k, v in la.params.items()}
-
-    @property
-    def decay_names(self) -> frozenset[str]:
-        """Names of the parameters weight decay applies to (each layer's ``decay_keys``)."""
-        return frozenset(f"{i}.{k}" for i, la in enumerate(self.layers)
-                         for k in la.decay_keys if k in la.params)
-
-    @property
-    def n_parameters(self) -> int:
-        return sum(int(p.size) for p in self.parameters.values())
-
-    def get_weights(self) -> dict[str, NDArray]:
-        """A copy of every parameter and state array by name (all a prediction needs)."""
-        weights = {k: v.copy() for k, v in self.parameters.items()}
-        weights.update((k, v.copy()) for k, v in self.named_state())
-        return weights
-
-    def set_weights(self, weights: Mapping[str, ArrayLike]) -> None:
-        """Copy values into the parameters and state; names and shapes must match exactly."""
-        arrays = {**self.parameters, **dict(self.named_state())}
-        if set(weights) != set(arrays):
-            raise ValueError(f"weights must have exactly the keys {sorted(arrays)}, "
-                             f"got {sorted(weights)}")
-        for name, value in weights.items():
-            value = np.asarray(value)
-            if value.shape != arrays[name].shape:
-                raise ShapeError(f"weight {name!r} must have shape {arrays[name].shape}, "
-                                 f"got {value.shape}")
-        for name, value in weights.items():
-            arrays[name][...] = value
-
     def astype(self, dtype: DTypeLike) -> Network:
         """A copy of the network with every array in ``dtype`` (e.g. float64 for gradcheck)."""
         dtype = check_dtype(dtype)
         twin = copy.deepcopy(self)
-        for layer in twin.layers:
+        for _, layer in twin.walk():
             for arrays in (layer.params, layer.grads, layer.state):
                 for key, value in arrays.items():
                     arrays[key] = value.astype(dtype)
@@ -264,11 +201,51 @@ class Network:
             dout = layer.backward(dout)
         first = self.layers[0]
         # nobody needs dL/dX of the data itself: a layer that can skip it does
-        backward_params = getattr(first, "backward_params", None)
-        if backward_params is not None:
-            backward_params(dout)
+        # (Layer.backward_params), unless a subclass changed its backward alone
+        if skips_dx(type(first)):
+            first.backward_params(dout)
         else:
             first.backward(dout)
+
+    def prepare(self, X: ArrayLike, y: ArrayLike | None = None, *,
+                sample_weight: ArrayLike | None = None,
+                class_weight: Mapping[int, float] | str | None = None,
+                names: tuple[str, str] = ("X", "y"), decide_task: bool = False) -> Prepared:
+        """The one path data takes in: ``X`` checked and converted, ``y`` as the loss wants it.
+
+        ``fit``, ``evaluate``, ``train_on_batch``, ``gradcheck`` and the
+        health check all come through here, so they accept and refuse the
+        same data. The network is built from ``X``'s shape if it is not yet.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, *input_shape); floats are converted to
+            the network's dtype, integer indices kept for an integer-input layer
+        y : labels (n_samples,) or targets (n_samples, n_out), or None
+        sample_weight, class_weight : as in ``fit``; combined into one weight
+            per sample (needs ``y``)
+        names : how error messages call ``X`` and ``y``
+        decide_task : let ``y`` decide an undecided task (see ``task``), as
+            training does
+
+        Returns
+        -------
+        Prepared
+            ``(X, y, sample_weight)``: ``X`` of shape (n_samples, *input_shape),
+            ``y`` as ``loss.prepare_targets`` gives it (None without ``y``),
+            ``sample_weight`` float64 (n_samples,) or None when no weights are given
+        """
+        X_arr = self._inputs(X, names[0])
+        if y is None:
+            if sample_weight is not None or class_weight is not None:
+                raise ValueError("sample_weight and class_weight need the targets y")
+            return Prepared(X_arr, None, None)
+        if decide_task:
+            self.resolve_task(y)
+        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
+        check_same_length(X_arr, targets, names)
+        weights = class_sample_weights(self, targets, sample_weight, class_weight)
+        return Prepared(X_arr, targets, weights)
 
     def _inputs(self, X: ArrayLike, name: str = "X") -> NDArray:
         """``X`` checked and converted once, at the boundary; builds the network if needed."""
@@ -321,7 +298,7 @@ class Network:
         -------
         ndarray of shape (n_samples, n_out)
         """
-        return self.loss.proba(self._forward_in_batches(self._inputs(X), batch_size))
+        return self.loss.proba(self._forward_in_batches(self.prepare(X).X, batch_size))
 
     def predict(self, X: ArrayLike, *, batch_size: int | None = None) -> NDArray:
         """Labels for a classifier, values (n_samples, n_out) for a regressor.
@@ -329,7 +306,7 @@ class Network:
         Labels are (n_samples,) class ids, or an (n_samples, n_out) 0/1 matrix
         for multi-label binary cross-entropy; the loss decides (``loss.labels``).
         """
-        out = self._forward_in_batches(self._inputs(X), batch_size)
+        out = self._forward_in_batches(self.prepare(X).X, batch_size)
         if self.task == "classification":
             return self.loss.labels(out)
         return self.loss.proba(out)
@@ -344,46 +321,12 @@ class Network:
         With ``sample_weight`` (n,) and/or ``class_weight`` (as in ``fit``)
         both are weighted means: ``sum_i w_i l_i / sum_i w_i``.
         """
-        X = self._inputs(X)
-        targets = self.loss.prepare_targets(np.asarray(y), self._outputs(), self.dtype)
-        if X.shape[0] != targets.shape[0]:
-            raise ShapeError(f"X and y must have the same number of samples, got "
-                             f"X.shape={X.shape} and y.shape={np.shape(y)}")
+        X, prepared, weights = self.prepare(X, y, sample_weight=sample_weight,
+                                            class_weight=class_weight)
+        targets = cast(NDArray, prepared)  # given y, prepare gives targets
         step = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         classify = self._is_classifier_for(y)
-        if sample_weight is not None or class_weight is not None:
-            from .training.weights import class_sample_weights
-
-            weights = class_sample_weights(self, targets, sample_weight, class_weight)
-            return self._weighted_scores(X, targets, weights, step, classify)
-        total_loss, correct, counted = 0.0, 0, 0
-        for i in range(0, X.shape[0], step):
-            out = self._checked_outputs(self.forward(X[i:i + step]))
-            t = targets[i:i + step]
-            total_loss += self.loss.loss(t, out) * out.shape[0]
-            if classify:
-                right, n = self.loss.n_correct(out, t)
-                correct, counted = correct + right, counted + n
-        result = {"loss": total_loss / X.shape[0]}
-        if classify:
-            result["accuracy"] = correct / counted
-        return result
-
-    def _weighted_scores(self, X: NDArray, targets: NDArray, weights: Any, step: int,
-                         classify: bool) -> dict[str, float]:
-        """``evaluate`` with one weight per sample (weighted means of loss and accuracy)."""
-        total_loss = total_right = 0.0
-        for i in range(0, X.shape[0], step):
-            out = self._checked_outputs(self.forward(X[i:i + step]))
-            t, w = targets[i:i + step], weights[i:i + step]
-            total_loss += float(np.dot(w, self.loss.per_sample_loss(t, out)))
-            if classify:
-                right = self.loss.labels(out) == self.loss.target_labels(t)
-                total_right += float(np.dot(w, right.reshape(right.shape[0], -1).mean(axis=1)))
-        result = {"loss": total_loss / float(weights.sum())}
-        if classify:
-            result["accuracy"] = total_right / float(weights.sum())
-        return result
+        return mean_scores(self, X, targets, weights, step, classify)
 
     def _is_classifier_for(self, y: ArrayLike) -> bool:
         """The task, or (not yet decided) what these targets would make it."""
@@ -414,7 +357,18 @@ class Network:
 
         return train_on_batch(self, X, y, sample_weight=sample_weight)
 
-    partial_fit = train_on_batch
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                    sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+        """One epoch of mini-batches over ``(X, y)``, as scikit-learn's ``partial_fit``.
+
+        Continues ``optimizer`` and ``training_state`` (an ``Adam()`` and a
+        fresh state on the first call) silently, without callbacks; returns the
+        epoch's mean training loss. ``train_on_batch`` is one step instead.
+        """
+        from .training.loop import partial_fit
+
+        return partial_fit(self, X, y, batch_size=batch_size, sample_weight=sample_weight,
+                           shuffle=shuffle)
 
     def reset_training(self) -> None:
         """Forget the training state and the optimizer's moments: the next ``fit`` starts afresh.
@@ -427,53 +381,29 @@ class Network:
 
     # -- description -------------------------------------------------------
     def summary(self) -> str:
-        """A table of layers, output shapes and parameter counts."""
-        rows = [("#", "layer", "output shape", "params")]
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers):
-            if shape is not None:
-                shape = layer.output_shape(shape) if layer.built else None
-            count = sum(p.size for p in layer.params.values())
-            shown = "?" if shape is None else f"(None, {', '.join(map(str, shape))})"
-            rows.append((str(i), repr(layer), shown, f"{count:,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        line = "-" * (sum(widths) + 6)
-
-        def fmt(r: tuple[str, ...]) -> str:
-            return (f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
-                    f"{r[3]:>{widths[3]}}")
-
-        n_state = sum(int(v.size) for _, v in self.named_state())
-        body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]]
-        body += [line, f"loss: {self.loss!r}   task: {self.task or 'set by the first fit'}   "
-                       f"dtype: {self.dtype}",
-                 f"total parameters: {self.n_parameters:,}"
-                 + (f"   non-trainable state: {n_state:,}" if n_state else "")]
-        if not self.built:
-            body.append("not built yet: shapes are known after build(input_shape) or the first fit")
-        return Summary("\n".join(body), network_html(self))  # a str; a table in Jupyter
+        """A table of layers (and the layers inside them), output shapes and parameter counts."""
+        return summary_text(self)  # a str; a table in Jupyter
 
     def _repr_html_(self) -> str:
         return network_html(self)
 
     def get_config(self) -> dict[str, Any]:
         """Everything needed to rebuild the architecture (not the weights)."""
-        from .layers import LAYERS
         from .losses import LOSSES
 
+        layers = []
         for i, layer in enumerate(self.layers):
-            if LAYERS.get(type(layer).__name__) is not type(layer):
-                raise TypeError(f"layer {i} {layer!r} is not a registered layer and cannot be "
-                                "described; register its class with "
-                                "glassnet.layers.register_layer")
+            try:
+                layers.append(describe(layer))
+            except TypeError as exc:
+                raise TypeError(f"layer {i}: {exc}") from None
         if LOSSES.get(self.loss.name) is not type(self.loss):
             raise TypeError(f"the loss {self.loss!r} is not a registered loss; register it with "
                             "glassnet.losses.register_loss")
         return {
-            "layers": [{"class": type(la).__name__, "config": la.get_config(),
-                        "trainable": la.trainable} for la in self.layers],
+            "layers": layers,
             "loss": self.loss.name,
-            "loss_config": dict(vars(self.loss)),
+            "loss_config": self.loss.get_config(),
             "task": self.task,
             "dtype": str(self.dtype),
             "input_shape": None if self.input_shape is None else list(self.input_shape),

@@ -28,9 +28,20 @@ Order within a step, for every optimizer:
 
 Weight decay (either kind) applies to the names in ``decay``: a network's
 weights, never its biases or normalisation parameters (each layer's
-``decay_keys``). Freezing a layer (``layer.trainable = False``) leaves its
+``decay_keys``). Without ``decay`` (a step by hand), it applies to the
+parameters with two or more dimensions (weight matrices and kernels), not
+to vectors (biases, normalisation scales): pass ``decay={"0"}`` to decay a
+single vector. Freezing a layer (``layer.trainable = False``) leaves its
 parameters out of the step altogether. Per-layer learning rates are not
 offered: freeze layers, or run two optimizers on two lists of triples.
+
+Step counts are kept per parameter (``steps``, as PyTorch keeps them), so
+a layer unfrozen after 1,000 steps takes Adam's bias-corrected first step,
+not one scaled for step 1,001; ``t`` counts the optimizer's steps.
+
+An optimizer belongs to the network it first trains: ``fit`` refuses to
+continue it on another network (its moments and step counts belong to the
+first); give the other network a new optimizer, or ``reset()`` this one.
 """
 
 from __future__ import annotations
@@ -42,9 +53,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._aligned import aligned_zeros
-from ._fused import FUSE_FROM, adam_kernel, check_fused, numba_available
-from ._validation import check_choice, check_non_negative, check_positive
-from .errors import DTypeError, ShapeError
+from ._fused import FUSE_FROM, adam_kernel, check_fused, flat_views, numba_available
+from ._validation import check_choice, check_non_negative, check_positive, step_entries
+from .errors import ShapeError
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get_optimizer",
            "register_optimizer"]
@@ -58,6 +69,8 @@ class Optimizer:
     Attributes
     ----------
     t : steps taken
+    steps : parameter name -> steps that parameter has taken (its own count,
+        which differs from ``t`` for a parameter frozen for a while)
     state : slot name -> parameter name -> array (e.g. ``state["m"]["0.W"]``)
     """
 
@@ -72,7 +85,20 @@ class Optimizer:
         self.weight_decay = check_non_negative(weight_decay, "weight_decay")
         self.clip_norm = None if clip_norm is None else check_positive(clip_norm, "clip_norm")
         self.t = 0
+        self.steps: dict[str, int] = {}
         self.state: dict[str, dict[str, NDArray]] = {slot: {} for slot in self.slots}
+        self.network: Any = None  # the network fit trains with it (see bind)
+
+    def bind(self, network: Any) -> None:
+        """Belong to ``network`` (``fit`` calls this); refuse one already bound elsewhere."""
+        bound = self.__dict__.get("network")
+        if bound is not None and bound is not network:
+            raise ValueError(
+                f"{self!r} already trains another network (its moments and {self.t} step "
+                "counts belong to that network's parameters); give this network a new "
+                f"optimizer ({type(self).__name__}(...)), or call reset() on this one to "
+                "start it afresh here")
+        self.network = network
 
     def step(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None = None, *,
              decay: Collection[str] | None = None) -> None:
@@ -83,7 +109,8 @@ class Optimizer:
         params_and_grads : ``(name, param, grad)`` triples or ``(param, grad)``
             pairs (named ``"0"``, ``"1"``, ... by position); or one ``param``
             array, with its gradient as ``grads``
-        decay : the names weight decay applies to (None: every parameter)
+        decay : the names weight decay applies to (None: the parameters of
+            two or more dimensions, not biases or other vectors)
 
         Notes
         -----
@@ -94,7 +121,7 @@ class Optimizer:
         if self.weight_decay and not self.decoupled_decay:
             wd = self.weight_decay
             for name, p, g in entries:
-                if decay is None or name in decay:
+                if name in decay if decay is not None else p.ndim >= 2:
                     g += p.dtype.type(wd) * p            # g <- g + wd * W
         if self.clip_norm is not None:
             norm = float(np.sqrt(sum(float(np.vdot(g, g)) for _, _, g in entries)))
@@ -102,54 +129,34 @@ class Optimizer:
                 for _, p, g in entries:
                     g *= p.dtype.type(self.clip_norm / norm)
         self.t += 1
+        steps = self._steps()
+        for name, _, _ in entries:
+            n = steps.get(name)
+            if n is None:  # a first step, or state restored without its count: see _steps
+                n = self.t - 1 if any(name in arrays for arrays in self.state.values()) else 0
+            steps[name] = n + 1
         if self.weight_decay and self.decoupled_decay:
             for name, p, _ in entries:
-                if decay is None or name in decay:
+                if name in decay if decay is not None else p.ndim >= 2:
                     p -= p.dtype.type(self.lr * self.weight_decay) * p   # p <- p - lr wd p
         self._update(entries)
 
     def _entries(self, params_and_grads: Iterable[Any] | NDArray, grads: NDArray | None
                  ) -> list[Triple]:
         """The step's ``(name, param, grad)`` list, each checked (cheap attribute reads only)."""
-        if isinstance(params_and_grads, np.ndarray):
-            if grads is None:
-                raise TypeError(f"{self!r}.step(param, grad) needs the gradient too")
-            items: list[Any] = [("0", params_and_grads, grads)]
-        elif grads is not None:
-            raise TypeError(f"{self!r}.step takes (param, grad) arrays or a list of "
-                            "(name, param, grad) triples, not both")
-        else:
-            items = list(params_and_grads)
-        entries = []
-        for i, item in enumerate(items):
-            if len(item) == 3:
-                name, p, g = item
-            elif len(item) == 2:
-                (p, g), name = item, str(i)
-            else:
-                raise TypeError(f"{self!r}.step expects (name, param, grad) triples or "
-                                f"(param, grad) pairs, got an item of length {len(item)}")
-            if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray):
-                raise TypeError(f"{self!r}.step: parameter {name!r} and its gradient must be "
-                                f"NumPy arrays, got {type(p).__name__} and {type(g).__name__}")
-            if p.shape != g.shape:
-                raise ShapeError(f"parameter {name!r} has shape {p.shape} but its gradient "
-                                 f"{g.shape}; the layer's backward must give grads of its "
-                                 "params' shapes")
-            if p.dtype != g.dtype:
-                raise DTypeError(f"parameter {name!r} is {p.dtype} but its gradient is {g.dtype}; "
-                                 f"the layer's backward must keep the dtype (e.g. "
-                                 f"grad.astype(np.{p.dtype}))")
-            if p.dtype.kind != "f":
-                raise DTypeError(f"parameter {name!r} must be a float array, got {p.dtype}")
-            if not p.flags.writeable:
-                raise ValueError(f"{self!r}.step updates parameters in place, but {name!r} is "
-                                 "read-only; pass a writeable array (e.g. param.copy())")
-            entries.append((name, p, g))
-        return entries
+        return step_entries(self, params_and_grads, grads)
 
     def _update(self, entries: list[Triple]) -> None:
         raise NotImplementedError
+
+    def _steps(self) -> dict[str, int]:
+        """``steps`` (made empty for an optimizer pickled before they were kept).
+
+        A parameter with state but no count (restored from a file or a pickle
+        that did not keep counts) is taken to have made every step so far
+        (``t``), as every parameter did when a single count was kept.
+        """
+        return self.__dict__.setdefault("steps", {})
 
     def _slot(self, slot: str, name: str, like: NDArray) -> NDArray:
         """The state array ``slot`` of parameter ``name``, zeros like ``like`` on first use."""
@@ -165,9 +172,11 @@ class Optimizer:
         return value
 
     def reset(self) -> None:
-        """Forget the state and the step count: the next step starts afresh."""
+        """Forget the state and the step counts, and the network: the next step starts afresh."""
         self.t = 0
+        self.steps = {}
         self.state = {slot: {} for slot in self.slots}
+        self.network = None
 
     def get_config(self) -> dict[str, Any]:
         return {"lr": self.lr, "weight_decay": self.weight_decay, "clip_norm": self.clip_norm}
@@ -256,21 +265,21 @@ class Adam(Optimizer):
         fuse = self.fused
         if fuse is None:
             fuse = sum(p.size for _, p, _ in entries) >= FUSE_FROM and numba_available()
-        root = np.sqrt(1.0 - self.beta2**self.t)
-        scalars = (self.beta1, self.beta2, 1.0 - self.beta1, 1.0 - self.beta2,
-                   self.lr * root / (1.0 - self.beta1**self.t), self.eps * root)
-        by_dtype: dict[np.dtype, tuple[np.floating, ...]] = {}
-        ms, vs = self.state["m"], self.state["v"]
+        # the scalars of each (dtype, step count), each rounded once to the dtype
+        by_key: dict[tuple[np.dtype, int], tuple[np.floating, ...]] = {}
+        ms, vs, steps = self.state["m"], self.state["v"], self.steps
         for name, p, g in entries:
             m, v = ms.get(name), vs.get(name)
             if m is None or v is None or m.shape != p.shape or m.dtype != p.dtype:
                 m, v = self._slot("m", name, p), self._slot("v", name, p)
-            # the scalars, each rounded once to the parameters' dtype
-            if p.dtype not in by_dtype:
-                by_dtype[p.dtype] = tuple(p.dtype.type(x) for x in scalars)
-            b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t = by_dtype[p.dtype]
+            key = (p.dtype, steps[name])  # t: this parameter's own step count
+            scalars = by_key.get(key)
+            if scalars is None:
+                scalars = by_key[key] = self._scalars(p.dtype, key[1])
+            b1, b2, one_minus_b1, one_minus_b2, lr_t, eps_t = scalars
             if fuse and p.flags.c_contiguous:
-                adam_kernel()(*self._flat_views(name, p, g, m, v), *by_dtype[p.dtype])
+                adam_kernel()(*flat_views(self.__dict__.setdefault("_views", {}), name, p, g, m, v),
+                              *scalars)
             else:
                 m *= b1
                 m += one_minus_b1 * g                  # m <- b1 m + (1 - b1) g
@@ -281,23 +290,12 @@ class Adam(Optimizer):
                 _flush_tiny(m)
                 _flush_tiny(v)
 
-    def _flat_views(self, name: str, p: NDArray, g: NDArray, m: NDArray, v: NDArray
-                    ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """1-D views of the four arrays for the kernel, kept while the arrays stay the same.
-
-        Layers keep their arrays from step to step, so the views are made once;
-        making them anew for every array at every step cost about 10% of the
-        update (measured with ``python -m benchmarks.profile_step``).
-        """
-        if not g.flags.c_contiguous:  # its 1-D form is a copy: make it afresh every step
-            return p.reshape(-1), np.ravel(g), m.reshape(-1), v.reshape(-1)
-        views = self.__dict__.setdefault("_views", {})
-        kept = views.get(name)
-        if kept is None or kept[0] is not p or kept[1] is not g or kept[2] is not m \
-                or kept[3] is not v:
-            kept = views[name] = (p, g, m, v, p.reshape(-1), g.reshape(-1), m.reshape(-1),
-                                  v.reshape(-1))
-        return kept[4], kept[5], kept[6], kept[7]
+    def _scalars(self, dtype: np.dtype, t: int) -> tuple[np.floating, ...]:
+        """``b1, b2, 1 - b1, 1 - b2, lr_t, eps_t`` for step ``t``, in ``dtype``."""
+        root = np.sqrt(1.0 - self.beta2**t)
+        values = (self.beta1, self.beta2, 1.0 - self.beta1, 1.0 - self.beta2,
+                  self.lr * root / (1.0 - self.beta1**t), self.eps * root)
+        return tuple(dtype.type(x) for x in values)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -20,7 +20,7 @@ ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed "
 @pytest.fixture
 def saved(tmp_path):
     net = glassnet.mlp([16, 8, 3], seed=0)
-    path = io.save(net, tmp_path / "model.npz",
+    path = io.save(net, tmp_path / "model.safetensors",
                    metadata={"scale": "unit", "class_names": ["a", "b", "c"]})
     return net, path
 
@@ -60,7 +60,7 @@ def test_export_with_pixel_scaling_and_another_opset(saved, tmp_path, capsys):
 
 
 def test_export_of_a_missing_model_fails_in_one_line(tmp_path, capsys):
-    assert main(["export", str(tmp_path / "absent.npz"), str(tmp_path / "m.onnx")]) == 1
+    assert main(["export", str(tmp_path / "absent.safetensors"), str(tmp_path / "m.onnx")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("glassnet export: error:")
     assert not (tmp_path / "m.onnx").exists()

@@ -147,3 +147,51 @@ def test_a_huge_bad_field_is_shown_shortened(tmp_path):
     path.write_text("1," + "9" * 5000 + "," + ",".join(["0"] * 783) + "\n")
     with pytest.raises(DataFormatError, match=r"huge\.csv, line 1: field 2 is '9{40}\.\.\. \(5000"):
         read_digits_csv(path)
+
+
+def test_a_utf8_byte_order_mark_is_read_as_nothing(tmp_path):
+    # editors such as Excel and Notepad start a file saved as UTF-8 with EF BB BF
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (line(7) + "\n" + line(2) + "\n").encode())
+    X, y = read_digits_csv(path)
+    np.testing.assert_array_equal(y, [7, 2])
+    assert X.shape == (2, 784)
+    # the careful line-by-line reader (taken on any unusual file) drops it too
+    from glassnet.datasets.csv import _parse_by_line
+    np.testing.assert_array_equal(_parse_by_line(path)[:, 0], [7, 2])
+    # a bad field later in such a file is reported without replacement characters
+    path.write_bytes(b"\xef\xbb\xbf" + (line(7) + "\n" + "x" + line(2)[1:] + "\n").encode())
+    with pytest.raises(DataFormatError, match=r"line 2: field 1 is 'x'") as info:
+        read_digits_csv(path)
+    assert "\ufffd" not in str(info.value)
+
+
+def test_unreadable_missing_and_folder_are_told_apart(tmp_path, monkeypatch):
+    import builtins
+    import os
+
+    import glassnet.datasets.csv as csv_module
+
+    path = tmp_path / "locked.csv"
+    path.write_text(line(1) + "\n")
+    path.chmod(0o000)
+    if os.geteuid() == 0:  # root reads any file whatever its mode: refuse as the kernel would
+        real_open = builtins.open
+
+        def open_refusing(file, *args, **kwargs):
+            if os.fspath(file) == os.fspath(path):
+                raise PermissionError(13, "Permission denied", os.fspath(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(csv_module, "open", open_refusing, raising=False)
+    with pytest.raises(PermissionError) as info:
+        read_digits_csv(path)
+    assert str(info.value) == (f"{path} exists but cannot be read (permission denied); check "
+                               "its permissions (e.g. chmod u+r) or run as a user who may read "
+                               "it")
+    assert info.value.errno == 13
+    with pytest.raises(FileNotFoundError, match=f"no such file: {tmp_path / 'absent.csv'}$"):
+        read_digits_csv(tmp_path / "absent.csv")
+    with pytest.raises(IsADirectoryError, match="is a folder, not a CSV file"):
+        read_digits_csv(tmp_path)
+    path.chmod(0o600)

@@ -186,7 +186,27 @@ def test_rejects_malformed_checksum(tmp_path, bad):
         fetch("x.gz", mirrors=["http://127.0.0.1:9/"], sha256=bad, dest_dir=tmp_path)
 
 
-@pytest.mark.parametrize("mirrors", [[], (), "http://127.0.0.1:9/"])
+@pytest.mark.parametrize(("kwargs", "match"), [
+    (dict(deadline=-1), "deadline must be > 0, got -1"),
+    (dict(deadline=0), "deadline must be > 0"),
+    (dict(timeout=0), "timeout must be > 0, got 0"),
+    (dict(timeout=-5.0), "timeout must be > 0"),
+    (dict(timeout=float("nan")), "timeout must be a finite number"),
+    (dict(min_rate=-1), "min_rate must be >= 0"),
+])
+def test_rejects_bad_time_limits_before_any_connection(http_server, tmp_path, payload,
+                                                       kwargs, match):
+    # the server holds the file: an unchecked limit would mean a download, or a later
+    # failure that blames the connection
+    http_server.put("data.gz", payload)
+    with pytest.raises(ValueError, match=match):
+        fetch("data.gz", mirrors=[http_server.url], sha256=sha(payload), dest_dir=tmp_path,
+              progress=False, **kwargs)
+    assert not (tmp_path / "data.gz").exists()
+    assert http_server.hits == []
+
+
+@pytest.mark.parametrize("mirrors", [[], (), "http://127.0.0.1:9/", [""], [None]])
 def test_rejects_empty_or_string_mirrors(tmp_path, mirrors):
     with pytest.raises(ValueError, match="mirrors"):
         fetch("x.gz", mirrors=mirrors, sha256="0" * 64, dest_dir=tmp_path)

@@ -253,3 +253,57 @@ def test_mnist_download_refuses_a_file_with_the_wrong_checksum(shared_data, http
     with pytest.raises(DataNotFoundError, match="SHA-256 mismatch"):
         load_mnist(split="test", mirrors=[http_server.url], **args)
     assert not any((offline["cache_dir"] / "mnist").iterdir())
+
+
+# --- a folder named with path= is the only place looked at ------------------------
+
+
+@pytest.fixture
+def data_elsewhere(tiny, offline, monkeypatch, tmp_path):
+    """$GLASSNET_DATA holds a complete mnist folder, so nothing but path= can go wrong."""
+    folder, _ = tiny
+    root = tmp_path / "root"
+    root.mkdir()
+    folder.rename(root / "mnist")
+    monkeypatch.setenv("GLASSNET_DATA", str(root))
+    X, _ = load_mnist(split="test", **offline)  # found there without path=
+    assert X.shape == (3, 784)
+    return root
+
+
+def test_a_csv_file_as_path_is_an_error_not_passed_over(data_elsewhere, offline, tmp_path):
+    csv = tmp_path / "digits.csv"
+    csv.write_text("5," + ",".join(["0"] * 784) + "\n")
+    with pytest.raises(DataNotFoundError) as info:
+        load_mnist(path=csv, split="test", **offline)
+    message = str(info.value)
+    assert f"path= argument ({csv}): a file, not a folder" in message
+    assert "read_digits_csv" in message and str(tmp_path) in message
+    assert str(data_elsewhere) not in message  # $GLASSNET_DATA was not searched
+
+
+def test_an_empty_folder_as_path_is_an_error_not_passed_over(data_elsewhere, offline,
+                                                             tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataNotFoundError) as info:
+        load_mnist(empty, split="test", **offline)
+    message = str(info.value)
+    assert f"path= argument ({empty}): missing {TEST[0]}, {TEST[1]}" in message
+    assert "only in the folder given" in message and "leave out path=" in message
+    with pytest.raises(DataNotFoundError, match="no such folder"):
+        load_mnist(tmp_path / "absent", split="test", **offline)
+
+
+def test_a_file_as_path_says_it_is_a_file_without_glassnet_data(offline, tmp_path):
+    file = tmp_path / "t10k-images-idx3-ubyte.gz"
+    file.write_bytes(b"")
+    with pytest.raises(DataNotFoundError, match=r"a file, not a folder; path= takes the "
+                                                r"folder holding the files"):
+        load_mnist(file, split="test", **offline)
+
+
+@pytest.mark.parametrize("mirrors", ["https://example.org/mnist/", [""], [None], 5])
+def test_mirrors_are_validated_even_when_no_download_is_needed(tiny, offline, mirrors):
+    with pytest.raises(ValueError, match="mirrors must be a list of base URLs"):
+        load_mnist(tiny[0], split="test", mirrors=mirrors, **offline)

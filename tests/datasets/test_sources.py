@@ -72,10 +72,23 @@ def test_search_order(places):
 
 
 def test_a_folder_missing_one_file_is_skipped_whole(places):
-    # no mixing: the explicit folder lacks the labels, so both files come from the next place
-    (places["path"] / f"{STEMS[1]}.gz").unlink()
+    # no mixing: the env subfolder lacks the labels, so both files come from the next place
+    places["path"] = None
+    env_root = Path(places["environ"]["GLASSNET_DATA"])
+    (env_root / NAME / f"{STEMS[1]}.gz").unlink()
     found = locate(NAME, STEMS, **places)
-    assert tag_of(found) == {"env-sub"}
+    assert tag_of(found) == {"env-root"}
+
+
+def test_an_incomplete_explicit_folder_is_an_error_not_passed_over(places):
+    # every other place holds the files; a path= that lacks one must not fall back to them
+    (places["path"] / f"{STEMS[1]}.gz").unlink()
+    with pytest.raises(DataNotFoundError) as info:
+        locate(NAME, STEMS, **places)
+    message = str(info.value)
+    assert f"path= argument ({places['path']}): missing {STEMS[1]}" in message
+    assert "GLASSNET_DATA" in message and "leave out path=" in message
+    assert places["environ"]["GLASSNET_DATA"] not in message  # not searched
 
 
 def test_uncompressed_files_count_and_win_over_gz(tmp_path):
@@ -135,18 +148,17 @@ def test_default_system_folder_is_debians(tmp_path):
 
 
 def test_nothing_found_lists_every_place_and_the_fixes(tmp_path):
-    explicit = fill(tmp_path / "explicit", "x", stems=STEMS[:1])
     env_root = tmp_path / "env"
-    env_root.mkdir()
+    fill(env_root / NAME, "x", stems=STEMS[:1])
     system = tmp_path / "system"
     cache = tmp_path / "cache"
     with pytest.raises(DataNotFoundError) as info:
-        locate(NAME, STEMS, path=explicit, environ={"GLASSNET_DATA": str(env_root)},
+        locate(NAME, STEMS, environ={"GLASSNET_DATA": str(env_root)},
                system_dirs=[system], cache_dir=cache, download=False, sha256={})  # fmt: skip
     message = str(info.value)
-    for place in (explicit, env_root / NAME, env_root, system / NAME, cache / NAME):
+    for place in (env_root / NAME, env_root, system / NAME, cache / NAME):
         assert str(place) in message
-    assert f"missing {STEMS[1]}" in message  # the explicit folder had only the images
+    assert f"missing {STEMS[1]}" in message  # the env subfolder had only the images
     assert "no such folder" in message
     assert "download=False" in message
     assert "GLASSNET_DATA" in message and "path=" in message and "download=True" in message

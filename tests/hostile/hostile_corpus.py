@@ -341,8 +341,14 @@ def image_attacks() -> Iterator[Case]:
     yield "image/decompression bomb", bomb, True
 
 
-CRAFTED = {"model": lambda: [*npz_attacks(), *safetensors_attacks()], "idx": idx_attacks,
-           "csv": csv_attacks, "image": image_attacks}
+def _glassnet_written() -> list[Case]:
+    import hostile_models
+
+    return [*hostile_models.model_attacks(), *hostile_models.legacy_attacks()]
+
+
+CRAFTED = {"model": lambda: [*npz_attacks(), *safetensors_attacks(), *_glassnet_written()],
+           "idx": idx_attacks, "csv": csv_attacks, "image": image_attacks}
 
 
 def mutations(data: bytes, rng: np.random.Generator, count: int, prefix: str

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glassnet._npz_legacy import read_legacy_npz
-from glassnet._safetensors import read_tensors
-from glassnet._strict_json import loads_strict
 from glassnet.datasets.csv import read_digits_csv
 from glassnet.datasets.idx import read_idx
 from glassnet.errors import ModelFormatError
+from glassnet.io.npz import read_legacy_npz
+from glassnet.io.safetensors import read_tensors
+from glassnet.io.strict_json import loads_strict
 
 LOADER_ENV = "GLASSNET_HOSTILE_LOADER"
 
@@ -75,6 +75,15 @@ def load_model_generic(path: str | os.PathLike[str]) -> dict[str, Any]:
     return read_tensors(path, from_header)[0]
 
 
+def predictions(path: str | os.PathLike[str]) -> str:
+    """Load a model with ``glassnet.io.load`` and fingerprint its predictions on a fixed probe."""
+    import hostile_models
+
+    from glassnet import io
+
+    return hostile_models.fingerprint(io.load(path))
+
+
 def image_input(path: str | os.PathLike[str]) -> Any:
     from glassnet.datasets.images import image_to_input
 
@@ -94,11 +103,14 @@ def targets(loader: str | None = None) -> dict[str, Callable[[str], Any]]:
         "idx": read_idx,
         "csv": read_digits_csv,
         "image": image_input,
+        "predictions": predictions,
     }
 
 
 def describe(value: Any) -> str:
     """A short description of what a target returned, for the report of a silent load."""
+    if isinstance(value, str):
+        return value
     try:
         return json.dumps({k: getattr(v, "shape", None) for k, v in value.items()})[:200]
     except (AttributeError, TypeError):

@@ -18,7 +18,10 @@ when the call
 * loads a file it must refuse (a crafted attack or a truncation): a silent load;
 * takes longer than the time limit, or traces more memory than the limit
   (a fixed cap plus a multiple of the file's size);
-* kills the worker.
+* kills the worker;
+* for every single-bit flip of a small model written by ``glassnet.io.save``
+  (``--bit-flips``, and in CI): loads with predictions that differ from the
+  original's (the oracle is "refused, or identical predictions").
 
 The corpus is ``hostile_corpus``: every crafted attack, then seeded random
 bit flips and truncations of good files. Exit status 0 means no failure.
@@ -105,6 +108,8 @@ def verdict(result: dict) -> str | None:
         return f"{result['outcome']}: {result['detail']}"
     if result["outcome"] == "loaded" and result["must_refuse"]:
         return f"silent load: {result['detail']}"
+    if result["outcome"] == "loaded" and result.get("expect") not in (None, result["detail"]):
+        return "loaded with predictions that differ from the original's"
     cap = IMAGE_MEMORY_CAP if result["target"] == "image" else MEMORY_CAP
     limit = cap + MEMORY_PER_FILE_BYTE * result["size"]
     if result["peak"] > limit:
@@ -112,17 +117,17 @@ def verdict(result: dict) -> str | None:
     return None
 
 
-def run_batch(cases: list[tuple[str, str, bytes, bool]], loader: str | None
-              ) -> tuple[list[dict], int]:
-    """Run ``(target, name, data, must_refuse)`` cases in one worker; results and its peak RSS."""
+def run_batch(cases: list[tuple], loader: str | None) -> tuple[list[dict], int]:
+    """Run ``(target, name, data, must_refuse[, expect])`` cases in one worker; results and
+    its peak RSS. ``expect``: what a load must return (a predictions fingerprint), if anything."""
     with tempfile.TemporaryDirectory(prefix="glassnet-hostile-") as tmp:
         folder = Path(tmp)
         listing = []
-        for i, (target, name, data, must_refuse) in enumerate(cases):
+        for i, (target, name, data, must_refuse, *expect) in enumerate(cases):
             file = f"case{i:05d}"
             (folder / file).write_bytes(data)
             listing.append({"target": target, "name": name, "file": file,
-                            "must_refuse": must_refuse})
+                            "must_refuse": must_refuse, "expect": (expect or [None])[0]})
         (folder / "cases.json").write_text(json.dumps(listing))
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(folder)]
@@ -169,6 +174,15 @@ def build_cases(seed: int, n_mutations: int, crafted: bool = True
     return cases
 
 
+def bit_flip_cases() -> list[tuple]:
+    """Every single-bit flip of a small digested model, each to be refused or harmless."""
+    import hostile_models
+
+    data, expect = hostile_models.small_model(), hostile_models.reference_fingerprint()
+    return [("predictions", name, flipped, False, expect)
+            for name, flipped in hostile_models.every_bit_flip(data)]
+
+
 def report(results: list[dict], rss: int, seconds: float) -> int:
     failures = [(r, why) for r in results if (why := verdict(r))]
     by_target: dict[str, int] = {}
@@ -180,6 +194,12 @@ def report(results: list[dict], rss: int, seconds: float) -> int:
     print(f"hostile inputs tried: {len(results)} {by_target}")
     print(f"refused with glassnet's error: {refused}, loaded: "
           f"{sum(r['outcome'] == 'loaded' for r in results)}")
+    flips = [r for r in results if r["target"] == "predictions"]
+    if flips:
+        same = sum(r["outcome"] == "loaded" and r["detail"] == r["expect"] for r in flips)
+        print(f"single-bit flips of a {len(flips) // 8}-byte model: {len(flips)}, refused "
+              f"{sum(r['outcome'] == 'refused' for r in flips)}, loaded with identical "
+              f"predictions {same}")
     print(f"peak traced memory of one call: {peak / 2**20:.1f} MiB; worker peak RSS "
           f"{rss / 2**20:.0f} MiB; slowest call {slowest:.2f} s; wall time {seconds:.0f} s")
     for r, why in failures[:50]:
@@ -198,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loader", default=None,
                         help="module:function to load model files (default: the generic "
                              "reader over glassnet's hardened readers)")
+    parser.add_argument("--bit-flips", action="store_true",
+                        help="also try every single-bit flip of a small model written by "
+                             "glassnet.io.save (about 10,000 loads)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -205,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start = time.perf_counter()
     results, rss = run_batch(build_cases(args.seed, args.mutations), args.loader)
+    if args.bit_flips:
+        flips, flip_rss = run_batch(bit_flip_cases(), args.loader)
+        results += flips
+        rss = max(rss, flip_rss)
     batch = 1
     while time.perf_counter() - start < args.minutes * 60:
         more, more_rss = run_batch(build_cases(args.seed + batch, 500, crafted=False),

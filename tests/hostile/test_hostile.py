@@ -33,3 +33,16 @@ def test_every_crafted_attack_of_a_kind_is_present(target):
 
     names = [name for name, _, _ in hostile_corpus.CRAFTED[target]()]
     assert len(names) == len(set(names)) >= 10
+
+
+@pytest.mark.slow
+def test_every_single_bit_flip_of_a_small_model_is_refused_or_harmless():
+    """Every bit of a small model written by glassnet.io.save flipped in turn: each file is
+    refused with glassnet's error naming it, or loads with identical predictions."""
+    cases = run.bit_flip_cases()
+    results, _ = run.run_batch(cases, loader=None)
+    assert len(results) == len(cases) == 8 * len(cases[0][2])
+    failures = [f"{r['name']}: {why}" for r in results if (why := run.verdict(r))]
+    assert failures == []
+    refused = sum(r["outcome"] == "refused" for r in results)
+    assert refused > 0.9 * len(results)  # the few harmless ones: the header's padding

@@ -59,5 +59,5 @@ def test_batchnorm_trains_fashion_mnist_and_round_trips(shared_data, tmp_path):
     net.fit(X, y, optimizer=gn.Adam(1e-3), epochs=2, batch_size=128, seed=0, verbose=0)
     accuracy = net.evaluate(X_test, y_test)["accuracy"]
     assert accuracy > 0.84, accuracy
-    loaded = gn.io.load(gn.io.save(net, tmp_path / "bn.npz"))
+    loaded = gn.io.load(gn.io.save(net, tmp_path / "bn.safetensors"))
     np.testing.assert_array_equal(loaded.predict_proba(X_test), net.predict_proba(X_test))

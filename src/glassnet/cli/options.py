@@ -34,7 +34,8 @@ _NOT_WITH_MODEL = {"cnn": ("activation", "loss"), "lenet5": ("hidden", "loss", "
 # options --book cannot honour: the book's network and recipe fix them
 _NOT_WITH_BOOK = ("activation", "loss", "dropout", "optimizer", "momentum", "nesterov",
                   "weight_decay", "clip_norm", "batch_size", "validation_split",
-                  "early_stopping", "dtype")
+                  "early_stopping", "lr_schedule", "warmup_epochs", "backup_dir", "resume_anyway",
+                  "dtype")
 
 
 def _flag(name: str) -> str:
@@ -106,6 +107,7 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
                              f"{' and '.join(ignored)}")
     if args.nesterov and not args.momentum:
         raise ValueError("--nesterov needs --momentum above 0 (e.g. --momentum 0.9)")
+    _check_validation_options(args)
     defaults = _TOY_DEFAULTS if args.dataset in TOYS else _PICTURE_DEFAULTS
     if getattr(args, "model", "mlp") != "mlp":
         defaults = {**defaults, **_CNN_DEFAULTS}
@@ -113,3 +115,28 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, value)
     return args
+
+
+def _check_validation_options(args: argparse.Namespace) -> None:
+    """Refuse model selection on the test split, a warm-up without a schedule, and
+    ``--resume-anyway`` without a backup."""
+    split = args.validation_split
+    if split is not None and not 0 <= split < 1:
+        raise ValueError(f"--validation-split is the fraction of the training data held out, "
+                         f"in [0, 1); got {split:g}: give e.g. --validation-split 0.1")
+    if args.early_stopping is not None and split == 0:
+        raise ValueError(
+            "--early-stopping picks the epoch with the best validation loss, and "
+            "--validation-split 0 leaves no validation data but the test split; choosing on "
+            "the test split would make its score an optimistic guess, not a test: drop "
+            "--validation-split 0 (early stopping then holds out 10% of the training data), "
+            "give another fraction (e.g. 0.2), or drop --early-stopping")
+    if args.warmup_epochs is not None and args.lr_schedule != "cosine":
+        raise ValueError(f"--warmup-epochs {args.warmup_epochs} only applies to --lr-schedule "
+                         "cosine (the warm-up ramps the learning rate up to where the cosine "
+                         "starts); add --lr-schedule cosine, or drop --warmup-epochs")
+    if args.resume_anyway and args.backup_dir is None:
+        raise ValueError("--resume-anyway continues a backup made by another command; it "
+                         "needs --backup-dir DIR")
+    args.lr_schedule = args.lr_schedule or "constant"
+    args.warmup_epochs = 0 if args.warmup_epochs is None else args.warmup_epochs

@@ -8,6 +8,7 @@ all integers, comma separated, no header::
 
 from __future__ import annotations
 
+import errno
 import os
 import warnings
 from pathlib import Path
@@ -73,16 +74,48 @@ def read_digits_csv(path: str | os.PathLike[str]) -> tuple[NDArray[np.uint8], ND
 
     Raises
     ------
+    FileNotFoundError, PermissionError, IsADirectoryError
+        No such file, a file that cannot be read, or a folder; the message
+        names the path and says which.
     DataFormatError
         A line with a field count other than 785, a non-integer field, a
         negative label or a pixel outside 0..255 (the message gives the line
         number), or a file without any rows.
     """
     path = Path(path)
+    _check_readable(path)
     table: NDArray[np.integer] | None = _parse_fast(path)
     if table is None:  # something is wrong or unusual: the careful reader names the line
         table = _parse_by_line(path)
     return table[:, 1:].astype(np.uint8), table[:, 0].astype(np.int64)
+
+
+def _check_readable(path: Path) -> None:
+    """Open ``path`` once to tell a missing file from an unreadable one or a folder."""
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise _os_error(FileNotFoundError, errno.ENOENT, f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise _os_error(IsADirectoryError, errno.EISDIR,
+                        f"{path} is a folder, not a CSV file") from None
+    except PermissionError:
+        raise _os_error(PermissionError, errno.EACCES,
+                        f"{path} exists but cannot be read (permission denied); check its "
+                        "permissions (e.g. chmod u+r) or run as a user who may read it") from None
+
+
+def _os_error(kind: type[OSError], code: int, message: str) -> OSError:
+    """An OSError of ``kind`` whose text is ``message`` alone, with ``errno`` set."""
+    error = kind(message)
+    error.errno = code
+    return error
+
+
+# "utf-8-sig" reads plain ASCII unchanged and drops the byte-order mark some
+# editors (Excel, Notepad) put at the start of a file saved as UTF-8.
+_ENCODING = "utf-8-sig"
 
 
 def _parse_fast(path: Path) -> NDArray[np.int32] | None:
@@ -96,7 +129,7 @@ def _parse_fast(path: Path) -> NDArray[np.int32] | None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "input contained no data" and the like
             table = np.loadtxt(path, delimiter=",", dtype=np.int32, comments=None, ndmin=2,
-                               encoding="ascii")
+                               encoding=_ENCODING)
     except (ValueError, OverflowError, UnicodeDecodeError, UserWarning):
         return None
     if table.shape[0] == 0 or table.shape[1] != 1 + N_PIXELS:
@@ -110,7 +143,7 @@ def _parse_fast(path: Path) -> NDArray[np.int32] | None:
 def _parse_by_line(path: Path) -> NDArray[np.int64]:
     """The table read line by line; the first bad line raises a DataFormatError naming it."""
     rows = []
-    with open(path, encoding="ascii", errors="replace") as f:
+    with open(path, encoding=_ENCODING, errors="replace") as f:
         for number, line in enumerate(f, start=1):
             if line.strip():
                 rows.append(_parse_line(line, f"{path}, line {number}"))

@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 from .._atomic import commit, temporary_file_beside
 from .._progress import progress_bar
+from .._validation import check_non_negative, check_positive
 from ..errors import DataNotFoundError
 
 __all__ = ["fetch", "sha256_of", "DownloadError"]
@@ -196,18 +197,26 @@ def fetch(
 
     Raises
     ------
+    ValueError
+        A malformed ``sha256`` or ``mirrors``, ``timeout`` or ``deadline`` not a
+        positive number, or a negative ``min_rate``.
     DataNotFoundError
         No mirror gave a verified file; the message lists each URL and why it failed.
     OSError
         ``dest_dir`` cannot be written (disk full, read-only, no permission);
         the message names the file and the reason. No further mirror is tried.
     """
+    check_positive(timeout, "timeout")
+    check_non_negative(min_rate, "min_rate")
+    if deadline is not None:
+        check_positive(deadline, "deadline")
     expected = sha256.lower()
     if not _HEX64.fullmatch(expected):
         raise ValueError(f"sha256 must be 64 hexadecimal characters, got {sha256!r}")
-    if isinstance(mirrors, str) or not mirrors:
+    if isinstance(mirrors, (str, bytes)) or not mirrors \
+            or not all(isinstance(m, str) and m.strip() for m in mirrors):
         raise ValueError(
-            f"mirrors must be a non-empty sequence of base URLs, got {mirrors!r}; "
+            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}; "
             "e.g. mirrors=['https://example.org/data/']"
         )
     folder = Path(dest_dir)

@@ -112,6 +112,7 @@ def _open(image: Any, Image: Any) -> tuple[Any, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(data) as opened:
+                _frame_count(opened)  # counted (and kept by Pillow) while the file is open
                 opened.load()
     except Image.UnidentifiedImageError as exc:
         raise DataFormatError(
@@ -129,6 +130,25 @@ def _open(image: Any, Image: Any) -> tuple[Any, str]:
             "save it again"
         ) from exc
     return _check_not_empty(opened, name), name
+
+
+def _frame_count(img: Any) -> int:
+    """How many frames (an animated GIF, PNG or WebP, a multi-page TIFF) the picture has."""
+    try:
+        return int(getattr(img, "n_frames", 1))
+    except (OSError, ValueError, EOFError):  # a user's picture whose file is closed
+        return 1
+
+
+def _frame_notes(img: Any) -> list[str]:
+    """A warning for a picture of several frames: how many, and which one is read."""
+    frames = _frame_count(img)
+    if frames <= 1:
+        return []
+    current = img.tell() if hasattr(img, "tell") else 0
+    return [f"the file has {frames} frames (an animation or several pages); only frame "
+            f"{current + 1} of {frames} is read: save the frame you mean as a picture of "
+            "its own (e.g. a PNG) to be sure"]
 
 
 def _check_not_empty(img: Any, what: str) -> Any:
@@ -255,12 +275,13 @@ def preprocess_image(image: str | os.PathLike[str] | Any, *, preprocess: str = "
         raise TypeError(f"invert must be None, True or False, got {invert!r}")
     Image, ImageOps = _pillow()
     img, _ = _open(image, Image)
+    frames = _frame_notes(img)
     grey = _grey(img, Image, ImageOps)
     inverted = dm.background_is_light(grey) if invert is None else bool(invert)
     if preprocess == "plain":
-        return PreparedImage(_plain(grey, inverted, Image), inverted)
+        return PreparedImage(_plain(grey, inverted, Image), inverted, tuple(frames))
     pixels, notes = _mnist_style(grey, inverted, Image)
-    return PreparedImage(pixels, inverted, tuple(notes))
+    return PreparedImage(pixels, inverted, tuple(frames + notes))
 
 
 def image_to_input(

@@ -207,7 +207,9 @@ def load_mnist(
 
     Parameters
     ----------
-    path : folder holding the IDX files (``.gz`` or not); searched first
+    path : folder holding the IDX files (``.gz`` or not); when given, the only
+        place looked at (a folder without them is an error, never passed over
+        for ``$GLASSNET_DATA`` or the cache)
     split : None for both splits, or ``"train"`` / ``"test"`` for one (only
         that split's files are then needed)
     scale : ``"none"`` (uint8 0-255 as stored; ``dtype`` is ignored),
@@ -230,8 +232,11 @@ def load_mnist(
     Raises
     ------
     DataNotFoundError
-        The files are nowhere to be found and could not be downloaded; the
-        message lists every place searched. See :mod:`glassnet.datasets.sources`.
+        The files are nowhere to be found and could not be downloaded, or
+        ``path`` does not hold them; the message lists every place searched.
+        See :mod:`glassnet.datasets.sources`.
+    ValueError
+        ``mirrors`` is a string, or holds something other than URLs.
     DataFormatError
         A file found is corrupt, or images and labels disagree.
     """

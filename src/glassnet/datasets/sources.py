@@ -2,7 +2,9 @@
 
 For a data set called ``name`` (e.g. ``"fashion-mnist"``) the places are:
 
-1. the folder given as ``path=``;
+1. the folder given as ``path=``: when it is given, it is the only place
+   looked at (a wrong ``path=`` is an error, never passed over for the
+   places below);
 2. ``$GLASSNET_DATA/<name>``, then ``$GLASSNET_DATA`` itself;
 3. system folders, ``/usr/share/datasets/<name>`` by default (where Debian's
    ``dataset-fashion-mnist`` package installs its files);
@@ -36,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .._atomic import atomic_write
+from .._validation import check_positive
 from ..errors import DataFormatError, DataNotFoundError
 from .download import content_limit, fetch, sha256_of
 
@@ -170,7 +173,7 @@ def _look(folder: Path | None, stems: Sequence[str]) -> tuple[dict[str, Path], s
     if folder is None:
         return {}, "not set"
     if not folder.is_dir():
-        return {}, "no such folder"
+        return {}, "a file, not a folder" if folder.is_file() else "no such folder"
     found = {stem: p for stem in stems if (p := find_file(folder, stem)) is not None}
     missing = [s for s in stems if s not in found]
     return found, ("missing " + ", ".join(missing)) if missing else "found"
@@ -213,12 +216,20 @@ def locate(
     ------
     DataNotFoundError
         Nothing worked; the message lists every place with what was missing
-        there, and the ways to provide the files.
+        there, and the ways to provide the files. With ``path=``, that folder
+        does not hold every file (or is not a folder).
+    ValueError
+        ``mirrors`` is a string or holds something other than URL strings, or
+        ``timeout`` is not a positive number.
     """
+    _check_mirrors(mirrors)
+    check_positive(timeout, "timeout")
     places = candidate_folders(
         name, path=path, environ=environ, system_dirs=system_dirs, cache_dir=cache_dir
     )
     cache = cache_folder(name, cache_dir=cache_dir, environ=environ)
+    if path is not None:
+        return _in_given_folder(name, stems, Path(path).expanduser(), cache, download)
     stamps = _Stamps(cache.parent / f"{name}.verified.json")
     try:
         return _locate(name, stems, places, cache, stamps, sha256=sha256, mirrors=mirrors,
@@ -271,6 +282,46 @@ def _locate(name: str, stems: Sequence[str], places: list[tuple[str, Path | None
         + f"\nTo fix: pass path= a folder holding these files, set {ENV_VAR} to such a folder "
         f"(or to a folder with a '{name}' subfolder), or call with download=True and a working "
         f"internet connection to fetch them into {cache}."
+    )
+
+
+def _check_mirrors(mirrors: Sequence[str]) -> None:
+    """Refuse a string (which would be taken one character at a time) or non-URL items."""
+    if isinstance(mirrors, (str, bytes)):
+        raise ValueError(f"mirrors must be a list of base URLs, got the string {mirrors!r}; "
+                         f"wrap it in a list: mirrors=[{mirrors!r}]")
+    try:
+        items = list(mirrors)
+    except TypeError:
+        raise ValueError(f"mirrors must be a list of base URLs, got {mirrors!r}") from None
+    bad = [m for m in items if not isinstance(m, str) or not m.strip()]
+    if bad:
+        raise ValueError(f"mirrors must be a list of base URLs (non-empty strings such as "
+                         f"'https://example.org/data/'), got {bad[0]!r} in it")
+
+
+def _in_given_folder(name: str, stems: Sequence[str], folder: Path, cache: Path,
+                     download: bool) -> dict[str, Path]:
+    """The files in the folder the caller named, or a DataNotFoundError saying what is wrong.
+
+    A folder named explicitly is the only place looked at: falling back to
+    ``$GLASSNET_DATA`` or the cache would silently read other files than the
+    ones asked for.
+    """
+    found, note = _look(folder, stems)
+    if len(found) == len(stems):
+        return found
+    if folder.is_file():
+        note += "; path= takes the folder holding the files, e.g. " + str(folder.parent)
+        if folder.suffix.lower() == ".csv":
+            note += " (a CSV file in the book's format is read by read_digits_csv)"
+    elsewhere = "the system folders and the cache" + (
+        f", and download into {cache} if they are missing there" if download else "")
+    raise DataNotFoundError(
+        f"{name} not found. Looked for {', '.join(s + '[.gz]' for s in stems)} only in the "
+        f"folder given:\n  1. path= argument ({folder}): {note}"
+        f"\nTo fix: pass path= a folder holding these files, or leave out path= to search "
+        f"${ENV_VAR} (its '{name}' subfolder, then itself), {elsewhere}."
     )
 
 

@@ -19,6 +19,9 @@ Each glassnet layer becomes one standard operator: ``Dense`` a ``Gemm``
 ``LeakyRelu`` (``PRelu`` in float64, whose slope tensor keeps the exact
 alpha) and ``Softmax`` (axis 1); ``BatchNorm`` a ``BatchNormalization`` in
 inference mode (the running statistics); ``Flatten`` a ``Flatten``.
+Containers add their layers' nodes: ``Sequential`` its layers' in order
+(node and tensor names carry the path, such as ``"1.0.Dense"``),
+``Residual`` its block's and an ``Add`` of the block's input and output.
 ``Identity`` and ``Dropout`` (the identity at inference) add no node. The
 picture layers (``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool2D``,
 ``Reshape``, and ``BatchNorm`` after a convolution) are written by
@@ -130,7 +133,7 @@ def to_onnx(network: Any, path: str | os.PathLike[str] | None = None, *,
         x = graph.scale(x, input_scale, input_shape)
     rank = 1 + len(input_shape)
     for i, layer in enumerate(network.layers):
-        x, rank = _export_layer(graph, i, layer, x, rank)
+        x, rank = _export_layer(graph, str(i), layer, x, rank)
     label_is_vector = _export_head(graph, network, x, wanted)
 
     elem = helper.np_dtype_to_tensor_dtype(dtype)
@@ -265,10 +268,20 @@ _ELEMENTWISE: dict[type, str] = {
 }
 
 
-def _export_layer(graph: _Graph, i: int, layer: Any, x: str, rank: int) -> tuple[str, int]:
-    """Append layer ``i``'s nodes after tensor ``x``; return its output and rank."""
+def _export_layer(graph: _Graph, i: str, layer: Any, x: str, rank: int) -> tuple[str, int]:
+    """Append the nodes of the layer at path ``i`` after ``x``; return its output and rank."""
     name = f"{i}.{type(layer).__name__}"
     kind = type(layer)
+    if kind is glayers.Sequential:
+        for j, inner in enumerate(layer.layers):
+            x, rank = _export_layer(graph, f"{i}.{j}", inner, x, rank)
+        return x, rank
+    if kind is glayers.Residual:
+        block, block_rank = _export_layer(graph, f"{i}.block", layer.block, x, rank)
+        if block_rank != rank:
+            raise ExportError(f"layer {i} {layer!r}: its block changes the number of axes "
+                              f"from {rank} to {block_rank}, so x + block(x) has no ONNX form")
+        return graph.node("Add", [x, block], name), rank
     if kind is glayers.Dense:
         params = layer.params
         inputs = [x, graph.constant(f"param/{i}.W", params["W"])]
@@ -304,7 +317,7 @@ def _export_layer(graph: _Graph, i: int, layer: Any, x: str, rank: int) -> tuple
         "without it")
 
 
-def _export_batch_norm(graph: _Graph, i: int, layer: Any, x: str, rank: int, name: str) -> str:
+def _export_batch_norm(graph: _Graph, i: str, layer: Any, x: str, rank: int, name: str) -> str:
     """``(x - running_mean) / sqrt(running_var + eps) * gamma + beta`` (inference mode)."""
     if rank != 4:
         _need_rank(layer, i, rank, 2, "put a Flatten before it")
@@ -324,14 +337,15 @@ def _export_batch_norm(graph: _Graph, i: int, layer: Any, x: str, rank: int, nam
     return graph.node("BatchNormalization", inputs, name, epsilon=float(layer.eps))
 
 
-def _need_rank(layer: Any, i: int, rank: int, expected: int, fix: str) -> None:
+def _need_rank(layer: Any, i: str, rank: int, expected: int, fix: str) -> None:
     if rank != expected:
         raise ExportError(f"layer {i} {layer!r} gets inputs with {rank - 1} feature axes in "
                           f"this network; its export needs {expected - 1}: {fix}")
 
 
 def _exportable_layer_names() -> list[str]:
-    names = ["Dense", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout"]
+    names = ["Dense", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout",
+             "Sequential", "Residual"]
     return names + [n for n in ("BatchNorm", "Flatten") if hasattr(glayers, n)] \
         + list(PICTURE_LAYERS)
 
@@ -347,6 +361,10 @@ def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, .
     if "output" in wanted:
         graph.node("Identity", [out], "output")
     if network.task == "regression":
+        if not isinstance(loss, SumSquaredError | MeanSquaredError):  # e.g. a log link
+            raise ExportError(f"the loss {loss!r} turns the raw output into the prediction "
+                              "and has no ONNX head; exportable regression losses: "
+                              "SumSquaredError, MeanSquaredError")
         return True
     if isinstance(loss, SoftmaxCrossEntropy):
         proba = ("Softmax", {"axis": 1})

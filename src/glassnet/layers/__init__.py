@@ -3,7 +3,9 @@
 ``LAYERS`` maps a class name to the class for the model files: a model
 using a layer of your own can be saved and loaded once the class is
 registered with ``register_layer`` (its ``get_config`` must return the
-constructor's arguments).
+constructor's arguments); ``describe`` and ``rebuild`` turn a layer into
+JSON and back (see ``registry``). ``Sequential`` and ``Residual`` are
+layers made of layers (see ``containers``).
 """
 
 from __future__ import annotations
@@ -20,39 +22,17 @@ from .activations import (
 )
 from .base import Layer
 from .batchnorm import BatchNorm
+from .containers import Residual, Sequential
 from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .registry import LAYERS, describe, rebuild, register_layer
 from .shape import Reshape
-
-LAYERS: dict[str, type[Layer]] = {
-    cls.__name__: cls
-    for cls in (Dense, Dropout, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Identity, BatchNorm,
-                Flatten)
-}
-
-
-def register_layer(cls: type[Layer]) -> type[Layer]:
-    """Make a Layer subclass known to ``glassnet.io`` by its class name; usable as a decorator.
-
-    Registering another class under a name already taken raises, so a file
-    always rebuilds the class it was written with.
-    """
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"register_layer takes a subclass of glassnet.layers.Layer, got {cls!r}")
-    known = LAYERS.get(cls.__name__)
-    if known is not None and known is not cls:
-        raise ValueError(f"a different layer class is already registered as {cls.__name__!r}; "
-                         "give yours another name")
-    LAYERS[cls.__name__] = cls
-    return cls
-
 
 for _picture_layer in (Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Reshape):
     register_layer(_picture_layer)
-
 
 __all__ = [
     "ACTIVATIONS",
@@ -66,6 +46,8 @@ __all__ = [
     "GlobalAvgPool2D",
     "Identity",
     "Layer",
+    "Residual",
+    "Sequential",
     "LeakyReLU",
     "MaxPool2D",
     "ReLU",
@@ -73,6 +55,8 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "describe",
     "get_activation",
+    "rebuild",
     "register_layer",
 ]

@@ -14,6 +14,18 @@ A layer owns its arrays:
 - ``state``: non-trainable arrays (BatchNorm's running statistics), saved
   and loaded with the model but never touched by an optimizer.
 
+A layer may hold layers (composition, as in Keras and ``torch.nn``): its
+``Layer``-valued attributes, and lists or tuples of layers, are its
+*sub-layers*, found by ``sublayers()`` (override it to declare them
+yourself). Every walker recurses through them with dotted names: the
+parameter ``W`` of ``self.inner`` inside the network's layer 2 is
+``"2.inner.W"``; the third layer of a list ``self.blocks`` is ``"blocks.2"``.
+Freezing a layer (``trainable = False``) freezes everything inside it.
+Attributes that may hold layers are noted as they are set (as
+``torch.nn.Module`` does), so walking the layers at every training step
+does not scan every attribute; a layer that fills ``self.__dict__``
+directly, or keeps its layers in a dict, overrides ``sublayers()``.
+
 Shapes exclude the batch dimension: ``(784,)`` for a Dense layer's input,
 ``(28, 28)`` for a picture. ``build(input_shape, dtype)`` runs once, when the
 network knows what comes in; a layer whose arrays need the input size
@@ -23,6 +35,7 @@ network knows what comes in; a layer whose arrays need the input size
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +44,7 @@ from numpy.typing import DTypeLike, NDArray
 from .._aligned import aligned_copy
 from ..errors import DTypeError, ShapeError
 
-__all__ = ["Layer", "check_input", "seed_argument"]
+__all__ = ["Layer", "check_input", "seed_argument", "skips_dx", "walk_layers"]
 
 
 class Layer:
@@ -51,13 +64,38 @@ class Layer:
 
     decay_keys: ClassVar[tuple[str, ...]] = ()
     input_kind: ClassVar[str] = "float"
+    _trainable = True  # see the trainable property
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Note the attributes that may hold layers as they are set (as torch.nn.Module
+        # does), so that walking the layers every step need not scan every attribute.
+        object.__setattr__(self, name, value)
+        if _may_hold_layers(value):
+            holders = self.__dict__.get("_holders")
+            if holders is None:
+                holders = self.__dict__["_holders"] = {}
+            holders[name] = None  # a dict as an ordered set: attribute order is kept
 
     def __init__(self) -> None:
+        self.__dict__.setdefault("_holders", {})  # attributes that may hold layers
         self.params: dict[str, NDArray] = {}
         self.grads: dict[str, NDArray] = {}
         self.state: dict[str, NDArray] = {}
-        self.trainable = True
+        self._trainable = True
         self.input_shape: tuple[int, ...] | None = None
+
+    # -- freezing ------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """False freezes the layer and every layer inside it (as in Keras, setting it on a
+        layer that holds layers sets it on them too)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for _, layer in self.sublayers():
+            layer.trainable = value
 
     # -- building ----------------------------------------------------------
     @property
@@ -86,10 +124,37 @@ class Layer:
 
     @property
     def dtype(self) -> np.dtype | None:
-        """The dtype of the layer's arrays, or None for a layer that has none."""
-        for value in (*self.params.values(), *self.state.values()):
-            return value.dtype
+        """The dtype of the layer's arrays (its sub-layers' included), or None if it has none."""
+        for _, layer in walk_layers([("", self)]):
+            for value in (*layer.params.values(), *layer.state.values()):
+                return value.dtype
         return None
+
+    # -- composition ---------------------------------------------------------
+    def sublayers(self) -> list[tuple[str, Layer]]:
+        """``(name, layer)`` of the layers this layer holds, in attribute order.
+
+        The default finds every attribute holding a ``Layer`` (named by the
+        attribute) and every list or tuple of layers (``"blocks.0"``,
+        ``"blocks.1"``, ...). Override it to name them differently (as
+        ``Sequential`` does, ``"0"``, ``"1"``, ...) or to hide one.
+        """
+        attributes = self.__dict__
+        holders = attributes.get("_holders")
+        if holders is None:  # set without __setattr__ (e.g. an old pickle): look at them all
+            holders = attributes["_holders"] = dict.fromkeys(
+                k for k, v in attributes.items() if _may_hold_layers(v))
+        if not holders:
+            return []
+        found: list[tuple[str, Layer]] = []
+        for attr in holders:
+            value = attributes.get(attr)
+            if isinstance(value, Layer):
+                found.append((attr, value))
+            elif isinstance(value, (list, tuple)) and value \
+                    and all(isinstance(item, Layer) for item in value):
+                found.extend((f"{attr}.{i}", item) for i, item in enumerate(value))
+        return found
 
     # -- computation -------------------------------------------------------
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
@@ -98,10 +163,23 @@ class Layer:
     def backward(self, dout: NDArray) -> NDArray:
         raise NotImplementedError(f"{type(self).__name__} must define backward(dout)")
 
+    def backward_params(self, dout: NDArray) -> None:
+        """Write ``grads`` only: for the network's first layer, whose ``dx`` nobody needs.
+
+        The default runs ``backward`` and drops ``dx``. A layer may override it
+        to skip computing ``dx`` (``Dense`` saves one of its three matrix
+        products). The network calls it only where the class that defines
+        ``backward_params`` is the one that defines ``backward`` (or a subclass
+        of it): a subclass overriding ``backward`` alone has its ``backward`` called.
+        """
+        self.backward(dout)
+
     # -- copying and description ---------------------------------------------
     def __setstate__(self, state: dict[str, Any]) -> None:
         # After a copy or unpickling, put the arrays back on cache-line
         # boundaries (see glassnet._aligned); values and keys are unchanged.
+        if "trainable" in state:  # pickled when it was a plain attribute
+            state["_trainable"] = bool(state.pop("trainable"))
         self.__dict__.update(state)
         for arrays in (self.__dict__.get("params", {}), self.__dict__.get("state", {})):
             for key, value in arrays.items():
@@ -125,6 +203,59 @@ class Layer:
         if x.dtype != expected:
             raise DTypeError(f"{self!r} holds {expected} arrays but got {x.dtype} input; "
                              f"convert the input with x.astype(np.{expected})")
+
+
+def _may_hold_layers(value: Any) -> bool:
+    """A layer, or a list or tuple that starts with one (or an empty list, filled later)."""
+    if isinstance(value, Layer):
+        return True
+    if isinstance(value, list):
+        return not value or isinstance(value[0], Layer)
+    return isinstance(value, tuple) and bool(value) and isinstance(value[0], Layer)
+
+
+_SKIPS_DX: dict[type, bool] = {}
+
+
+def skips_dx(cls: type[Layer]) -> bool:
+    """Whether ``cls.backward_params`` may stand in for ``cls.backward`` (see there)."""
+    known = _SKIPS_DX.get(cls)
+    if known is None:
+        def owner(name: str) -> type:
+            return next(c for c in cls.__mro__ if name in c.__dict__)
+
+        known = _SKIPS_DX[cls] = issubclass(owner("backward_params"), owner("backward"))
+    return known
+
+
+def walk_layers(roots: Iterable[tuple[str, Layer]], *, trainable_only: bool = False,
+                each_once: bool = False) -> list[tuple[str, Layer]]:
+    """``(path, layer)`` of every layer in ``roots`` and inside them, depth first, parents first.
+
+    Paths join names with dots (``"2"``, ``"2.inner"``, ``"2.inner.0"``).
+    With ``trainable_only`` a frozen layer is skipped together with
+    everything inside it. With ``each_once`` a layer met twice (used in two
+    places, or holding itself) raises a ValueError naming both paths.
+    """
+    found: list[tuple[str, Layer]] = []
+    seen: dict[int, str] = {}
+    stack = list(roots)[::-1]
+    while stack:  # a loop, not recursion: this runs at every training step
+        path, layer = stack.pop()
+        if trainable_only and not layer._trainable:
+            continue
+        if each_once:
+            if id(layer) in seen:
+                raise ValueError(f"the same {type(layer).__name__} object appears twice, at "
+                                 f"{seen[id(layer)]!r} and {path!r}; use a separate instance "
+                                 "for each position")
+            seen[id(layer)] = path
+        found.append((path, layer))
+        subs = layer.sublayers()
+        if subs:
+            stack.extend([(f"{path}.{name}" if path else name, sub)
+                          for name, sub in reversed(subs)])
+    return found
 
 
 def check_input(layer: Layer, x: NDArray, n_in: int) -> None:

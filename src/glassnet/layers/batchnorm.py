@@ -28,6 +28,11 @@ class BatchNorm(Layer):
     Inference uses the running statistics instead of the batch's:
     ``out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta``.
 
+    A frozen BatchNorm (``trainable = False``, or inside a frozen layer) runs
+    in inference mode even while the network trains, as in Keras: it
+    normalises with the running statistics and leaves them alone, so
+    fine-tuning the layers around it does not disturb it.
+
     Parameters
     ----------
     momentum : weight of the old running statistics, in [0, 1)
@@ -51,7 +56,7 @@ class BatchNorm(Layer):
         self.momentum = check_non_negative(momentum, "momentum", upper=1.0, strict_upper=True)
         self.eps = check_positive(eps, "eps")
         self._dtype = None if dtype is None else check_dtype(dtype)
-        self._cache: tuple[NDArray, NDArray] | None = None
+        self._cache: tuple[NDArray, NDArray, bool] | None = None  # x_hat, inv_std, frozen
 
     def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
         if not self.params:
@@ -70,10 +75,13 @@ class BatchNorm(Layer):
             self.build(x.shape[1:], x.dtype)
         gamma, beta = self.params["gamma"], self.params["beta"]
         self._check_dtype(x, gamma.dtype)
-        if not training:
-            self._cache = None
+        if not training or not self.trainable:
             inv_std = 1.0 / np.sqrt(self.state["running_var"] + gamma.dtype.type(self.eps))
-            return (x - self.state["running_mean"]) * (gamma * inv_std) + beta
+            out = (x - self.state["running_mean"]) * (gamma * inv_std) + beta
+            # frozen but training: keep what backward needs (inference-mode gradients)
+            self._cache = ((x - self.state["running_mean"]) * inv_std, inv_std, True) \
+                if training else None
+            return out
         flat = x.reshape(-1, x.shape[-1])
         mu = flat.mean(axis=0)
         var = flat.var(axis=0)
@@ -84,18 +92,20 @@ class BatchNorm(Layer):
         self.state["running_mean"] += (1 - m) * mu
         self.state["running_var"] *= m
         self.state["running_var"] += (1 - m) * var
-        self._cache = (x_hat, inv_std)
+        self._cache = (x_hat, inv_std, False)
         return x_hat * gamma + beta
 
     def backward(self, dout: NDArray) -> NDArray:
         if self._cache is None:
             raise self._missing_cache()
-        x_hat, inv_std = self._cache
+        x_hat, inv_std, frozen = self._cache
         d = dout.shape[-1]
         flat_dout = dout.reshape(-1, d)
         flat_x_hat = x_hat.reshape(-1, d)
         self.grads["beta"] = flat_dout.sum(axis=0)
         self.grads["gamma"] = (flat_dout * flat_x_hat).sum(axis=0)
+        if frozen:  # fixed statistics: an affine map, dx = dout * gamma / sqrt(running_var + eps)
+            return dout * (self.params["gamma"] * inv_std)
         g = flat_dout * self.params["gamma"]
         dx = (g - g.mean(axis=0) - flat_x_hat * (g * flat_x_hat).mean(axis=0)) * inv_std
         return dx.reshape(dout.shape)

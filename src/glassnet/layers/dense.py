@@ -119,7 +119,10 @@ class Dense(Layer):
         dW, db = self.grads["W"], self.grads.get("b")
         if dW.shape != (x.shape[1], dout.shape[1]) or dW.dtype != dout.dtype:
             dW = self.grads["W"] = np.empty((x.shape[1], dout.shape[1]), dtype=dout.dtype)
-        np.dot(x.T, dout, out=dW)
+        if hasattr(x, "tocsr"):  # a SciPy sparse input: sparse.T @ dense is dense
+            dW[...] = x.T @ dout
+        else:
+            np.dot(x.T, dout, out=dW)
         if self.bias:
             np.sum(dout, axis=0, out=db)
 

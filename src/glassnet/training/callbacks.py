@@ -34,11 +34,25 @@ if TYPE_CHECKING:
     from ..network import Network
 
 __all__ = ["Callback", "CSVLogger", "EarlyStopping", "EpochLogger", "ReduceLROnPlateau",
-           "TerminateOnNaN", "monitor_direction"]
+           "TerminateOnNaN", "check_callbacks", "monitor_direction"]
 
 
 class Callback:
-    """Base class; every hook does nothing unless overridden."""
+    """Base class; every hook does nothing unless overridden.
+
+    Besides the hooks below, a callback may define ``on_gradients(network)``:
+    ``fit`` then calls it at every step after ``backward`` (and after the
+    strategy's ``reduce_gradients``) and before the optimizer's step, with
+    every layer's ``grads`` filled; it may change them in place.
+
+    Attributes
+    ----------
+    chief_only : True for a callback that only the chief process (rank 0) of
+        a multi-process run should run (loggers, checkpoints); see
+        ``glassnet.training.step.Strategy``
+    """
+
+    chief_only: bool = False
 
     def on_train_begin(self, network: Network) -> None:
         pass
@@ -57,6 +71,44 @@ class Callback:
 
     def on_train_end(self, network: Network) -> None:
         pass
+
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
+          "on_epoch_end", "on_train_end")
+
+
+def check_callbacks(callbacks: object) -> list[Callback]:
+    """``callbacks`` as a list, or a TypeError saying what a callback must be.
+
+    A callback is an instance of ``Callback`` (subclass it and override the
+    hooks you need), or any object whose class defines all six hooks.
+    """
+    if isinstance(callbacks, (Callback, type)) or not hasattr(callbacks, "__iter__") \
+            or isinstance(callbacks, (str, bytes, dict)):
+        shown = (f"one {type(callbacks).__name__}" if isinstance(callbacks, Callback)
+                 else repr(callbacks))
+        raise TypeError(f"callbacks must be a list of callbacks, got {shown}; "
+                        "write callbacks=[...], even for one")
+    checked = list(callbacks)  # type: ignore[call-overload]
+    for i, cb in enumerate(checked):
+        if isinstance(cb, Callback):
+            continue
+        if isinstance(cb, type) and issubclass(cb, Callback):
+            raise TypeError(f"callbacks[{i}] is the class {cb.__name__}, not a callback: "
+                            f"give an instance, e.g. {cb.__name__}(...)")
+        missing = [h for h in _HOOKS if not callable(getattr(type(cb), h, None))]
+        if missing:
+            raise TypeError(
+                f"callbacks[{i}] is {type(cb).__name__} {_short(cb)}, not a callback: it lacks "
+                f"{', '.join(missing)}. A callback is a glassnet.training.Callback: subclass "
+                "it and override the hooks you need (on_train_begin, on_epoch_begin, "
+                "on_batch_begin, on_batch_end, on_epoch_end, on_train_end)")
+    return checked
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _KNOWN_DIRECTIONS = {"loss": "min", "accuracy": "max"}
@@ -267,6 +319,8 @@ class CSVLogger(Callback):
     append : add to an existing file (e.g. when a run is resumed)
     """
 
+    chief_only = True
+
     def __init__(self, path: str | Path, *, append: bool = False) -> None:
         self.path = Path(path)
         self.append = append
@@ -298,6 +352,8 @@ class EpochLogger(Callback):
     every : print only every ``every``-th epoch, and the first and last
     stream : where to print (default: standard output at the time of printing)
     """
+
+    chief_only = True
 
     def __init__(self, epochs: int, *, every: int = 1, stream: TextIO | None = None) -> None:
         self.epochs = epochs

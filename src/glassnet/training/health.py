@@ -57,10 +57,14 @@ class HealthCheck(Callback):
 
     Parameters
     ----------
-    X : the training inputs (n_samples, n_in), or None to skip the data checks
+    X : the training inputs (n_samples, *input_shape), or None to skip the
+        data checks; integer indices for a first layer taking them (an
+        embedding), which are not judged for scale
     y : the training labels (n_samples,) or targets (n_samples, n_out); used
         for the chance rate and the gradient check (None: chance is
-        ``1 / n_classes`` and the gradient check is skipped)
+        ``1 / n_classes`` and the gradient check is skipped). Both go through
+        ``Network.prepare`` and the labels come from the loss (the network's
+        head), as in ``fit`` and ``evaluate``.
     max_samples : rows of ``X`` used for the activation and gradient checks
     input_limit : warn when any input's magnitude exceeds this
     saturation_tol, max_saturated : warn when more than ``max_saturated`` of a
@@ -82,6 +86,8 @@ class HealthCheck(Callback):
     issued : list of ``(check, message)`` for every warning given in this run
     """
 
+    chief_only = True
+
     def __init__(self, X: ArrayLike | None = None, y: ArrayLike | None = None, *,
                  max_samples: int = 256, input_limit: float = 10.0,
                  saturation_tol: float = 1e-3, max_saturated: float = 0.5,
@@ -90,8 +96,8 @@ class HealthCheck(Callback):
                  min_gradient_ratio: float = 1e-3) -> None:
         self.X = None if X is None else np.asarray(X)
         self.y = None if y is None else np.asarray(y)
-        if self.X is not None and self.X.ndim != 2:
-            raise ShapeError(f"HealthCheck expects X of shape (n_samples, n_features), got "
+        if self.X is not None and self.X.ndim < 2:
+            raise ShapeError(f"HealthCheck expects X of shape (n_samples, *input_shape), got "
                              f"{self.X.shape}")
         if self.X is not None and self.y is not None and len(self.y) != len(self.X):
             raise ShapeError(f"HealthCheck got X with {len(self.X)} samples but y with "
@@ -112,16 +118,24 @@ class HealthCheck(Callback):
         self._warned: set[tuple[str, int]] = set()
         self._losses: list[float] = []
         self._accuracies: list[float] = []
+        self._X: NDArray | None = None  # X and y as the network takes them (prepare)
+        self._targets: NDArray | None = None
 
     # -- hooks -------------------------------------------------------------
     def on_train_begin(self, network: Network) -> None:
         self.issued, self._warned, self._losses, self._accuracies = [], set(), [], []
+        self._X, self._targets = None, None
         if self.X is not None:
-            if self.X.shape[1] != network.n_in:
-                raise ShapeError(f"HealthCheck was given X with {self.X.shape[1]} features "
-                                 f"(shape {self.X.shape}) but the network takes "
-                                 f"{network.n_in}; pass the data given to fit")
-            self._check_inputs(self.X)
+            if network.input_shape is not None and self.X.shape[1:] != network.input_shape:
+                raise ShapeError(
+                    f"HealthCheck was given X with {int(np.prod(self.X.shape[1:]))} features "
+                    f"(shape {self.X.shape}) but the network takes {network.n_in} (samples of "
+                    f"shape {network.input_shape}); pass the data given to fit")
+            self._X, self._targets, _ = network.prepare(self.X, self.y)
+            if network.layers[0].input_kind == "float":  # indices have no scale to judge
+                self._check_inputs(self._X)
+        elif self.y is not None:  # labels alone, for the chance rate
+            self._targets = self._labels_only(network)
 
     def on_epoch_end(self, network: Network, epoch: int, logs: dict[str, float]) -> None:
         if "loss" in logs:
@@ -130,18 +144,16 @@ class HealthCheck(Callback):
         if "accuracy" in logs:
             self._accuracies.append(float(logs["accuracy"]))
             self._check_chance(network)
-        if self.X is not None:
+        if self._X is not None:
             sample = self._sample_rows()
             # Copies of the layers (only they: not the optimizer or any data the
             # network may hold): their forward passes draw no dropout masks from,
             # and update no caches or statistics of, the network being trained.
             layers = copy.deepcopy(network.layers)
-            X = self.X[sample].astype(network.dtype)
+            X = self._X[sample]
             self._check_activations(layers, X)
-            if self.y is not None:
-                targets = network.loss.prepare_targets(self.y[sample], network._outputs(),
-                                                       network.dtype)
-                self._check_gradients(layers, network.loss, X, targets)
+            if self._targets is not None:
+                self._check_gradients(layers, network.loss, X, self._targets[sample])
 
     # -- the checks --------------------------------------------------------
     def _warn(self, check: str, message: str, layer: int = -1) -> None:
@@ -201,15 +213,26 @@ class HealthCheck(Callback):
                 "higher and 10x lower)"))
 
     def _chance_rate(self, network: Network) -> float:
-        if self.y is not None:
-            labels = _labels(self.y)
+        """The accuracy of always guessing the most common class (of each label)."""
+        if self._targets is None and self.y is not None:  # hooks called without train_begin
+            self._targets = self._labels_only(network)
+        if self._targets is None:
+            return 1.0 / max(2, network.n_out or 2)
+        labels = network.loss.target_labels(self._targets)  # the head decodes, nothing else
+        if labels.ndim == 1:
             return float(np.bincount(labels).max() / labels.size)
-        return 1.0 / max(2, network.n_out or 2)
+        positive = labels.mean(axis=0)  # multi-label: each label's majority, averaged
+        return float(np.maximum(positive, 1 - positive).mean())
+
+    def _labels_only(self, network: Network) -> NDArray:
+        """``y`` without ``X``, prepared as the loss (the network's head) wants it."""
+        return network.loss.prepare_targets(np.asarray(self.y), network._outputs(),
+                                            network.dtype)
 
     def _sample_rows(self) -> NDArray:
-        if self.X is None:  # callers check first; a clear error if one does not
+        if self._X is None:  # callers check first; a clear error if one does not
             raise ValueError("HealthCheck has no training data X to sample")
-        n = self.X.shape[0]
+        n = self._X.shape[0]
         return np.unique(np.linspace(0, n - 1, min(n, self.max_samples)).astype(np.intp))
 
     def _check_activations(self, layers: list[Layer], X: NDArray) -> None:
@@ -289,13 +312,3 @@ def _caller_level() -> int:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
-
-
-def _labels(y: NDArray) -> NDArray:
-    """Class labels from labels (n,), one-hot targets (n, k) or 0/1 targets (n, 1)."""
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    flat = y.reshape(-1)
-    if flat.dtype.kind == "f" and not np.all(np.mod(flat, 1) == 0):
-        return (flat > 0.5).astype(np.intp)
-    return flat.astype(np.intp)

@@ -1,17 +1,23 @@
 """The training loop, as a plain function.
 
+    data = prepare_data(X, y)                        # checked once; validation split
+    optimizer, state = begin(network)                # continued, or afresh
+    callbacks = callback_list(...)                   # the user's, a logger, a health check
     for each epoch:
-        for each mini-batch (X_b, y_b):
-            out = network.forward(X_b)            # predictions
-            loss, dout = loss_and_grad(y_b, out)  # error and its gradient
-            network.backward(dout)                # chain rule, layer by layer
-            optimizer.step(named_parameters)      # gradient descent
-        evaluate on validation data; run the callbacks
+        for each mini-batch (X_b, y_b):              # run_epoch
+            out = network.forward(X_b)               # predictions
+            loss, dout = loss_and_grad(y_b, out)     # error and its gradient
+            network.backward(dout)                   # chain rule, layer by layer
+            gradient hooks                           # strategy, on_gradients callbacks
+            optimizer.step(named_parameters)         # gradient descent
+        end_epoch: check, validate, log, run the callbacks
 
-The network owns what training continues from: ``network.optimizer`` (with
-its moments and step count) and ``network.training_state`` (the shuffling
-generator, the epoch and step counters and the history; see
-``glassnet.training.state``). Both are set before any callback runs.
+The step itself, and the ``Strategy`` seam a data-parallel run plugs into,
+live in ``glassnet.training.step``. The network owns what training
+continues from: ``network.optimizer`` (with its moments and step count) and
+``network.training_state`` (the shuffling generator, the epoch and step
+counters and the history; see ``glassnet.training.state``). Both are set
+before any callback runs.
 """
 
 from __future__ import annotations
@@ -20,26 +26,28 @@ import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._progress import progress_bar
-from .._validation import as_rng, check_non_negative, check_positive_int, check_same_length
+from .._validation import check_non_negative, check_positive_int
 from ..errors import TrainingWarning
-from ..optimizers import Optimizer, get_optimizer
+from ..optimizers import Optimizer
 from .batching import batch_order, batch_slices
-from .callbacks import Callback, EpochLogger, TerminateOnNaN
+from .callbacks import Callback, EpochLogger, TerminateOnNaN, check_callbacks
+from .data import FitData, prepare_data
 from .health import HealthCheck
 from .history import History
-from .state import TrainingState
-from .weights import class_sample_weights, stratified_split
+from .state import TrainingState, begin_training
+from .step import Strategy, diverged_message, train_step
 
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["fit", "train_on_batch", "RISE_FACTOR"]
+__all__ = ["fit", "partial_fit", "train_on_batch", "callback_list", "RISE_FACTOR"]
 
 #: a training loss above this many times the run's first batch loss warns (once)
 RISE_FACTOR = 1e3
@@ -53,7 +61,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         sample_weight: ArrayLike | None = None,
         class_weight: Mapping[int, float] | str | None = None,
         seed: int | np.random.Generator | None = None, callbacks: Sequence[Callback] = (),
-        verbose: int = 1) -> History:
+        verbose: int = 1, strategy: Strategy | None = None) -> History:
     """Train ``network`` on ``(X, y)`` with mini-batch gradient descent.
 
     Continuing and starting afresh (as Keras does): a second ``fit`` continues
@@ -99,6 +107,8 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
         others updated, and what it restores is not reset by them)
     verbose : 0 silent, 1 a progress bar (with tqdm) and a line per epoch,
         2 a line per epoch
+    strategy : how training is spread over processes (see
+        ``glassnet.training.step.Strategy``); None trains in this process
 
     Returns
     -------
@@ -124,6 +134,7 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    callbacks = check_callbacks(callbacks)
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) \
             or not 0 <= initial_epoch < epochs:
         raise ValueError(f"initial_epoch must be an integer in 0..epochs-1 = 0..{epochs - 1}, "
@@ -132,193 +143,192 @@ def fit(network: Network, X: ArrayLike, y: ArrayLike, *,
                                           strict_upper=True)
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
-    X_train: NDArray = network._inputs(X)
-    network.resolve_task(y)
-    targets = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
-    check_same_length(X_train, targets)
-    weights = class_sample_weights(network, targets, sample_weight, class_weight)
-    if validation_split:
-        split_rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) \
-            else seed
-        labels = network.loss.target_labels(targets) \
-            if network.task == "classification" else None
-        train_idx, val_idx = stratified_split(X_train.shape[0], validation_split, labels, split_rng)
-        X_val: NDArray | None = X_train[val_idx]
-        y_val: NDArray | None = targets[val_idx]
-        X_train = X_train[train_idx]
-        targets = targets[train_idx]
-        if weights is not None:
-            weights = weights[train_idx]
-    elif validation_data is not None:
-        if len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (X_val, y_val)")
-        X_val = network._inputs(validation_data[0], name="X_val")
-        y_val = network.loss.prepare_targets(np.asarray(validation_data[1]), network._outputs(),
-                                             network.dtype)
-        check_same_length(X_val, y_val, ("X_val", "y_val"))
-    else:
-        X_val, y_val = None, None
-
-    opt, state = _begin(network, optimizer, reset, seed)
+    data = prepare_data(network, X, y, sample_weight=sample_weight, class_weight=class_weight,
+                        validation_data=validation_data, validation_split=validation_split,
+                        seed=seed)
+    opt, state = begin_training(network, optimizer, reset, seed)
     state.epoch = initial_epoch
     state.history = History()
-    callbacks = list(callbacks)
-    if verbose:
-        callbacks.append(EpochLogger(epochs))
-        if not any(isinstance(cb, HealthCheck) for cb in callbacks):
-            callbacks.append(HealthCheck(X_train, targets))  # what looks wrong, what to try
-    # a callback that saves or restores the whole state (BackupAndRestore) runs
-    # last at every hook: it sees the others' updates, and they do not undo it
-    callbacks.sort(key=lambda c: bool(getattr(c, "restores_training", False)))
-    state.callbacks = callbacks
-    network.stop_training = False
-    # per-batch hooks only for the callbacks that have them: none, no cost
-    batch_begin = [cb for cb in callbacks
-                   if type(cb).on_batch_begin is not Callback.on_batch_begin]
-    batch_end = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-    terminate_on_nan = [cb for cb in callbacks if isinstance(cb, TerminateOnNaN)]
-
-    n = X_train.shape[0]
-    is_classifier = network.task == "classification"
-    decay = network.decay_names
+    run = _Run(network, opt, state, strategy or Strategy(), epochs, batch_size, shuffle,
+               verbose, callback_list(network, data, callbacks, verbose, epochs, strategy))
     state.interrupted = True  # until the loop below ends normally
     try:
-        for cb in callbacks:
+        for cb in run.callbacks:
             cb.on_train_begin(network)
+        run.strategy.on_train_begin(network)  # after a chief-only restore: share it
         for epoch in range(state.epoch, epochs):
             if network.stop_training:  # a restored run that had already been stopped
                 state.history.stopped_early = True
                 break
-            for cb in callbacks:
+            for cb in run.callbacks:
                 cb.on_epoch_begin(network, epoch)
             start = time.perf_counter()
-            order = batch_order(n, shuffle=shuffle, rng=state.rng)
-            loss_sum = weight_sum = 0.0
-            correct = n_counted = 0
-            bar = progress_bar(total=-(-n // batch_size),
-                               desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                               enabled=verbose == 1)
-            try:
-                for b, batch in enumerate(batch_slices(n, batch_size)):
-                    for cb in batch_begin:
-                        cb.on_batch_begin(network, b)
-                    idx = order[batch]
-                    w_b = None if weights is None else weights[idx]
-                    try:
-                        loss, out, y_b = _train_step(network, opt, state, X_train[idx],
-                                                     targets[idx], w_b, decay, epoch)
-                    except FloatingPointError:
-                        if not terminate_on_nan:
-                            raise
-                        nan_logs = {"loss": math.nan, "batch": b, "step": state.step,
-                                    "lr": opt.lr}
-                        for cb in terminate_on_nan:  # they stop training quietly instead
-                            cb.on_batch_end(network, b, nan_logs)
-                        break
-                    batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
-                    loss_sum += loss * batch_weight
-                    weight_sum += batch_weight
-                    if is_classifier:
-                        right, counted = network.loss.n_correct(out, y_b)
-                        correct += right
-                        n_counted += counted
-                    bar.update()
-                    if batch_end:
-                        logs = {"loss": loss, "batch": b, "step": state.step, "lr": opt.lr}
-                        for cb in batch_end:
-                            cb.on_batch_end(network, b, logs)
-                        if network.stop_training:
-                            break
-            finally:
-                bar.close()
-            if not network.stop_training:
-                _check_after_epoch(network, X_train[idx], targets[idx], epoch, state.step, opt)
-            epoch_logs = {"loss": loss_sum / weight_sum if weight_sum else math.nan}
-            if is_classifier and n_counted:
-                epoch_logs["accuracy"] = correct / n_counted
-            if X_val is not None and y_val is not None:
-                for key, value in network.evaluate(X_val, y_val, batch_size=4096).items():
-                    epoch_logs[f"val_{key}"] = value
-            epoch_logs["lr"] = opt.lr
-            _warn_if_rising(state, epoch_logs["loss"], epoch)
-            state.history.append(epoch_logs)
-            state.epoch = epoch + 1
-            logs_with_time = {**epoch_logs, "time": time.perf_counter() - start}
-            for cb in callbacks:
-                cb.on_epoch_end(network, epoch, logs_with_time)
-            if network.stop_training:
-                state.history.stopped_early = True
+            if _end_epoch(run, data, epoch, _run_epoch(run, data, epoch), start):
                 break
         state.interrupted = False
     finally:
-        for cb in callbacks:
+        for cb in run.callbacks:
             cb.on_train_end(network)
         state.callbacks = []
     return state.history
 
 
-def _begin(network: Network, optimizer: str | Optimizer | None, reset: bool,
-           seed: int | np.random.Generator | None) -> tuple[Optimizer, TrainingState]:
-    """The optimizer and training state of this ``fit``: continued, or started afresh."""
-    fresh = (reset or network.training_state is None
-             or (optimizer is not None and optimizer is not network.optimizer))
-    if optimizer is None and network.optimizer is not None:
-        opt = network.optimizer
-        if reset:
-            opt.reset()
-    else:
-        opt = get_optimizer(optimizer)
-    network.optimizer = opt  # before any callback runs, so callbacks can see and steer it
-    state = network.training_state
-    if fresh or state is None:
-        state = network.training_state = TrainingState(rng=as_rng(seed))
-        if seed is not None:  # else each Dropout keeps the generator it was given
-            _seed_dropout(network, state.rng)
-    elif seed is not None:  # continuing, but the caller asks for these generators
-        state.rng = as_rng(seed)
-        _seed_dropout(network, state.rng)
-    return opt, state
+def callback_list(network: Network, data: FitData, callbacks: Sequence[Callback], verbose: int,
+                  epochs: int, strategy: Strategy | None = None) -> list[Callback]:
+    """The callbacks of one ``fit``, in the order they run.
 
-
-def _train_step(network: Network, opt: Optimizer, state: TrainingState, X_b: NDArray,
-                y_b: NDArray, w_b: NDArray | None, decay: frozenset[str], epoch: int
-                ) -> tuple[float, NDArray, NDArray]:
-    """One gradient step on a batch; returns ``(loss, out, y_b)``.
-
-    With weights ``w_b`` the loss is ``sum_i w_i l_i / sum_i w_i``: the
-    batch-mean gradient's rows are scaled by ``w_i / mean(w_b)``.
+    With ``verbose`` an ``EpochLogger`` and (unless one is given) a
+    ``HealthCheck`` are added. On a non-chief rank the callbacks declaring
+    ``chief_only = True`` are left out. A callback that saves or restores the
+    whole state (``BackupAndRestore``) runs last at every hook: it sees the
+    others' updates, and they do not undo it.
     """
-    # Divergence is reported once, clearly, below, instead of as NumPy's
-    # overflow warnings from deep inside the arithmetic.
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = network.forward(X_b, training=True)
-        loss, dout = network.loss.loss_and_grad(y_b, out)
-        if w_b is not None:
-            mean_w = float(w_b.mean())
-            if mean_w <= 0:  # every weight of this batch is 0: nothing to learn from it
-                state.step += 1
-                return 0.0, out, y_b
-            scale = (w_b / mean_w).astype(dout.dtype)
-            loss = float(np.dot(scale, network.loss.per_sample_loss(y_b, out))) / w_b.shape[0]
-            dout *= scale.reshape(-1, *([1] * (dout.ndim - 1)))
-        if not math.isfinite(loss):
-            raise FloatingPointError(_diverged(network, f"the training loss became {loss}",
-                                               epoch, state.step, opt))
-        network.backward(dout)
-        opt.step(network.named_parameters(), decay=decay)
-    state.step += 1
-    if state.first_loss is None:
-        state.first_loss = loss
-    return loss, out, y_b
+    chief = strategy is None or strategy.is_chief
+    found = [cb for cb in callbacks if chief or not getattr(cb, "chief_only", False)]
+    if verbose and chief:
+        found.append(EpochLogger(epochs))
+        if not any(isinstance(cb, HealthCheck) for cb in found):
+            found.append(HealthCheck(data.X, data.targets))  # what looks wrong, what to try
+    found.sort(key=lambda c: bool(getattr(c, "restores_training", False)))
+    network.training_state.callbacks = found  # type: ignore[union-attr]
+    network.stop_training = False
+    return found
 
 
-def _diverged(network: Network, what: str, epoch: int, step: int, opt: Optimizer) -> str:
-    bad = [name for name, p in network.parameters.items() if not np.isfinite(p).all()]
-    where = f"in epoch {epoch + 1} (0-based {epoch}), at optimizer step {step + 1} of the run"
-    params = f"; the parameters {bad} hold NaN or infinity" if bad else ""
-    return (f"{what} {where}{params}: training diverged; lower the learning rate (it is "
-            f"{opt.lr:g}), scale the inputs (e.g. to [0, 1]), or clip the gradients "
-            "(clip_norm=1.0 on the optimizer)")
+@dataclass
+class _Run:
+    """What every epoch of one ``fit`` reads: the network, its optimizer and state, the settings,
+    and the callbacks sorted by the hooks they define (none defined, no cost per batch)."""
+
+    network: Network
+    opt: Optimizer
+    state: TrainingState
+    strategy: Strategy
+    epochs: int
+    batch_size: int
+    shuffle: bool
+    verbose: int
+    callbacks: list[Callback]
+    batch_begin: list[Callback] = field(default_factory=list)
+    batch_end: list[Callback] = field(default_factory=list)
+    terminate_on_nan: list[Callback] = field(default_factory=list)
+    gradient_hooks: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.batch_begin = [cb for cb in self.callbacks
+                            if type(cb).on_batch_begin is not Callback.on_batch_begin]
+        self.batch_end = [cb for cb in self.callbacks
+                          if type(cb).on_batch_end is not Callback.on_batch_end]
+        self.terminate_on_nan = [cb for cb in self.callbacks if isinstance(cb, TerminateOnNaN)]
+        self.gradient_hooks = tuple(cb for cb in self.callbacks
+                                    if callable(getattr(cb, "on_gradients", None)))
+
+
+@dataclass
+class _EpochSums:
+    """What one epoch adds up: the weighted loss, and correct labels for a classifier."""
+
+    loss_sum: float = 0.0
+    weight_sum: float = 0.0
+    correct: int = 0
+    n_counted: int = 0
+    last_batch: int = 0
+    last_idx: NDArray | None = None
+
+
+def _run_epoch(run: _Run, data: FitData, epoch: int) -> _EpochSums:
+    """Every mini-batch of one epoch: one step each (``train_step``), summed up."""
+    network, n = run.network, data.X.shape[0]
+    sums = _EpochSums()
+    order = batch_order(n, shuffle=run.shuffle, rng=run.state.rng)
+    decay, classify = network.decay_names, network.task == "classification"
+    bar = progress_bar(total=-(-n // run.batch_size), desc=f"epoch {epoch + 1}/{run.epochs}",
+                       unit="batch", enabled=run.verbose == 1 and run.strategy.is_chief)
+    try:
+        for b, batch in enumerate(batch_slices(n, run.batch_size)):
+            for cb in run.batch_begin:
+                cb.on_batch_begin(network, b)
+            idx = run.strategy.shard(order[batch])  # this rank's rows of the batch
+            n_global = batch.stop - batch.start if data.weights is None \
+                else float(data.weights[order[batch]].sum())
+            w_b = None if data.weights is None else data.weights[idx]
+            sums.last_batch, sums.last_idx = b, idx
+            y_b = data.targets[idx]
+            try:
+                loss, out = train_step(network, run.opt, run.state, data.X[idx], y_b, w_b,
+                                       decay=decay, epoch=epoch, strategy=run.strategy,
+                                       n_global=n_global, gradient_hooks=run.gradient_hooks)
+            except FloatingPointError:
+                if not run.terminate_on_nan:
+                    raise
+                _terminate(run, b)  # they stop training quietly instead
+                break
+            batch_weight = idx.shape[0] if w_b is None else float(w_b.sum())
+            sums.loss_sum += loss * batch_weight
+            sums.weight_sum += batch_weight
+            if classify and idx.shape[0]:
+                right, counted = network.loss.n_correct(out, y_b)
+                sums.correct += right
+                sums.n_counted += counted
+            bar.update()
+            if run.batch_end and _batch_end(run, b, loss):
+                break
+    finally:
+        bar.close()
+    return sums
+
+
+def _batch_end(run: _Run, b: int, loss: float) -> bool:
+    """Run the ``on_batch_end`` callbacks; whether they stopped training."""
+    logs = {"loss": loss, "batch": b, "step": run.state.step, "lr": run.opt.lr}
+    for cb in run.batch_end:
+        cb.on_batch_end(run.network, b, logs)
+    return run.network.stop_training
+
+
+def _terminate(run: _Run, b: int) -> None:
+    """Tell the ``TerminateOnNaN`` callbacks that batch ``b`` diverged (they stop training)."""
+    nan_logs = {"loss": math.nan, "batch": b, "step": run.state.step, "lr": run.opt.lr}
+    for cb in run.terminate_on_nan:
+        cb.on_batch_end(run.network, b, nan_logs)
+
+
+def _end_epoch(run: _Run, data: FitData, epoch: int, sums: _EpochSums, start: float) -> bool:
+    """Check, validate and log the epoch, run its callbacks; whether training stops now."""
+    network, state = run.network, run.state
+    if not network.stop_training and sums.last_idx is not None and sums.last_idx.shape[0]:
+        try:
+            _check_after_epoch(network, data.X[sums.last_idx], data.targets[sums.last_idx],
+                               epoch, state.step, run.opt)
+        except FloatingPointError:
+            if not run.terminate_on_nan:
+                raise
+            _terminate(run, sums.last_batch)  # the epoch's last step diverged
+    # the metrics over every rank's rows (weighted means); validation on the chief
+    strategy = run.strategy
+    logs = strategy.reduce_metrics(
+        {"loss": sums.loss_sum / sums.weight_sum if sums.weight_sum else math.nan},
+        sums.weight_sum)
+    if network.task == "classification":
+        logs.update(strategy.reduce_metrics(
+            {"accuracy": sums.correct / sums.n_counted} if sums.n_counted else {},
+            sums.n_counted))
+    if data.X_val is not None and data.y_val is not None:
+        val_logs = {f"val_{key}": value for key, value in
+                    network.evaluate(data.X_val, data.y_val, batch_size=4096).items()} \
+            if strategy.is_chief else {}
+        logs.update(strategy.reduce_metrics(val_logs, 1.0))
+    strategy.on_epoch_end(network)
+    logs["lr"] = run.opt.lr
+    _warn_if_rising(state, logs["loss"], epoch)
+    state.history.append(logs)
+    state.epoch = epoch + 1
+    logs_with_time = {**logs, "time": time.perf_counter() - start}
+    for cb in run.callbacks:
+        cb.on_epoch_end(network, epoch, logs_with_time)
+    if network.stop_training:
+        state.history.stopped_early = True
+    return network.stop_training
 
 
 def _check_after_epoch(network: Network, X_b: NDArray, y_b: NDArray, epoch: int, step: int,
@@ -332,12 +342,12 @@ def _check_after_epoch(network: Network, X_b: NDArray, y_b: NDArray, epoch: int,
     """
     for _, p in network.parameters.items():
         if not np.isfinite(p).all():
-            raise FloatingPointError(_diverged(network, "a parameter became NaN or infinite",
+            raise FloatingPointError(diverged_message(network, "a parameter became NaN or infinite",
                                                epoch, step - 1, opt))
     with np.errstate(over="ignore", invalid="ignore"):
         loss = network.loss.loss(y_b, network.forward(X_b, training=False))
     if not math.isfinite(loss):
-        raise FloatingPointError(_diverged(
+        raise FloatingPointError(diverged_message(
             network, f"after the epoch's last step the loss of its last batch is {loss}",
             epoch, step - 1, opt))
 
@@ -350,7 +360,21 @@ def _warn_if_rising(state: TrainingState, loss: float, epoch: int) -> None:
     warnings.warn(f"the training loss rose from {first:.4g} (first batch) to {loss:.4g} in "
                   f"epoch {epoch + 1}, more than {RISE_FACTOR:g} times: training is "
                   "diverging; lower the learning rate, scale the inputs or clip the gradients",
-                  TrainingWarning, stacklevel=3)
+                  TrainingWarning, stacklevel=4)
+
+
+def partial_fit(network: Network, X: ArrayLike, y: ArrayLike, *, batch_size: int = 32,
+                sample_weight: ArrayLike | None = None, shuffle: bool = True) -> float:
+    """One epoch of mini-batches, continuing the optimizer and training state; its mean loss.
+
+    ``fit`` for the next epoch (``initial_epoch`` is the state's epoch), silent
+    and without callbacks, as scikit-learn's ``partial_fit`` is one epoch.
+    """
+    state = network.training_state
+    epoch = 0 if state is None else state.epoch
+    history = fit(network, X, y, epochs=epoch + 1, initial_epoch=epoch, batch_size=batch_size,
+                  sample_weight=sample_weight, shuffle=shuffle, verbose=0)
+    return float(history.history["loss"][-1])
 
 
 def train_on_batch(network: Network, X: ArrayLike, y: ArrayLike, *,
@@ -361,21 +385,9 @@ def train_on_batch(network: Network, X: ArrayLike, y: ArrayLike, *,
     optimizer and training state continue as in ``fit`` (an ``Adam()`` and
     a fresh state are made on the first call); no callbacks run.
     """
-    X_b = network._inputs(X)
-    network.resolve_task(y)
-    y_b = network.loss.prepare_targets(np.asarray(y), network._outputs(), network.dtype)
-    check_same_length(X_b, y_b)
-    w_b = class_sample_weights(network, y_b, sample_weight, None)
-    opt, state = _begin(network, None, False, None)
-    loss, _, _ = _train_step(network, opt, state, X_b, y_b, w_b, network.decay_names,
-                             state.epoch)
+    X_b, prepared, w_b = network.prepare(X, y, sample_weight=sample_weight, decide_task=True)
+    y_b = cast(NDArray, prepared)  # given y, prepare gives targets
+    opt, state = begin_training(network, None, False, None)
+    loss, _ = train_step(network, opt, state, X_b, y_b, w_b, decay=network.decay_names,
+                         epoch=state.epoch)
     return loss
-
-
-def _seed_dropout(network: Network, rng: np.random.Generator) -> None:
-    """Give every Dropout layer a generator derived from ``rng`` so ``seed`` fixes the masks."""
-    from ..layers import Dropout
-
-    for layer in network.layers:
-        if isinstance(layer, Dropout):
-            layer.rng = np.random.default_rng(rng.integers(2**63))

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import as_rng
+from ..optimizers import Optimizer, get_optimizer
 from .history import History
 
 if TYPE_CHECKING:
     from ..network import Network
 
-__all__ = ["TrainingState", "generator_state", "restore_generator"]
+__all__ = ["TrainingState", "begin_training", "generator_state", "restore_generator", "seed_layers"]
 
 
 @dataclass
@@ -58,7 +60,8 @@ class TrainingState:
             "epoch": self.epoch,
             "step": self.step,
             "rng": generator_state(self.rng),
-            "layer_rngs": {str(i): generator_state(rng) for i, rng in _layer_generators(network)},
+            "layer_rngs": {path: generator_state(rng)
+                           for path, rng in _layer_generators(network)},
             "history": {"history": self.history.history, "epochs_run": self.history.epochs_run,
                         "stopped_early": self.history.stopped_early},
             "first_loss": self.first_loss,
@@ -73,11 +76,11 @@ class TrainingState:
             found = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"a training state must have the entries {sorted(expected)}, "
                              f"got {found}; it was not written by TrainingState.to_json")
+        layers = dict(network.walk())
         for key, spec in data["layer_rngs"].items():
-            index = int(key)
-            layer = network.layers[index] if 0 <= index < len(network.layers) else None
+            layer = layers.get(key)
             if not isinstance(getattr(layer, "rng", None), np.random.Generator):
-                raise ValueError(f"the training state holds a generator for layer {index}, "
+                raise ValueError(f"the training state holds a generator for layer {key}, "
                                  f"but that layer ({layer!r}) has none; it belongs to "
                                  "another network")
             layer.rng = restore_generator(spec)  # type: ignore[union-attr,attr-defined]
@@ -93,10 +96,11 @@ class TrainingState:
         self.warned_rising = bool(data["warned_rising"])
 
 
-def _layer_generators(network: Network) -> list[tuple[int, np.random.Generator]]:
-    """``(index, layer.rng)`` of the layers that draw random numbers (Dropout)."""
-    found = [(i, getattr(layer, "rng", None)) for i, layer in enumerate(network.layers)]
-    return [(i, rng) for i, rng in found if isinstance(rng, np.random.Generator)]
+def _layer_generators(network: Network) -> list[tuple[str, np.random.Generator]]:
+    """``(path, layer.rng)`` of the layers that draw random numbers (Dropout, or any
+    layer with a Generator as its ``rng``), sub-layers included (``"2.block.1"``)."""
+    found = [(path, getattr(layer, "rng", None)) for path, layer in network.walk()]
+    return [(path, rng) for path, rng in found if isinstance(rng, np.random.Generator)]
 
 
 def generator_state(rng: np.random.Generator) -> dict[str, Any]:
@@ -114,3 +118,41 @@ def restore_generator(state: dict[str, Any]) -> np.random.Generator:
     bit_generator = bit_cls()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
+
+
+def begin_training(network: Network, optimizer: str | Optimizer | None, reset: bool,
+           seed: int | np.random.Generator | None) -> tuple[Optimizer, TrainingState]:
+    """The optimizer and training state of a ``fit``: continued, or started afresh.
+
+    Afresh when ``reset``, when the network has no state yet, or when
+    ``optimizer`` is given and is not ``network.optimizer``. ``seed`` seeds
+    the new shuffling generator and every layer generator (``seed_layers``).
+    """
+    fresh = (reset or network.training_state is None
+             or (optimizer is not None and optimizer is not network.optimizer))
+    if optimizer is None and network.optimizer is not None:
+        opt = network.optimizer
+        if reset:
+            opt.reset()
+    else:
+        opt = get_optimizer(optimizer)
+    opt.bind(network)  # an optimizer trains one network (its moments belong to it)
+    network.optimizer = opt  # before any callback runs, so callbacks can see and steer it
+    state = network.training_state
+    if fresh or state is None:
+        state = network.training_state = TrainingState(rng=as_rng(seed))
+        if seed is not None:  # else each Dropout keeps the generator it was given
+            seed_layers(network, state.rng)
+    elif seed is not None:  # continuing, but the caller asks for these generators
+        state.rng = as_rng(seed)
+        seed_layers(network, state.rng)
+    return opt, state
+
+
+def seed_layers(network: Network, rng: np.random.Generator) -> None:
+    """Give every layer that draws random numbers (a Dropout, or any layer whose ``rng`` is
+    a Generator, sub-layers included) a generator derived from ``rng``, so ``seed`` fixes
+    its draws."""
+    for _, layer in network.walk():
+        if isinstance(getattr(layer, "rng", None), np.random.Generator):
+            layer.rng = np.random.default_rng(rng.integers(2**63))  # type: ignore[attr-defined]

@@ -12,13 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from glassnet._safetensors import (
+from glassnet.errors import DTypeError, ModelFormatError
+from glassnet.io.safetensors import (
+    DIGEST_KEY,
     DTYPES,
     read_header,
     read_tensors,
     write_safetensors,
 )
-from glassnet.errors import DTypeError, ModelFormatError
 
 
 @pytest.fixture
@@ -68,7 +69,10 @@ def test_our_file_loads_in_the_official_reader(tmp_path, st_numpy):
     from safetensors import safe_open
 
     with safe_open(str(path), framework="np") as f:
-        assert f.metadata() == {"format": "glassnet", "model": '{"layers": []}'}
+        meta = f.metadata()
+    digest = json.loads(meta.pop(DIGEST_KEY))  # one more string entry
+    assert meta == {"format": "glassnet", "model": '{"layers": []}'}
+    assert sorted(digest["tensors"]) == sorted(tensors)
 
 
 def test_our_file_loads_into_pytorch(tmp_path):

@@ -20,6 +20,22 @@ caller that knows what it expects (names, dtypes, shapes) says so, and a
 file that disagrees is refused before any tensor is read. Memory used is
 then the declared tensors (which the file's own size bounds) plus the header.
 
+Integrity
+---------
+The format has no checksum, so :func:`write_safetensors` adds a SHA-256
+digest of the metadata and of each tensor to the string metadata
+(``glassnet.io.digest``). The reader checks the metadata's with the header
+and each tensor's right after reading it, before any array is returned; a
+file without one (another tool wrote it) loads with ``Header.digest`` None.
+The official package reads these files unchanged.
+
+Bounds
+------
+The header is parsed in time and memory linear in its size (the standard
+library's C scanner, then one iterative walk), with caps on its size
+(100 MB, the reference implementation's), on any one string in it (16 MiB)
+and tensor name (1,024 characters), and on the number of tensors (100,000).
+
 This module knows nothing of networks; ``glassnet.io`` builds on it.
 """
 
@@ -37,12 +53,14 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._aligned import aligned_zeros
-from ._atomic import atomic_write
-from ._strict_json import loads_strict
-from .errors import DTypeError, ModelFormatError
+from .._aligned import aligned_zeros
+from .._atomic import atomic_write
+from ..errors import DTypeError, ModelFormatError
+from .digest import DIGEST_KEY, checked_digest, metadata_digest, tensor_digest
+from .strict_json import loads_strict
 
 __all__ = [
+    "DIGEST_KEY",
     "DTYPES",
     "MAX_HEADER_BYTES",
     "Header",
@@ -73,6 +91,9 @@ _KNOWN_UNSUPPORTED = ("BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", 
                       "C64")
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
 METADATA_KEY = "__metadata__"
+MAX_HEADER_STRING = 16 << 20  # characters in any one string of the header
+MAX_NAME = 1024  # characters in a tensor's name
+MAX_TENSORS = 100_000
 _MAX_DEPTH = 4  # {tensor: {"shape": [..]}} is 3 deep; anything deeper is not this format
 
 Expected = Mapping[str, tuple[DTypeLike, tuple[int, ...]]]
@@ -98,10 +119,12 @@ class Header:
     """A checked header: ``tensors`` in file order, ``metadata`` (str -> str), sizes in bytes."""
 
     path: Path
-    metadata: dict[str, str]
+    metadata: dict[str, str]  # without the digest entry
     tensors: dict[str, TensorInfo]
     header_bytes: int  # N, the JSON's length with its padding
     data_bytes: int
+    #: tensor name -> SHA-256 hex digest, checked (None: the file carries no digest)
+    digest: dict[str, str] | None = None
 
     @property
     def data_start(self) -> int:
@@ -113,8 +136,11 @@ ExpectedOrCallback = Expected | Callable[[Header], Expected] | None
 
 # -- writing -------------------------------------------------------------------------------
 def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArray], *,
-                      metadata: Mapping[str, str] | None = None) -> Path:
+                      metadata: Mapping[str, str] | None = None, digest: bool = True) -> Path:
     """Write ``tensors`` and string ``metadata`` as one safetensors file, atomically.
+
+    With ``digest`` (the default) the metadata also holds the SHA-256 digest
+    of the other metadata and of each tensor (see the module docstring).
 
     Tensors are stored in order of decreasing item size (the caller's order
     among equals), so that each starts on a multiple of its item size, as
@@ -133,12 +159,17 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError(f"safetensors metadata maps strings to strings; got {key!r}: "
                             f"{type(value).__name__}; encode other values (e.g. with json.dumps)")
+    if DIGEST_KEY in meta:
+        raise ValueError(f"the metadata key {DIGEST_KEY!r} is reserved for the digest")
     arrays: list[tuple[str, str, NDArray]] = []
     for name, array in tensors.items():
         if not isinstance(name, str):
             raise TypeError(f"tensor names must be strings, got {name!r}")
         if name == METADATA_KEY:
             raise ValueError(f"{METADATA_KEY!r} is reserved for the metadata; rename the tensor")
+        if len(name) > MAX_NAME:
+            raise ValueError(f"tensor name {name[:40]!r}... has {len(name)} characters; "
+                             f"at most {MAX_NAME} can be read back")
         array = np.asarray(array)
         code = _NAMES.get(array.dtype.newbyteorder("="))
         if code is None:
@@ -146,6 +177,11 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
                              f"cannot hold; use one of {sorted(_NAMES.values())}")
         arrays.append((name, code, np.ascontiguousarray(array, dtype=DTYPES[code])))
     arrays.sort(key=lambda item: -item[2].itemsize)  # stable: equal sizes keep their order
+    if digest:
+        meta[DIGEST_KEY] = json.dumps({
+            "metadata": metadata_digest(meta),
+            "tensors": {name: tensor_digest(name, code, array.shape, array)
+                        for name, code, array in arrays}}, separators=(",", ":"))
     header: dict[str, Any] = {METADATA_KEY: meta} if meta else {}
     offset = 0
     for name, code, array in arrays:
@@ -157,10 +193,15 @@ def write_safetensors(path: str | os.PathLike[str], tensors: Mapping[str, NDArra
     with atomic_write(path) as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for _, _, array in arrays:
-            if array.size:
-                f.write(array.data.cast("B"))
+        _write_data(f, [array for _, _, array in arrays])
     return Path(path)
+
+
+def _write_data(f: BinaryIO, arrays: list[NDArray]) -> None:
+    """The tensors' bytes, back to back (no copy)."""
+    for array in arrays:
+        if array.size:
+            f.write(array.data.cast("B"))
 
 
 def _dumps(header: dict[str, Any]) -> bytes:
@@ -214,12 +255,16 @@ def _parse_header(f: BinaryIO, path: Path, max_header_bytes: int) -> Header:
     if not raw.startswith(b"{"):
         raise _fail(path, "not a safetensors file: the header does not start with '{'")
     try:
-        doc = loads_strict(raw, max_depth=_MAX_DEPTH)  # trailing spaces are JSON whitespace
+        # trailing spaces are JSON whitespace
+        doc = loads_strict(raw, max_depth=_MAX_DEPTH, max_string=MAX_HEADER_STRING)
     except ValueError as exc:
         raise _fail(path, f"the header is not valid: {exc}") from None
     if not isinstance(doc, dict):
         raise _fail(path, f"the header must be a JSON object, got {type(doc).__name__}")
     metadata = _check_metadata(doc.pop(METADATA_KEY, {}), path)
+    if len(doc) > MAX_TENSORS:
+        raise _fail(path, f"the header lists {len(doc):,} tensors; at most {MAX_TENSORS:,} "
+                          "are read")
     tensors = [_check_entry(name, entry, path) for name, entry in doc.items()]
     tensors.sort(key=lambda t: (t.begin, t.end))
     data_bytes = size - 8 - n
@@ -236,8 +281,9 @@ def _parse_header(f: BinaryIO, path: Path, max_header_bytes: int) -> Header:
                 else f"{data_bytes - position} bytes after the last tensor")
         raise _fail(path, f"{what}: the header's tensors cover {position} bytes of data, "
                           f"the file holds {data_bytes}")
+    digest = checked_digest(metadata, [t.name for t in tensors], path)
     return Header(path=path, metadata=metadata, tensors={t.name: t for t in tensors},
-                  header_bytes=n, data_bytes=data_bytes)
+                  header_bytes=n, data_bytes=data_bytes, digest=digest)
 
 
 def _check_metadata(meta: Any, path: Path) -> dict[str, str]:
@@ -249,6 +295,9 @@ def _check_metadata(meta: Any, path: Path) -> dict[str, str]:
 
 def _check_entry(name: str, entry: Any, path: Path) -> TensorInfo:
     where = f"tensor {name[:100]!r}"
+    if len(name) > MAX_NAME:
+        raise _fail(path, f"{where}... has a name of {len(name):,} characters; at most "
+                          f"{MAX_NAME} are allowed")
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
         raise _fail(path, f"{where} must be {{'dtype', 'shape', 'data_offsets'}}, got "
                           f"{_short(entry)}")
@@ -352,6 +401,11 @@ def _read_one(f: BinaryIO, t: TensorInfo, header: Header, aligned: bool) -> NDAr
     if got != t.nbytes:
         raise _fail(header.path, f"tensor {t.name!r}: the file ended after {got} of its "
                                  f"{t.nbytes} bytes (it changed while it was read)")
+    if header.digest is not None:
+        code = next(c for c, dt in DTYPES.items() if dt == t.dtype)
+        if tensor_digest(t.name, code, t.shape, flat) != header.digest[t.name]:
+            raise _fail(header.path, f"tensor {t.name!r} does not match its SHA-256 digest; "
+                                     "the file is corrupt (damaged on disk or in transfer)")
     if not t.dtype.isnative:  # a big-endian machine: the values are right, the order is not
         flat = flat.astype(t.dtype.newbyteorder("="))
     return flat.reshape(t.shape)

@@ -1,4 +1,4 @@
-"""Read version-1 glassnet model files (``.npz``) without trusting a byte of them.
+"""Read ``.npz`` archives (version-1 glassnet model files) without trusting a byte of them.
 
 A version-1 file is what ``np.savez`` writes: a zip archive of uncompressed
 ``.npy`` members, one per array, plus ``__meta__.npy`` (UTF-8 JSON as uint8).
@@ -44,9 +44,9 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._aligned import aligned_zeros
-from ._strict_json import loads_strict
-from .errors import ModelFormatError
+from .._aligned import aligned_zeros
+from ..errors import ModelFormatError
+from .strict_json import loads_strict
 
 __all__ = ["MAX_META_BYTES", "read_legacy_meta", "read_legacy_npz"]
 

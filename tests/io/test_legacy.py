@@ -11,22 +11,24 @@ import pytest
 
 import glassnet
 from glassnet import io as gio
-from glassnet._npz_legacy import read_legacy_meta, read_legacy_npz
 from glassnet.errors import ModelFormatError
+from glassnet.io.npz import read_legacy_meta, read_legacy_npz
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
 import hostile_corpus as corpus  # noqa: E402
+from legacy_writer import write_version_1  # noqa: E402
 
 
 def expected_of(net) -> dict:
     return {name: (a.dtype, a.shape) for name, a in net.parameters.items()}
 
 
-# -- files written by glassnet.io.save (format version 1) -----------------------------------
+# -- files as glassnet.io.save wrote them (format version 1) --------------------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_file_saved_by_io_save_loads_bit_identical(tmp_path, dtype):
     net = glassnet.mlp([5, 7, 3], seed=1, dtype=dtype)
-    path = gio.save(net, tmp_path / "net.npz", metadata={"data": "toy", "nested": [[1, 2]]})
+    path = write_version_1(net, tmp_path / "net.npz",
+                           metadata={"data": "toy", "nested": [[1, 2]]})
     meta, arrays = read_legacy_npz(path, expected_of(net))
     assert meta["format_version"] == 1 and meta["metadata"] == {"data": "toy",
                                                                 "nested": [[1, 2]]}
@@ -43,7 +45,7 @@ def test_a_file_with_optimizer_state_loads(tmp_path):
     y = np.arange(16) % 2
     net.fit(X, y, optimizer=glassnet.optimizers.Adam(0.01), epochs=1, batch_size=8,
             verbose=False, seed=0)
-    path = gio.save(net, tmp_path / "net.npz", optimizer=net.optimizer)
+    path = write_version_1(net, tmp_path / "net.npz", optimizer=net.optimizer)
     expected = expected_of(net)
     for slot in net.optimizer.state:  # version 1: one flat vector per slot
         expected["optimizer/" + slot] = (np.float32, (net.n_parameters,))
@@ -58,12 +60,26 @@ def test_a_classic_file_loads(tmp_path):
     from glassnet.classic import neuralNetwork
 
     model = neuralNetwork(4, 3, 2, 0.3)
-    path = gio.save(model, tmp_path / "c.npz")  # the engine's network and the book's settings
+    path = write_version_1(model.network, tmp_path / "c.npz",
+                           facade={"name": "classic", "config": model.get_config()})
     W1, W2 = model.network.parameters["0.W"], model.network.parameters["2.W"]
     meta, arrays = read_legacy_npz(path, {"0.W": (W1.dtype, W1.shape),
                                           "2.W": (W2.dtype, W2.shape)})
     assert meta["facade"]["name"] == "classic"
     np.testing.assert_array_equal(arrays["2.W"], model.who.T)
+    loaded = gio.load(path)
+    assert type(loaded) is neuralNetwork
+    np.testing.assert_array_equal(loaded.who, model.who)
+
+
+def test_a_file_with_a_frozen_layer_and_its_optimizer_loads(tmp_path):
+    net = glassnet.mlp([4, 3, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((16, 4)).astype(np.float32)
+    net.fit(X, np.arange(16) % 2, optimizer="adam", epochs=1, batch_size=8, verbose=0, seed=0)
+    loaded = gio.load(write_version_1(net, tmp_path / "net.npz", optimizer=net.optimizer))
+    for slot in ("m", "v"):
+        for name, value in net.optimizer.state[slot].items():
+            np.testing.assert_array_equal(loaded.optimizer.state[slot][name], value)
 
 
 def test_expected_from_the_metadata(tmp_path):

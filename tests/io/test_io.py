@@ -7,13 +7,13 @@ import os
 import stat
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from legacy_writer import write_version_1
 
 import glassnet
 from glassnet import (
@@ -84,11 +84,18 @@ def small_net(*, dtype=np.float32, seed: int = 0) -> Network:
 
 
 def saved(tmp_path: Path, net=None, **kwargs) -> Path:
-    return save(small_net() if net is None else net, tmp_path / "model.npz", **kwargs)
+    """A version-1 file (the tampering tests edit its members), as glassnet 0.2 wrote it."""
+    return write_version_1(small_net() if net is None else net, tmp_path / "model.npz",
+                           **kwargs)
 
 
 def members(path: Path) -> dict[str, np.ndarray]:
-    """Every array of a (valid) npz, pickles refused."""
+    """Every array of a (valid) model file: a version-1 npz (pickles refused) or safetensors
+    (read by glassnet's container reader; the official package is the oracle elsewhere)."""
+    if path.read_bytes()[:4] != b"PK\x03\x04":
+        from glassnet.io.safetensors import read_tensors
+
+        return read_tensors(path)[0]
     with np.load(path, allow_pickle=False) as npz:
         return {k: npz[k] for k in npz.files}
 
@@ -97,6 +104,13 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
     with open(path, "wb") as f:  # a file object, so no ".npz" is appended
         np.savez(f, **arrays)
     return path
+
+
+def header_meta(path: Path) -> dict[str, str]:
+    """The string metadata of a safetensors file, as written (the digest entry included)."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8:8 + n])["__metadata__"]
 
 
 def meta_of(arrays: dict[str, np.ndarray]) -> dict:
@@ -120,6 +134,30 @@ def tampered(tmp_path: Path, edit_meta=None, **arrays) -> Path:
         else:
             contents[name] = value
     return write_npz(tmp_path / "bad.npz", contents)
+
+
+def tampered_as(fmt: str, tmp_path: Path, edit_meta=None, **arrays) -> Path:
+    """``tampered`` in either format: for safetensors the architecture (``meta["config"]``)
+    is edited in the ``model`` entry and arrays named as in version 1 (``"0.W"``) replace
+    ``param/0.W``; the digest is recomputed, so the check behind it is what is tested."""
+    if fmt == "npz":
+        return tampered(tmp_path, edit_meta, **arrays)
+    from glassnet.io.safetensors import read_tensors, write_safetensors
+
+    tensors, header = read_tensors(save(small_net(), tmp_path / "model.safetensors"))
+    strings = dict(header.metadata)
+    meta = {"config": json.loads(strings["model"])}
+    if edit_meta is not None:
+        edit_meta(meta)
+    strings["model"] = json.dumps(meta["config"])
+    for name, value in arrays.items():
+        tensors.pop(f"param/{name}", None)
+        if value is not None:
+            tensors[f"param/{name}"] = value
+    return write_safetensors(tmp_path / "bad.safetensors", tensors, metadata=strings)
+
+
+FORMATS = pytest.mark.parametrize("fmt", ["safetensors", "npz"])
 
 
 def refused(path: Path, *fragments: str) -> ModelFormatError:
@@ -162,7 +200,7 @@ def test_round_trip_after_training_is_exact(tmp_path, arch, dtype):
         else target_kind(net.loss)
     X, y = data(net.n_out, kind=kind, dtype=dtype)
     net.fit(X, y, epochs=3, batch_size=8, seed=0, verbose=0)
-    loaded = load(save(net, tmp_path / "net.npz"))
+    loaded = load(save(net, tmp_path / "net.safetensors"))
     assert_same_network(net, loaded, X)
     assert loaded.evaluate(X, y) == net.evaluate(X, y)
     # Both keep training identically (fresh optimizers, same seed, same dropout masks).
@@ -175,7 +213,7 @@ def test_layer_settings_are_kept(tmp_path):
     net = Network([Dense(N_IN, 5, bias=False, init="he_uniform", seed=0), LeakyReLU(alpha=0.37),
                    Dropout(p=0.45), Dense(5, 2, seed=1), Sigmoid()],
                   loss=BinaryCrossEntropy(from_logits=False, eps=1e-4))
-    loaded = load(save(net, tmp_path / "m.npz"))
+    loaded = load(save(net, tmp_path / "m.safetensors"))
     dense, leaky, dropout = loaded.layers[0], loaded.layers[1], loaded.layers[2]
     assert (dense.bias, dense.init) == (False, "he_uniform")
     assert "0.b" not in loaded.parameters
@@ -186,18 +224,21 @@ def test_layer_settings_are_kept(tmp_path):
 
 def example_layer(name: str) -> Layer:
     special = {"Dense": lambda: Dense(5, 5, seed=2), "LeakyReLU": lambda: LeakyReLU(alpha=0.3),
-               "Dropout": lambda: Dropout(p=0.25, seed=0)}
+               "Dropout": lambda: Dropout(p=0.25, seed=0),
+               "Sequential": lambda: glassnet.layers.Sequential([Dense(5, seed=3), Sigmoid()]),
+               "Residual": lambda: glassnet.layers.Residual(Dense(5, seed=4))}
     return special.get(name, LAYERS[name])()
 
 
-@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("name", sorted(n for n, c in LAYERS.items()
+                                         if c.__module__.startswith("glassnet.")))
 def test_every_built_in_layer_round_trips(tmp_path, name):
     net = Network([Dense(N_IN, 5, seed=0), example_layer(name), Dense(5, 3, seed=1)])
     X, y = data(3, kind="labels")
     net.fit(X, y, epochs=1, batch_size=16, seed=0, verbose=0)
-    loaded = load(save(net, tmp_path / "m.npz"))
+    loaded = load(save(net, tmp_path / "m.safetensors"))
     assert_same_network(net, loaded, X)
-    assert loaded.layers[1].get_config() == net.layers[1].get_config()
+    assert glassnet.layers.describe(loaded.layers[1]) == glassnet.layers.describe(net.layers[1])
 
 
 @pytest.mark.parametrize("loss_name", sorted(LOSSES))
@@ -208,7 +249,7 @@ def test_every_loss_round_trips(tmp_path, loss_name):
                    Dense(5, n_out, seed=1, dtype=np.float64)], loss=loss_name)
     X, y = data(n_out, kind=target_kind(loss), dtype=np.float64)
     net.fit(X, y, epochs=2, batch_size=8, seed=0, verbose=0)
-    loaded = load(save(net, tmp_path / "m.npz"))
+    loaded = load(save(net, tmp_path / "m.safetensors"))
     assert type(loaded.loss) is LOSSES[loss_name]
     assert_same_network(net, loaded, X)
 
@@ -230,13 +271,13 @@ def test_random_architectures_round_trip(sizes, activation, bias, dtype, seed):
     net = Network(layers, loss="mse")
     X = np.random.default_rng(seed).normal(size=(7, N_IN)).astype(dtype)
     with tempfile.TemporaryDirectory() as folder:
-        loaded = load(save(net, Path(folder) / "m.npz"))
+        loaded = load(save(net, Path(folder) / "m.safetensors"))
     assert_same_network(net, loaded, X)
 
 
 def test_loaded_network_trains_with_its_own_dtype(tmp_path):
     net = small_net(dtype=np.float64)
-    loaded = load(save(net, tmp_path / "m.npz"))
+    loaded = load(save(net, tmp_path / "m.safetensors"))
     X, y = data(3, kind="labels", dtype=np.float64)
     history = loaded.fit(X, y, epochs=3, batch_size=8, seed=0, verbose=0)
     assert loaded.dtype == np.float64
@@ -252,7 +293,7 @@ def test_classic_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     for _ in range(10):
         book.train(rng.uniform(0.01, 1, 3), [0.99, 0.01])
-    path = save(book, tmp_path / "book.npz")
+    path = save(book, tmp_path / "book.safetensors")
     loaded = load(path)
     assert type(loaded) is NeuralNetwork
     assert loaded.get_config() == book.get_config()
@@ -266,15 +307,14 @@ def test_classic_round_trip(tmp_path):
         net.train([0.2, 0.5, 0.9], [0.01, 0.99])
     assert np.array_equal(loaded.wih, book.wih) and np.array_equal(loaded.who, book.who)
     # saved as the engine's network plus the book's settings
-    assert set(members(path)) == {"__meta__", "0.W", "2.W"}
-    meta = meta_of(members(path))
-    assert meta["kind"] == "network"
-    assert meta["facade"] == {"name": "classic", "config": book.get_config()}
+    assert set(members(path)) == {"param/0.W", "param/2.W"}
+    meta = header_meta(path)
+    assert json.loads(meta["facade"]) == {"name": "classic", "config": book.get_config()}
 
 
 def test_classic_refuses_an_optimizer(tmp_path):
     with pytest.raises(ValueError, match="do not pass optimizer="):
-        save(NeuralNetwork(2, 2, 2, 0.1), tmp_path / "b.npz", optimizer=SGD(0.1))
+        save(NeuralNetwork(2, 2, 2, 0.1), tmp_path / "b.safetensors", optimizer=SGD(0.1))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -291,7 +331,7 @@ def test_optimizer_state_round_trip(tmp_path, opt_name):
     X, y = data(3, kind="labels")
     net.fit(X, y, optimizer=make_optimizer(opt_name), epochs=2, batch_size=8, seed=0, verbose=0)
     opt = net.optimizer
-    loaded = load(save(net, tmp_path / "m.npz", optimizer=opt))
+    loaded = load(save(net, tmp_path / "m.safetensors", optimizer=opt))
     restored = loaded.optimizer
     assert type(restored) is type(opt)
     assert restored.get_config() == opt.get_config()
@@ -302,8 +342,11 @@ def test_optimizer_state_round_trip(tmp_path, opt_name):
         for name, value in arrays.items():
             assert restored.state[slot][name].dtype == value.dtype
             assert np.array_equal(restored.state[slot][name], value)
-    keys = set(members(tmp_path / "m.npz"))
-    assert keys == {"__meta__", *net.parameters, *(f"optimizer/{k}" for k in opt.state)}
+    keys = set(members(tmp_path / "m.safetensors"))
+    assert keys == {*(f"param/{n}" for n in net.parameters),
+                    *(f"optim/{k}/{n}" for k in opt.state for n in net.parameters)}
+    listed = json.loads(header_meta(tmp_path / "m.safetensors")["optimizer"])["state"]
+    assert listed == {k: list(net.parameters) for k in opt.state}
 
 
 @pytest.mark.parametrize("opt_name", ["adam", "sgd_momentum"])
@@ -323,7 +366,7 @@ def test_resumed_training_equals_uninterrupted_training(tmp_path, opt_name):
     stream = np.random.default_rng(7)
     first.fit(X, y, optimizer=make_optimizer(opt_name), epochs=2, batch_size=8, seed=stream,
               verbose=0)
-    resumed = load(save(first, tmp_path / "half.npz", optimizer=first.optimizer))
+    resumed = load(save(first, tmp_path / "half.safetensors", optimizer=first.optimizer))
     del first
     resumed.fit(X, y, optimizer=resumed.optimizer, epochs=2, batch_size=8, seed=stream,
                 verbose=0)
@@ -355,7 +398,7 @@ def test_resumed_optimizer_steps_match_explicit_steps(tmp_path, dtype):
     opt = Adam(0.02, weight_decay=1e-2)
     for g in grads[:3]:
         step(opt, net, g)
-    loaded = load(save(net, tmp_path / "m.npz", optimizer=opt))
+    loaded = load(save(net, tmp_path / "m.safetensors", optimizer=opt))
     for g in grads[3:]:
         step(loaded.optimizer, loaded, g)
     for name, value in reference.parameters.items():
@@ -366,14 +409,14 @@ def test_optimizer_is_saved_only_when_given(tmp_path):
     net = small_net()
     X, y = data(3, kind="labels")
     net.fit(X, y, epochs=1, verbose=0, seed=0)
-    loaded = load(save(net, tmp_path / "m.npz"))
+    loaded = load(save(net, tmp_path / "m.safetensors"))
     assert loaded.optimizer is None
-    assert not any(k.startswith("optimizer/") for k in members(tmp_path / "m.npz"))
-    assert model_info(tmp_path / "m.npz")["optimizer"] is None
+    assert not any(k.startswith("optim/") for k in members(tmp_path / "m.safetensors"))
+    assert model_info(tmp_path / "m.safetensors")["optimizer"] is None
 
 
 def test_an_unused_optimizer_round_trips(tmp_path):
-    loaded = load(save(small_net(), tmp_path / "m.npz", optimizer=SGD(0.5, momentum=0.5)))
+    loaded = load(save(small_net(), tmp_path / "m.safetensors", optimizer=SGD(0.5, momentum=0.5)))
     assert loaded.optimizer.t == 0 and loaded.optimizer.state == {"velocity": {}}
     assert loaded.optimizer.get_config()["momentum"] == 0.5
 
@@ -383,7 +426,7 @@ def test_optimizer_of_another_network_is_refused(tmp_path):
     opt = Adam()
     opt.step([(name, p, np.ones_like(p)) for name, p, _ in other.named_parameters()])
     with pytest.raises(ValueError, match="optimizer that trained this network"):
-        save(small_net(), tmp_path / "m.npz", optimizer=opt)
+        save(small_net(), tmp_path / "m.safetensors", optimizer=opt)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -400,37 +443,41 @@ def test_save_refuses_what_it_cannot_describe(tmp_path):
         """A loss glassnet does not know by name."""
 
     with pytest.raises(TypeError, match="not a registered layer"):
-        save(Network([Dense(2, 2), Doubling()]), tmp_path / "a.npz")
+        save(Network([Dense(2, 2), Doubling()]), tmp_path / "a.safetensors")
     with pytest.raises(TypeError, match="not a registered loss"):
-        save(Network([Dense(2, 2)], loss=Halved()), tmp_path / "b.npz")
+        save(Network([Dense(2, 2)], loss=Halved()), tmp_path / "b.safetensors")
 
     class Slow(SGD):
         """An optimizer glassnet does not know by name."""
 
     with pytest.raises(TypeError, match="not a registered optimizer"):
-        save(small_net(), tmp_path / "c.npz", optimizer=Slow())
+        save(small_net(), tmp_path / "c.safetensors", optimizer=Slow())
     with pytest.raises(TypeError, match="glassnet.Network"):
-        save({"0.W": np.zeros(2)}, tmp_path / "d.npz")
+        save({"0.W": np.zeros(2)}, tmp_path / "d.safetensors")
     assert list(tmp_path.iterdir()) == []
 
 
 # -- the file itself -------------------------------------------------------------------
 def test_file_layout(tmp_path):
     net = small_net()
-    path = saved(tmp_path, net)
-    with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == ["0.W.npy", "0.b.npy", "2.W.npy", "2.b.npy",
-                                              "__meta__.npy"]
-    arrays = members(path)
-    meta = meta_of(arrays)
-    assert meta["format"] == "glassnet-model"
-    assert meta["format_version"] == 1 and FORMAT_VERSION == 2
-    assert meta["kind"] == "network"
+    path = save(net, tmp_path / "m.safetensors", metadata={"dataset": "toy"})
+    meta = header_meta(path)
+    assert set(meta) == {"format", "format_version", "glassnet_version", "model", "user",
+                         "glassnet.sha256"}
+    assert meta["format"] == "glassnet" and meta["format_version"] == str(FORMAT_VERSION) == "3"
     assert meta["glassnet_version"] == glassnet.__version__
-    assert meta["config"] == json.loads(json.dumps(net.get_config()))
-    assert meta["optimizer"] is None
-    assert arrays["__meta__"].dtype == np.uint8
-    assert arrays["0.W"].shape == (N_IN, 6) and arrays["0.W"].dtype == np.float32
+    assert json.loads(meta["model"]) == json.loads(json.dumps(net.get_config()))
+    assert json.loads(meta["user"]) == {"dataset": "toy"}
+    digest = json.loads(meta["glassnet.sha256"])
+    assert sorted(digest["tensors"]) == ["param/0.W", "param/0.b", "param/2.W", "param/2.b"]
+    arrays = members(path)
+    assert arrays["param/0.W"].shape == (N_IN, 6) and arrays["param/0.W"].dtype == np.float32
+
+
+def test_npz_paths_are_refused_before_writing(tmp_path):
+    with pytest.raises(ValueError, match=r"no longer writes \.npz.*m\.safetensors"):
+        save(small_net(), tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_path_is_used_exactly(tmp_path):
@@ -444,16 +491,16 @@ def test_path_is_used_exactly(tmp_path):
 
 def test_missing_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="no_such_folder"):
-        save(small_net(), tmp_path / "no_such_folder" / "m.npz")
+        save(small_net(), tmp_path / "no_such_folder" / "m.safetensors")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_model_info(tmp_path):
     net = small_net(dtype=np.float64)
-    path = save(net, tmp_path / "m.npz", optimizer=Adam(0.01))
+    path = save(net, tmp_path / "m.safetensors", optimizer=Adam(0.01))
     info = model_info(path)
     assert info["kind"] == "network"
-    assert info["format_version"] == 1
+    assert info["format_version"] == 3
     assert info["layers"] == [repr(la) for la in net.layers]
     assert info["n_parameters"] == net.n_parameters == N_IN * 6 + 6 + 6 * 3 + 3
     assert (info["n_in"], info["n_out"]) == (N_IN, 3)
@@ -481,27 +528,27 @@ def test_model_info_checks_the_metadata(tmp_path):
 
 
 # -- atomic saves -------------------------------------------------------------------------
-def _partial_savez(file, *args, **kwargs):
-    file.write(b"PK\x03\x04 half a model")
+def _partial_write(file, *args, **kwargs):
+    file.write(b"half a model")
     raise RuntimeError("disk on fire")
 
 
 def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     old = small_net(seed=0)
-    path = save(old, tmp_path / "m.npz")
+    path = save(old, tmp_path / "m.safetensors")
     before = path.read_bytes()
-    monkeypatch.setattr(np, "savez", _partial_savez)
+    monkeypatch.setattr(glassnet.io.safetensors, "_write_data", _partial_write)
     with pytest.raises(RuntimeError, match="disk on fire"):
         save(small_net(seed=5), path)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
     X, _ = data(3, kind="labels")
     assert np.array_equal(load(path).predict_proba(X), old.predict_proba(X))
 
 
 def test_failed_rename_keeps_previous_file(tmp_path, monkeypatch):
-    path = save(small_net(seed=0), tmp_path / "m.npz")
+    path = save(small_net(seed=0), tmp_path / "m.safetensors")
     before = path.read_bytes()
 
     def no_rename(src, dst):
@@ -512,32 +559,32 @@ def test_failed_rename_keeps_previous_file(tmp_path, monkeypatch):
         save(small_net(seed=5), path)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 
 
 def test_interrupted_first_save_leaves_nothing(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(np, "savez", interrupted)
+    monkeypatch.setattr(glassnet.io.safetensors, "_write_data", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        save(small_net(), tmp_path / "m.npz")
+        save(small_net(), tmp_path / "m.safetensors")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_save_replaces_the_previous_model(tmp_path):
-    path = save(small_net(seed=0), tmp_path / "m.npz")
+    path = save(small_net(seed=0), tmp_path / "m.safetensors")
     new = small_net(seed=9)
     save(new, path)
     assert all(np.array_equal(v, new.parameters[k]) for k, v in load(path).parameters.items())
-    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_permissions_follow_umask_and_are_kept_on_replace(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
-    path = save(small_net(), tmp_path / "m.npz")
+    path = save(small_net(), tmp_path / "m.safetensors")
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
     path.chmod(0o600)
     save(small_net(seed=3), path)
@@ -546,8 +593,8 @@ def test_permissions_follow_umask_and_are_kept_on_replace(tmp_path):
 
 # -- load refuses bad files -----------------------------------------------------------
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="absent.npz"):
-        load(tmp_path / "absent.npz")
+    with pytest.raises(FileNotFoundError, match="absent.safetensors"):
+        load(tmp_path / "absent.safetensors")
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00" * 10, os.urandom(300), b"PK"])
@@ -611,7 +658,7 @@ def test_metadata_of_another_format(tmp_path, meta):
 
 def test_newer_format_version(tmp_path):
     path = tampered(tmp_path, lambda m: m.update(format_version=7, glassnet_version="9.0"))
-    refused(path, "format version 7", "reads format versions 1 and 2", "upgrade")
+    refused(path, "format version 7", "reads format versions 1, 2, 3", "upgrade")
 
 
 @pytest.mark.parametrize("version", ["1", 1.0, 0, -1, None, True])
@@ -625,37 +672,44 @@ def test_unknown_kind(tmp_path):
     refused(path, "'transformer'", "network", "classic")
 
 
-def test_wrong_shape_array(tmp_path):
-    path = tampered(tmp_path, **{"0.W": np.zeros((N_IN, 7), dtype=np.float32)})
-    refused(path, "'0.W'", f"({N_IN}, 7)", f"({N_IN}, 6)")
+@FORMATS
+def test_wrong_shape_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"0.W": np.zeros((N_IN, 7), dtype=np.float32)})
+    refused(path, "0.W'", f"({N_IN}, 7)", f"({N_IN}, 6)" if fmt == "npz" else "n_out=6")
 
 
-def test_wrong_dtype_array(tmp_path):
-    path = tampered(tmp_path, **{"0.b": np.zeros(6, dtype=np.float64)})
-    refused(path, "'0.b'", "float64", "float32")
+@FORMATS
+def test_wrong_dtype_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"0.b": np.zeros(6, dtype=np.float64)})
+    refused(path, "0.b'", "float64", "float32")
 
 
-def test_missing_array(tmp_path):
-    path = tampered(tmp_path, **{"2.b": None})
-    refused(path, "missing", "'2.b'")
+@FORMATS
+def test_missing_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"2.b": None})
+    refused(path, "missing", "2.b'")
 
 
-def test_extra_array(tmp_path):
-    path = tampered(tmp_path, **{"4.W": np.zeros((3, 3), dtype=np.float32)})
-    refused(path, "unexpected", "'4.W'")
+@FORMATS
+def test_extra_array(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, **{"4.W": np.zeros((3, 3), dtype=np.float32)})
+    refused(path, "unexpected", "4.W'")
 
 
-def test_unknown_layer_class(tmp_path):
+@FORMATS
+def test_unknown_layer_class(tmp_path, fmt):
     def edit(meta):
         meta["config"]["layers"][1] = {"class": "Conv2D", "config": {}}
 
-    error = refused(tampered(tmp_path, edit), "'Conv2D'")
+    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv2D'")
     for name in LAYERS:
         assert name in str(error)
 
 
-def test_unknown_loss(tmp_path):
-    error = refused(tampered(tmp_path, lambda m: m["config"].update(loss="hinge")), "'hinge'")
+@FORMATS
+def test_unknown_loss(tmp_path, fmt):
+    path = tampered_as(fmt, tmp_path, lambda m: m["config"].update(loss="hinge"))
+    error = refused(path, "'hinge'")
     for name in LOSSES:
         assert name in str(error)
 
@@ -674,13 +728,16 @@ def test_unknown_loss(tmp_path):
     (lambda c: c.update(loss_config={"from_logits": False}), "from_logits"),
     (lambda c: c.update(callbacks=[]), "callbacks"),
 ])
-def test_invalid_architecture(tmp_path, edit, fragment):
-    refused(tampered(tmp_path, lambda m: edit(m["config"])), fragment)
+@FORMATS
+def test_invalid_architecture(tmp_path, edit, fragment, fmt):
+    if fmt == "safetensors" and fragment == "do not form a network":
+        fragment = "stored weights 'param/2.W' have shape (6, 3)"  # checked before building
+    refused(tampered_as(fmt, tmp_path, lambda m: edit(m["config"])), fragment)
 
 
 def test_unknown_or_broken_optimizer(tmp_path):
     net = small_net()
-    path = save(net, tmp_path / "m.npz", optimizer=make_optimizer("adam"))
+    path = write_version_1(net, tmp_path / "m.npz", optimizer=make_optimizer("adam"))
     contents = members(path)
     n = net.n_parameters
     contents["optimizer/m_sum"] = np.zeros(n, dtype=np.float32)
@@ -770,13 +827,13 @@ def test_object_arrays_are_refused_without_running_anything(tmp_path, where):
 def test_metadata_is_kept_and_must_be_json(tmp_path):
     net = small_net()
     notes = {"dataset": "fashion-mnist", "scale": "unit", "class_names": ["a", "b"]}
-    path = save(net, tmp_path / "m.npz", metadata=notes)
+    path = save(net, tmp_path / "m.safetensors", metadata=notes)
     assert model_info(path)["metadata"] == notes
-    assert model_info(save(net, tmp_path / "plain.npz"))["metadata"] is None
+    assert model_info(save(net, tmp_path / "plain.safetensors"))["metadata"] is None
     with pytest.raises(ValueError, match="JSON values"):
-        save(net, tmp_path / "bad.npz", metadata={"array": np.zeros(2)})
+        save(net, tmp_path / "bad.safetensors", metadata={"array": np.zeros(2)})
     with pytest.raises(TypeError, match="metadata must be a dict"):
-        save(net, tmp_path / "bad.npz", metadata=["not", "a", "dict"])
+        save(net, tmp_path / "bad.safetensors", metadata=["not", "a", "dict"])
     assert not (tmp_path / "bad.npz").exists()
 
 
@@ -803,7 +860,7 @@ def test_registered_custom_loss_and_optimizer_round_trip(tmp_path):
     net = Network([Dense(N_IN, 3, seed=0)], loss=HalfMSE())
     X = np.random.default_rng(0).standard_normal((20, N_IN)).astype(np.float32)
     net.fit(X, np.zeros((20, 3)), optimizer=PlainSGD(0.1), epochs=1, verbose=0)
-    loaded = load(save(net, tmp_path / "own.npz", optimizer=net.optimizer))
+    loaded = load(save(net, tmp_path / "own.safetensors", optimizer=net.optimizer))
     assert type(loaded.loss) is HalfMSE and type(loaded.optimizer) is PlainSGD
     np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
 
@@ -827,7 +884,7 @@ def test_default_format_is_safetensors_read_by_the_official_package(tmp_path):
 
     with safe_open(str(path), framework="numpy") as f:
         meta = f.metadata()
-    assert meta["format"] == "glassnet" and meta["format_version"] == "2"
+    assert meta["format"] == "glassnet" and meta["format_version"] == "3"
     assert json.loads(meta["model"]) == json.loads(json.dumps(net.get_config()))
     assert json.loads(meta["user"]) == {"data": "toy"}
     loaded = load(path)
@@ -856,13 +913,19 @@ def test_a_file_the_official_package_wrote_loads(tmp_path):
     theirs = tmp_path / "theirs.safetensors"
     safetensors_numpy.save_file(safetensors_numpy.load_file(ours), theirs, metadata=meta)
     np.testing.assert_array_equal(load(theirs).parameters["2.W"], net.parameters["2.W"])
+    # without the digest (another tool dropped it) it still loads, and info says so
+    del meta["glassnet.sha256"]
+    safetensors_numpy.save_file(safetensors_numpy.load_file(ours), theirs, metadata=meta)
+    np.testing.assert_array_equal(load(theirs).parameters["2.W"], net.parameters["2.W"])
+    assert model_info(theirs)["digest"] is None
 
 
 def test_model_info_reads_the_header_only(tmp_path):
     net = small_net()
     path = save(net, tmp_path / "m.safetensors", metadata={"classes": ["a", "b", "c"]})
     info = model_info(path)
-    assert info["format_version"] == 2 and info["n_parameters"] == net.n_parameters
+    assert info["format_version"] == 3 and info["n_parameters"] == net.n_parameters
+    assert info["digest"] == "SHA-256 per tensor"
     assert info["layers"][0] == repr(net.layers[0]) and info["n_in"] == N_IN
     assert info["tensors"]["param/0.W"] == {"dtype": "float32", "shape": [N_IN, 6]}
     assert info["metadata"] == {"classes": ["a", "b", "c"]}
@@ -889,14 +952,14 @@ def test_a_file_whose_tensor_disagrees_with_its_architecture_is_refused(tmp_path
     tensors["param/0.W"] = np.zeros((N_IN, 7), np.float32)
     bad = tmp_path / "bad.safetensors"
     safetensors_numpy.save_file(tensors, bad, metadata=meta)
-    refused(bad, "param/0.W")
+    refused(bad, "'param/0.W'", "(4, 7)")
 
 
-def test_loading_non_finite_weights_warns_and_predicting_raises(tmp_path):
+def test_non_finite_weights_are_refused_unless_allowed(tmp_path):
     net = small_net()
     net.layers[0].params["W"][1, 2] = np.nan
     path = save(net, tmp_path / "diverged.safetensors")
-    with pytest.warns(RuntimeWarning, match=r"\['0.W'\] hold NaN or infinity"):
-        loaded = load(path)
+    refused(path, "['0.W'] hold NaN or infinity", "allow_non_finite=True")
+    loaded = load(path, allow_non_finite=True)  # to inspect it
     with pytest.raises(FloatingPointError, match="diverged"):
         loaded.predict(np.ones((2, N_IN), dtype=np.float32))
