@@ -66,5 +66,5 @@ def test_options_a_convolutional_model_would_ignore_are_refused(argv, message, t
 def test_a_csv_of_other_sizes_is_refused_before_training(tmp_path, capsys):
     csv = tmp_path / "small.csv"
     csv.write_text("\n".join(f"{i % 2}," + ",".join(["7"] * 100) for i in range(10)) + "\n")
-    code, _, err = run(capsys, "train", csv, "--model", "cnn", "-o", tmp_path / "m.npz")
+    code, _, err = run(capsys, "train", csv, "--model", "cnn", "-o", tmp_path / "m.safetensors")
     assert code != 0 and ("784" in err)
