@@ -227,6 +227,14 @@ def example_layer(name: str) -> Layer:
                "Dropout": lambda: Dropout(p=0.25, seed=0),
                "Sequential": lambda: glassnet.layers.Sequential([Dense(5, seed=3), Sigmoid()]),
                "Residual": lambda: glassnet.layers.Residual(Dense(5, seed=4))}
+    L = glassnet.layers
+    for picture in ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Reshape"):
+        # the 5 features as a 1x1 picture of 5 channels, and back to 5 features
+        inner = {"Conv2D": lambda: [L.Conv2D(5, 1, seed=5)], "MaxPool2D": lambda: [L.MaxPool2D(1)],
+                 "AvgPool2D": lambda: [L.AvgPool2D(1)], "Reshape": lambda: []}.get(picture)
+        special[picture] = (lambda inner=inner: L.Sequential(
+            [L.Reshape((1, 1, 5)), L.GlobalAvgPool2D()] if inner is None
+            else [L.Reshape((1, 1, 5)), *inner(), L.Flatten()]))
     return special.get(name, LAYERS[name])()
 
 
