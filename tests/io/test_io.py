@@ -707,9 +707,9 @@ def test_extra_array(tmp_path, fmt):
 @FORMATS
 def test_unknown_layer_class(tmp_path, fmt):
     def edit(meta):
-        meta["config"]["layers"][1] = {"class": "Conv2D", "config": {}}
+        meta["config"]["layers"][1] = {"class": "Conv3D", "config": {}}
 
-    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv2D'")
+    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv3D'")
     for name in LAYERS:
         assert name in str(error)
 
