@@ -48,10 +48,10 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
         parts["loss and gradient"] += clock() - t
         for i in reversed(range(len(net.layers))):
             t = clock()
-            if i:
+            if i or not hasattr(net.layers[i], "backward_params"):
                 dout = net.layers[i].backward(dout)
             else:  # as Network.backward: the first layer's dL/dX is not needed
-                net.layers[i].backward_params(dout)  # type: ignore[attr-defined]
+                net.layers[i].backward_params(dout)
             parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
         t = clock()
         opt.step(net.named_parameters(), decay=net.decay_names)
@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--numpy-adam", action="store_true",
                    help="Adam(fused=False): the NumPy update even when Numba is installed")
     p.add_argument("--cprofile", action="store_true", help="cProfile one epoch of Network.fit")
+    p.add_argument("--model", choices=("mlp", "cnn", "lenet5"), default="mlp",
+                   help="mlp: 784-256-128-10 (default); cnn: glassnet.models.small_cnn; "
+                        "lenet5: glassnet.models.lenet5")
     args = p.parse_args(argv)
 
     from .machine import set_thread_env
@@ -84,7 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     from .spec import SIZES, train_step_flops
 
     d = data_mod.load(args.data_dir, n_test=1)
-    net = glassnet.mlp(list(SIZES), seed=0)
+    if args.model == "mlp":
+        net = glassnet.mlp(list(SIZES), seed=0)
+        step_flops = train_step_flops(args.batch_size)
+    else:
+        from .cnn import conv_train_step_flops, glassnet_model
+
+        net = glassnet_model(args.model)
+        step_flops = conv_train_step_flops(net, args.batch_size)
     fused = False if args.numpy_adam else None
     if args.cprofile:
         import cProfile
@@ -104,10 +114,15 @@ def main(argv: list[str] | None = None) -> int:
                         n_steps=args.steps, fused=fused)
     total = sum(parts.values())
     ceiling = matmul_ceiling(args.batch_size)
-    matmul_s = train_step_flops(args.batch_size) / (ceiling["gflops_median"] * 1e9)
+    matmul_s = step_flops / (ceiling["gflops_median"] * 1e9)
+    if args.model != "mlp":  # the products at the convolutions' own shapes
+        from .cnn import conv_matmul_seconds
+
+        matmul_s = conv_matmul_seconds(net, args.batch_size)
+        ceiling = {"gflops_median": step_flops / matmul_s / 1e9}
     from .machine import _git_commit, glassnet_source_digest
 
-    print(f"glassnet training step, batch {args.batch_size}, {args.threads} threads, "
+    print(f"glassnet {args.model} training step, batch {args.batch_size}, {args.threads} threads, "
           f"{args.steps} steps (the clock calls add ~1 µs per part); glassnet at "
           f"{_git_commit(data_mod.REPO_ROOT)}, source digest {glassnet_source_digest()}\n")
     print(f"{'part':<24} {'µs/step':>9} {'share':>7}")
@@ -115,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<24} {sec * 1e6:9.1f} {sec / total:7.1%}")
     print(f"{'total':<24} {total * 1e6:9.1f}   -> {args.batch_size / total:,.0f} samples/s")
     print(f"\nthe same matrix products alone, back to back: {matmul_s * 1e6:.1f} µs/step "
-          f"({ceiling['gflops_median']:.1f} GFLOP/s): the step is {total / matmul_s:.2f}x that")
+          f"({step_flops / 1e6:,.0f} MFLOP at {ceiling['gflops_median']:.1f} GFLOP/s): the step "
+          f"is {total / matmul_s:.2f}x that, so {matmul_s / total:.0%} of it is matrix products")
     return 0
 
 

@@ -1,7 +1,9 @@
 """Weight initialisers: ``(rng, shape, dtype) -> array``.
 
 For a weight matrix of shape ``(n_in, n_out)``, ``fan_in = n_in`` and
-``fan_out = n_out``. Each initialiser keeps the variance of the signal
+``fan_out = n_out``; for a convolution kernel of shape ``(kh, kw, c_in, c_out)``
+each output sees ``kh * kw * c_in`` inputs, so ``fan_in = kh * kw * c_in`` and
+``fan_out = kh * kw * c_out``. Each initialiser keeps the variance of the signal
 roughly constant from layer to layer for the activation it is named for.
 """
 
@@ -27,6 +29,9 @@ Initializer = Callable[[np.random.Generator, tuple[int, ...], DTypeLike], NDArra
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    if len(shape) > 2:  # a kernel (kh, kw, c_in, c_out): every tap of the window is an input
+        receptive_field = int(np.prod(shape[:-2]))
+        return shape[-2] * receptive_field, shape[-1] * receptive_field
     return (shape[0], shape[1]) if len(shape) == 2 else (shape[0], shape[0])
 
 

@@ -29,13 +29,25 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import functional as F
 from .errors import ShapeError
-from .layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (
+    BatchNorm,
+    Dense,
+    Dropout,
+    Identity,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .network import Network
 
 __all__ = [
     "backquery",
     "activation_maximisation",
+    "channel_maximisation",
     "invertible",
     "hidden_activations",
     "strongest_inputs",
@@ -199,12 +211,13 @@ def activation_maximisation(net: Any, label: int, *, steps: int = 200, step_size
         x <- clip(x + step_size * g / max|g|, low, high)
 
     The gradient comes from the layers' own ``backward`` (run in training
-    mode without Dropout), which also overwrites their ``grads``: do not
-    call this between a training step's backward and its optimizer step.
+    mode without Dropout; BatchNorm as at inference, its running statistics
+    untouched), which also overwrites their ``grads``: do not call this
+    between a training step's backward and its optimizer step.
 
     Returns
     -------
-    ndarray of shape (n_in,)
+    ndarray of shape (n_in,), the input flattened (784 pixels for a 28x28 picture)
     """
     engine = _network(net)
     n_out = _n_out(engine)
@@ -217,28 +230,89 @@ def activation_maximisation(net: Any, label: int, *, steps: int = 200, step_size
     if steps < 1 or step_size <= 0 or l2 < 0:
         raise ValueError(f"need steps >= 1, step_size > 0 and l2 >= 0, got steps={steps}, "
                          f"step_size={step_size}, l2={l2}")
-    layers = _layers(engine)
-    if not isinstance(layers[0], Dense):
-        raise ShapeError(f"{engine!r} must start with a Dense layer")
-    n_in = layers[0].n_in
+    onehot = np.zeros((1, n_out), dtype=engine.dtype)
+    onehot[0, label] = 1.0
+    softmax_head = isinstance(engine.loss, SoftmaxCrossEntropy)
+    x = _climb(engine, _layers(engine), lambda out: (
+        # d log p_label / dz = onehot - softmax(z): raise this class, lower the others
+        onehot - F.softmax(out) if softmax_head else onehot),
+        steps=steps, step_size=step_size, l2=l2, low=low, high=high, seed=seed)
+    return x.reshape(-1)
+
+
+def _climb(engine: Network, layers: list[Layer], objective_grad: Any, *, steps: int,
+           step_size: float, l2: float, low: float, high: float,
+           seed: int | np.random.Generator | None) -> NDArray:
+    """Gradient ascent on one input through ``layers``; ``objective_grad(out)`` gives
+    d(objective)/d(out). BatchNorm acts as at inference (its running statistics, which
+    stay untouched): for one picture, batch statistics would be another function."""
+    if engine.input_shape is None:
+        raise ShapeError("the network is not built yet: fit it or call build(input_shape)")
     middle = (low + high) / 2
     gen = np.random.default_rng(seed)
-    x = (middle + 0.01 * (high - low) * gen.standard_normal((1, n_in))).astype(engine.dtype)
-    dout = np.zeros((1, n_out), dtype=engine.dtype)
-    dout[0, label] = 1.0
-    softmax_head = isinstance(engine.loss, SoftmaxCrossEntropy)
+    x = (middle + 0.01 * (high - low) * gen.standard_normal((1, *engine.input_shape))
+         ).astype(engine.dtype)
     for _ in range(steps):
         out = x
         for layer in layers:
-            out = layer.forward(out, training=True)
-        # d log p_label / dz = onehot - softmax(z): raise this class, lower the others
-        grad = dout - F.softmax(out) if softmax_head else dout
+            out = layer.forward(out, training=not isinstance(layer, BatchNorm))
+        grad = objective_grad(out)
         for layer in reversed(layers):
-            grad = layer.backward(grad)
+            if isinstance(layer, BatchNorm):  # d(out)/dx of the inference-mode affine map
+                scale = layer.params["gamma"] / np.sqrt(layer.state["running_var"] + layer.eps)
+                grad = grad * scale.astype(grad.dtype)
+            else:
+                grad = layer.backward(grad)
         ascent = grad - l2 * (x - middle)
         x = np.clip(x + step_size * ascent / (np.abs(ascent).max() + 1e-12), low, high)
         x = x.astype(engine.dtype)
     return x[0]
+
+
+def channel_maximisation(net: Any, layer: int, channel: int, *, steps: int = 200,
+                         step_size: float = 0.02, l2: float = 0.01,
+                         input_range: tuple[float, float] = (0.0, 1.0),
+                         seed: int | np.random.Generator | None = 0) -> NDArray:
+    """A picture that makes channel ``channel`` of ``net.layers[layer]`` respond strongly.
+
+    For a convolutional network: the mean over positions of that channel's
+    feature map (``out[0, :, :, channel].mean()``) is climbed as in
+    :func:`activation_maximisation` (same steps, ``l2`` pull towards grey,
+    clipping to ``input_range``). An early layer's channel answers to a local
+    pattern (an edge, a stroke direction) repeated over the picture.
+
+    Returns
+    -------
+    ndarray of the network's input shape (e.g. (784,) for rows of pixels)
+    """
+    engine = _network(net)
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) \
+            or not 0 <= layer < len(engine.layers):
+        raise ValueError(f"layer must be an index into net.layers (0..{len(engine.layers) - 1}), "
+                         f"got {layer!r}")
+    shape = engine.input_shape
+    for current in engine.layers[:layer + 1]:
+        shape = None if shape is None else current.output_shape(shape)
+    if shape is None or len(shape) != 3:
+        raise ShapeError(f"layer {layer} {engine.layers[layer]!r} does not output pictures "
+                         f"(height, width, channels), so it has no channels to maximise; pick a "
+                         "convolution, normalisation, activation or pooling layer")
+    if isinstance(channel, bool) or not isinstance(channel, numbers.Integral) \
+            or not 0 <= channel < shape[2]:
+        raise ValueError(f"channel must be an integer in 0..{shape[2] - 1}, got {channel!r}")
+    low, high = (float(v) for v in input_range)
+    if not low < high or steps < 1 or step_size <= 0 or l2 < 0:
+        raise ValueError("need input_range low < high, steps >= 1, step_size > 0 and l2 >= 0")
+    layers = [la for la in engine.layers[:layer + 1] if not isinstance(la, Dropout)]
+
+    def mean_of_channel(out: NDArray) -> NDArray:
+        grad = np.zeros_like(out)
+        grad[..., channel] = 1.0 / (out.shape[1] * out.shape[2])
+        return grad
+
+    x = _climb(engine, layers, mean_of_channel, steps=steps, step_size=step_size, l2=l2,
+               low=low, high=high, seed=seed)
+    return x.reshape(-1) if len(engine.input_shape or ()) == 1 else x
 
 
 def hidden_activations(net: Any, X: ArrayLike) -> list[tuple[str, NDArray]]:

@@ -227,6 +227,14 @@ def example_layer(name: str) -> Layer:
                "Dropout": lambda: Dropout(p=0.25, seed=0),
                "Sequential": lambda: glassnet.layers.Sequential([Dense(5, seed=3), Sigmoid()]),
                "Residual": lambda: glassnet.layers.Residual(Dense(5, seed=4))}
+    L = glassnet.layers
+    for picture in ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Reshape"):
+        # the 5 features as a 1x1 picture of 5 channels, and back to 5 features
+        inner = {"Conv2D": lambda: [L.Conv2D(5, 1, seed=5)], "MaxPool2D": lambda: [L.MaxPool2D(1)],
+                 "AvgPool2D": lambda: [L.AvgPool2D(1)], "Reshape": lambda: []}.get(picture)
+        special[picture] = (lambda inner=inner: L.Sequential(
+            [L.Reshape((1, 1, 5)), L.GlobalAvgPool2D()] if inner is None
+            else [L.Reshape((1, 1, 5)), *inner(), L.Flatten()]))
     return special.get(name, LAYERS[name])()
 
 
@@ -699,9 +707,9 @@ def test_extra_array(tmp_path, fmt):
 @FORMATS
 def test_unknown_layer_class(tmp_path, fmt):
     def edit(meta):
-        meta["config"]["layers"][1] = {"class": "Conv2D", "config": {}}
+        meta["config"]["layers"][1] = {"class": "Conv3D", "config": {}}
 
-    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv2D'")
+    error = refused(tampered_as(fmt, tmp_path, edit), "'Conv3D'")
     for name in LAYERS:
         assert name in str(error)
 

@@ -55,7 +55,9 @@ LAYER_IDS = ["dense", "dense_nobias", "dense_lazy", "sigmoid", "tanh", "relu", "
 
 
 def test_every_built_in_layer_is_in_the_contract():
-    kinds = {type(layer).__name__ for layer in make_layers(np.float64)}
+    from test_contract_pictures import PICTURE_LAYERS  # pictures have their own contract
+
+    kinds = {type(layer).__name__ for layer in make_layers(np.float64)} | PICTURE_LAYERS
     assert kinds == {name for name, cls in LAYERS.items()
                      if cls.__module__.startswith("glassnet.layers")}
 
@@ -240,7 +242,10 @@ CHECKED = {
 
 
 def test_check_layer_covers_every_built_in_layer():
+    from test_check_layer_pictures import CASES  # the picture layers, checked there
+
     names = {type(factory()).__name__ for factory, _ in CHECKED.values()}
+    names |= {type(factory()).__name__ for factory, _ in CASES.values()}
     assert names == {name for name, cls in LAYERS.items()
                      if cls.__module__.startswith("glassnet.layers")}
 

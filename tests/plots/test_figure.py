@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 
+import glassnet as gn  # noqa: E402
 from glassnet import plots  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -62,9 +63,12 @@ def _calls(moons, trained, images, classic):
         "plot_hidden_activations": lambda: plots.plot_hidden_activations(classic, Ximg[0]),
         "plot_strongest_inputs": lambda: plots.plot_strongest_inputs(classic, Ximg,
                                                                      units=[0, 1], k=3),
+        "plot_conv_filters": lambda: plots.plot_conv_filters(CNN),
+        "plot_feature_maps": lambda: plots.plot_feature_maps(CNN, Ximg[0]),
     }
 
 
+CNN = gn.models.small_cnn(channels=(2, 2), hidden=4, seed=0)
 ALL = sorted(plots.__all__)
 
 

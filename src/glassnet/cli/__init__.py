@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "layers, sum of squared errors), one sample at a time, targets "
                             "0.01/0.99, inputs scaled 0.01-1.0; --hidden (default 200), --lr "
                             "(default 0.1) and --epochs (default 5) may be given")
+    train.add_argument("--model", choices=("mlp", "cnn", "lenet5"), default="mlp",
+                       help="mlp (default): Dense layers of --hidden sizes; cnn: two "
+                            "conv-BN-ReLU-pool blocks and a dense head of --hidden units "
+                            "(glassnet.models.small_cnn); lenet5: LeNet-5. The last two read "
+                            "28x28 pictures and train 5 epochs by default")
     train.add_argument("--hidden", type=_sizes, default=None,
                        help="hidden layer sizes, comma-separated (default 16 for the toy data "
                             "sets, 128 for pictures)")

@@ -27,6 +27,9 @@ _PICTURE_DEFAULTS: dict[str, Any] = {
     "hidden": [128], "activation": "relu", "lr": 1e-3, "batch_size": 128, "epochs": 10,
 }
 BOOK_DEFAULTS: dict[str, Any] = {"hidden": [200], "lr": 0.1, "epochs": 5}
+_CNN_DEFAULTS: dict[str, Any] = {"epochs": 5}
+# what each convolutional model fixes itself (None: every option is taken)
+_NOT_WITH_MODEL = {"cnn": ("activation", "loss"), "lenet5": ("hidden", "loss", "dropout")}
 
 # options --book cannot honour: the book's network and recipe fix them
 _NOT_WITH_BOOK = ("activation", "loss", "dropout", "optimizer", "momentum", "nesterov",
@@ -39,6 +42,27 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _check_model(args: argparse.Namespace) -> None:
+    """Refuse what ``--model cnn`` or ``lenet5`` would ignore."""
+    model = getattr(args, "model", "mlp")
+    if model == "mlp":
+        return
+    if args.book:
+        raise ValueError(f"--book trains the book's own network; drop --model {model}")
+    if args.dataset in TOYS:
+        raise ValueError(f"--model {model} reads 28x28 pictures, and {args.dataset} has two "
+                         "features per sample; use it on mnist, fashion-mnist or a CSV of "
+                         "784 pixels, or drop --model")
+    given = [_flag(n) for n in _NOT_WITH_MODEL[model] if getattr(args, n) is not None]
+    if given:
+        raise ValueError(f"--model {model} fixes its layers, activations and loss, so it does "
+                         f"not take {', '.join(given)}: drop "
+                         f"{'it' if len(given) == 1 else 'them'}")
+    if model == "cnn" and args.hidden is not None and len(args.hidden) != 1:
+        raise ValueError(f"--model cnn has one dense hidden layer, got --hidden "
+                         f"{','.join(map(str, args.hidden))}; give one size, e.g. --hidden 128")
+
+
 def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
     """Fill in the defaults for ``args.dataset`` and refuse options that would do nothing.
 
@@ -47,6 +71,7 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
     ValueError
         An option that has no effect with the others given.
     """
+    _check_model(args)
     if args.book:
         given = [_flag(n) for n in _NOT_WITH_BOOK
                  if getattr(args, n) not in (None, False)]
@@ -84,6 +109,8 @@ def resolve_train_options(args: argparse.Namespace) -> argparse.Namespace:
         raise ValueError("--nesterov needs --momentum above 0 (e.g. --momentum 0.9)")
     _check_validation_options(args)
     defaults = _TOY_DEFAULTS if args.dataset in TOYS else _PICTURE_DEFAULTS
+    if getattr(args, "model", "mlp") != "mlp":
+        defaults = {**defaults, **_CNN_DEFAULTS}
     for name, value in {**_COMMON, **defaults}.items():
         if getattr(args, name) is None:
             setattr(args, name, value)

@@ -22,7 +22,10 @@ inference mode (the running statistics); ``Flatten`` a ``Flatten``.
 Containers add their layers' nodes: ``Sequential`` its layers' in order
 (node and tensor names carry the path, such as ``"1.0.Dense"``),
 ``Residual`` its block's and an ``Add`` of the block's input and output.
-``Identity`` and ``Dropout`` (the identity at inference) add no node. Input
+``Identity`` and ``Dropout`` (the identity at inference) add no node. The
+picture layers (``Conv2D``, ``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool2D``,
+``Reshape``, and ``BatchNorm`` after a convolution) are written by
+``glassnet.export.onnx_pictures``, with the NHWC <-> NCHW transposes. Input
 scaling, e.g. pixels 0-255 to [0, 1], can be put in front of the graph as
 ``x * scale + offset`` (a ``Mul`` and an ``Add``).
 
@@ -57,6 +60,7 @@ from .._atomic import atomic_write
 from ..errors import ExportError
 from ..losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, SumSquaredError
 from ..network import Network
+from .onnx_pictures import PICTURE_LAYERS, export_batch_norm_pictures, export_picture_layer
 
 if TYPE_CHECKING:
     import onnx
@@ -304,6 +308,9 @@ def _export_layer(graph: _Graph, i: str, layer: Any, x: str, rank: int) -> tuple
     flatten = getattr(glayers, "Flatten", None)
     if flatten is not None and kind is flatten:
         return graph.node("Flatten", [x], name, axis=1), 2
+    exported = export_picture_layer(graph, i, layer, x, rank)
+    if exported is not None:
+        return exported
     raise ExportError(
         f"layer {i} {layer!r} has no ONNX export; exportable layers are "
         f"{', '.join(_exportable_layer_names())}. Replace it, or export the network "
@@ -312,7 +319,8 @@ def _export_layer(graph: _Graph, i: str, layer: Any, x: str, rank: int) -> tuple
 
 def _export_batch_norm(graph: _Graph, i: str, layer: Any, x: str, rank: int, name: str) -> str:
     """``(x - running_mean) / sqrt(running_var + eps) * gamma + beta`` (inference mode)."""
-    _need_rank(layer, i, rank, 2, "put a Flatten before it")
+    if rank != 4:
+        _need_rank(layer, i, rank, 2, "put a Flatten before it")
     state = getattr(layer, "state", {})
     missing = [k for k in ("running_mean", "running_var") if k not in state]
     missing += [k for k in ("gamma", "beta") if k not in layer.params]
@@ -324,6 +332,8 @@ def _export_batch_norm(graph: _Graph, i: str, layer: Any, x: str, rank: int, nam
               graph.constant(f"param/{i}.beta", layer.params["beta"]),
               graph.constant(f"state/{i}.running_mean", state["running_mean"]),
               graph.constant(f"state/{i}.running_var", state["running_var"])]
+    if rank == 4:  # per channel, after a convolution
+        return export_batch_norm_pictures(graph, name, inputs[0], inputs[1:], float(layer.eps))
     return graph.node("BatchNormalization", inputs, name, epsilon=float(layer.eps))
 
 
@@ -336,7 +346,8 @@ def _need_rank(layer: Any, i: str, rank: int, expected: int, fix: str) -> None:
 def _exportable_layer_names() -> list[str]:
     names = ["Dense", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout",
              "Sequential", "Residual"]
-    return names + [n for n in ("BatchNorm", "Flatten") if hasattr(glayers, n)]
+    return names + [n for n in ("BatchNorm", "Flatten") if hasattr(glayers, n)] \
+        + list(PICTURE_LAYERS)
 
 
 def _export_head(graph: _Graph, network: Network, out: str, wanted: tuple[str, ...]) -> bool:

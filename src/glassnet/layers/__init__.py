@@ -23,24 +23,35 @@ from .activations import (
 from .base import Layer
 from .batchnorm import BatchNorm
 from .containers import Residual, Sequential
+from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from .registry import LAYERS, describe, rebuild, register_layer
+from .shape import Reshape
+
+for _picture_layer in (Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Reshape):
+    register_layer(_picture_layer)
 
 __all__ = [
     "ACTIVATIONS",
     "LAYERS",
+    "AvgPool2D",
     "BatchNorm",
+    "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool2D",
     "Identity",
     "Layer",
     "Residual",
     "Sequential",
     "LeakyReLU",
+    "MaxPool2D",
     "ReLU",
+    "Reshape",
     "Sigmoid",
     "Softmax",
     "Tanh",

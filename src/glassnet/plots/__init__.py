@@ -14,7 +14,9 @@ The functions live in ``points`` (two-dimensional data and decision
 boundaries), ``training`` (curves, confusion matrix), ``images``
 (misclassified samples, first-layer weights, backquery), ``animation`` (the
 decision boundary over training, as a GIF), ``capacity`` (accuracy against
-hidden units) and ``inside`` (what any network imagines, its hidden units);
+hidden units) and ``inside`` (what any network imagines, its hidden units), ``conv`` (a
+convolutional network's filters and feature maps) and ``sliding`` (one
+filter sliding over a picture, as a GIF);
 ``_figure`` holds what they share. In Jupyter a returned figure is drawn as
 a picture, with no ``%matplotlib`` magic.
 
@@ -40,6 +42,7 @@ from .animation import boundary_animation as boundary_animation
 from .capacity import CapacitySweep as CapacitySweep
 from .capacity import capacity_sweep as capacity_sweep
 from .capacity import plot_capacity_sweep
+from .conv import plot_conv_filters, plot_feature_maps
 from .images import plot_backquery, plot_first_layer_weights, plot_misclassified
 from .inside import plot_hidden_activations, plot_imagined, plot_strongest_inputs
 from .points import plot_dataset, plot_decision_boundary
@@ -49,8 +52,10 @@ __all__ = [
     "plot_backquery",
     "plot_capacity_sweep",
     "plot_confusion_matrix",
+    "plot_conv_filters",
     "plot_dataset",
     "plot_decision_boundary",
+    "plot_feature_maps",
     "plot_first_layer_weights",
     "plot_hidden_activations",
     "plot_history",
