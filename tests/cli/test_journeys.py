@@ -170,8 +170,15 @@ def test_a_csv_model_without_a_test_file_is_never_scored_as_test(tmp_path, capsy
 
 def _start(args, cwd):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), "PYTHONUNBUFFERED": "1"}
+    # Ctrl-C as in a terminal: a test runner started in the background has SIGINT ignored,
+    # which a child inherits (and Python then keeps ignoring it)
     return subprocess.Popen([sys.executable, "-m", "glassnet", *map(str, args)], cwd=cwd,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _interrupt_after(proc, pattern):
