@@ -48,16 +48,16 @@ def model_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Returns
     -------
-    dict with ``path``, ``kind``, ``format_version``, ``glassnet_version``,
-    ``layers`` (each layer as its class and settings), ``n_parameters``,
-    ``n_in``, ``n_out``, ``dtype``, ``loss``, ``task``, ``optimizer`` (class
-    and settings, or None), ``config`` (the architecture as stored),
-    ``metadata`` (what ``save`` was given, or None), ``facade`` and
-    ``training`` (whether the file can resume training), ``digest`` (how
-    the file's integrity is checked: ``"SHA-256 per tensor"``, ``"CRC-32 per
-    array"`` for a version-1 file, or None for a file written without one,
-    e.g. by another tool: it loads, but a damaged byte would go unnoticed)
-    and ``tensors`` (name -> dtype and shape).
+    dict
+        The keys ``path``, ``kind``, ``format_version``, ``glassnet_version``,
+        ``layers`` (each layer as its class and settings), ``n_parameters``, ``n_in``,
+        ``n_out``, ``dtype``, ``loss``, ``task``, ``optimizer`` (class and settings, or
+        None), ``config`` (the architecture as stored), ``metadata`` (what ``save`` was
+        given, or None), ``facade`` and ``training`` (whether the file can resume
+        training), ``digest`` (how the file's integrity is checked: ``"SHA-256 per
+        tensor"``, ``"CRC-32 per array"`` for a version-1 file, or None for a file
+        written without one, e.g. by another tool: it loads, but a damaged byte would go
+        unnoticed) and ``tensors`` (name -> dtype and shape).
     """
     path = Path(path)
     tensors: dict[str, tuple[str, tuple[int, ...]]] = {}

@@ -32,14 +32,14 @@ __all__ = ["Strategy", "train_step", "diverged_message"]
 class Strategy:
     """How ``fit`` spreads training over processes; this default runs in one and does nothing.
 
+    Non-chief ranks (``rank != 0``) run no progress bar, logging, validation
+    or callbacks that declare ``chief_only = True`` (checkpoints, loggers,
+    the health check).
+
     Attributes
     ----------
     rank : this process's index among ``world_size`` processes
     world_size : the number of processes training together
-
-    Non-chief ranks (``rank != 0``) run no progress bar, logging, validation
-    or callbacks that declare ``chief_only = True`` (checkpoints, loggers,
-    the health check).
     """
 
     rank: int = 0
