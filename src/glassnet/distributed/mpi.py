@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +122,9 @@ class DataParallel(Strategy):
         """Stop every rank now (``MPI_Abort``): for a rank that cannot go on."""
         sys.stdout.flush()
         sys.stderr.flush()
+        # mpiexec forwards each rank's output through its own process; an abort at once
+        # can end that forwarding before the message just printed reaches the user
+        time.sleep(0.5)
         self.comm.Abort(code)
 
     def __repr__(self) -> str:
