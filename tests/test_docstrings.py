@@ -54,7 +54,10 @@ def skip_optional(module_name: str) -> None:
 @pytest.mark.parametrize("module_name", public_modules())
 def test_public_names_have_docstrings(module_name):
     skip_optional(module_name)
-    missing = undocumented(module_name)
+    try:
+        missing = undocumented(module_name)
+    except ImportError as exc:  # a name imported lazily from an optional package
+        pytest.skip(f"{module_name} offers a name that needs an optional package: {exc}")
     assert not missing, ("add a numpy-style docstring (what it is, shapes, formula) to: "
                          + ", ".join(missing))
 
