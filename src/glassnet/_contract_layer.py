@@ -184,6 +184,8 @@ def check_copies(report: ContractReport, net: Any, shape: tuple[int, ...], input
     from .optimizers import Adam
 
     X, y = train_data(net, shape, input_kind, n_ids, seed)
+    # pickle here round-trips an object this process just made (joblib and multiprocessing
+    # copy networks this way); model files never go through pickle (glassnet.io)
     copiers = (("copy.deepcopy", copy.deepcopy),
                ("pickle", lambda n: pickle.loads(pickle.dumps(n))))
     for how, copier in copiers:

@@ -95,7 +95,7 @@ def test_configs_that_files_once_refused_round_trip(layer, tmp_path):
 
 def test_describe_refuses_what_rebuild_could_not_read():
     class Unregistered(Layer):
-        pass
+        """A layer nobody registered, so no file could name its class."""
 
     with pytest.raises(TypeError, match="register_layer"):
         describe(Unregistered())
