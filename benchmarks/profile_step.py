@@ -21,6 +21,7 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
     import numpy as np
 
     import glassnet
+    from glassnet.layers.base import skips_dx
 
     opt = glassnet.Adam(1e-3, fused=fused)
     rng = np.random.default_rng(seed)
@@ -46,11 +47,14 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
         t = clock()
         _, dout = net.loss.loss_and_grad(y_b, out)
         parts["loss and gradient"] += clock() - t
-        for i in reversed(range(len(net.layers))):
+        first = 0  # as Network.backward: layers that only reshape the data come first,
+        while type(net.layers[first]).reshapes_only:  # and nobody needs their dout
+            first += 1
+        for i in reversed(range(first, len(net.layers))):
             t = clock()
-            if i or not hasattr(net.layers[i], "backward_params"):
+            if i > first or not skips_dx(type(net.layers[i])):
                 dout = net.layers[i].backward(dout)
-            else:  # as Network.backward: the first layer's dL/dX is not needed
+            else:  # the first layer's dL/dX is not needed
                 net.layers[i].backward_params(dout)
             parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
         t = clock()

@@ -199,15 +199,21 @@ class Network(NamedArrays):
 
     def backward(self, dout: NDArray) -> None:
         """Backpropagate ``dL/d(output)``, filling every layer's ``grads``."""
-        for layer in self.layers[:0:-1]:
+        # nobody needs dL/dX of the data itself, nor the dout of the layers that
+        # only reshape it at the front (Reshape before a Conv2D): the first
+        # layer after them that can skip its dx does (Layer.backward_params),
+        # unless a subclass changed its backward alone
+        first = 0
+        while first < len(self.layers) - 1 and type(self.layers[first]).reshapes_only:
+            first += 1
+        for layer in self.layers[:first:-1]:
             dout = layer.backward(dout)
-        first = self.layers[0]
-        # nobody needs dL/dX of the data itself: a layer that can skip it does
-        # (Layer.backward_params), unless a subclass changed its backward alone
-        if skips_dx(type(first)):
-            first.backward_params(dout)
+        if skips_dx(type(self.layers[first])):
+            self.layers[first].backward_params(dout)
         else:
-            first.backward(dout)
+            dout = self.layers[first].backward(dout)
+            for layer in self.layers[first - 1::-1] if first else ():
+                dout = layer.backward(dout)
 
     def prepare(self, X: ArrayLike, y: ArrayLike | None = None, *,
                 sample_weight: ArrayLike | None = None,

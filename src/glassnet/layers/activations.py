@@ -12,7 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import functional as F
+from .._fused import check_fused
 from .._validation import check_non_negative
+from ._compiled import relu_backward_kernel, use_fused
 from .base import Layer
 
 
@@ -59,7 +61,21 @@ class Tanh(_Activation):
 
 
 class ReLU(_Activation):
-    """``out = max(x, 0)``; backward ``dx = dout * (out > 0)``."""
+    """``out = max(x, 0)``; backward ``dx = dout * (out > 0)``.
+
+    Parameters
+    ----------
+    fused : how backward runs (never what it computes): True with the
+        compiled one-pass loop of ``glassnet.layers._compiled`` (needs Numba),
+        False with NumPy, None (default) compiled when Numba is installed and
+        ``dout`` has at least 65,536 entries. Both give the same bits.
+    """
+
+    fused: bool | None = None  # see the docstring; a class default for older pickles
+
+    def __init__(self, *, fused: bool | None = None) -> None:
+        super().__init__()
+        self.fused = check_fused(fused, "ReLU")
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
         out = np.maximum(x, 0)
@@ -68,6 +84,11 @@ class ReLU(_Activation):
 
     def backward(self, dout: NDArray) -> NDArray:
         out = self._cached()
+        if use_fused(self.fused, dout.size) and dout.flags.c_contiguous \
+                and out.flags.c_contiguous and dout.dtype == out.dtype:
+            dx = np.empty_like(out)
+            relu_backward_kernel()(dout.reshape(-1), out.reshape(-1), dx.reshape(-1))
+            return dx
         return dout * (out > 0)
 
 

@@ -60,10 +60,15 @@ class Layer:
         biases or normalisation parameters)
     input_kind : ``"float"`` (arrays of the network's dtype) or ``"int"``
         (indices, for a layer such as an embedding), for the network's input check
+    reshapes_only : True for a layer whose backward only gives ``dout`` the
+        input's shape (``Reshape``, ``Flatten``): at the front of a network,
+        the network skips its backward, and the next layer's ``dx``, which
+        would only feed it
     """
 
     decay_keys: ClassVar[tuple[str, ...]] = ()
     input_kind: ClassVar[str] = "float"
+    reshapes_only: ClassVar[bool] = False
     _trainable = True  # see the trainable property
 
     def __setattr__(self, name: str, value: Any) -> None:

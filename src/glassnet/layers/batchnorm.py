@@ -8,7 +8,10 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from .._aligned import aligned_copy
+from .._fused import check_fused
 from .._validation import check_dtype, check_non_negative, check_positive
+from ._compiled import (batchnorm_backward_kernel, batchnorm_center_kernel,
+                        batchnorm_scale_kernel, column_sums, use_fused)
 from .base import Layer
 
 __all__ = ["BatchNorm"]
@@ -37,6 +40,11 @@ class BatchNorm(Layer):
     ----------
     momentum : weight of the old running statistics, in [0, 1)
     eps : added to the variance so the division is safe, > 0
+    fused : how training steps run (never what they compute): True with
+        the compiled one-pass loops of ``glassnet.layers._compiled`` (needs
+        Numba), False with NumPy, None (default) compiled when Numba is
+        installed and the input has at least 65,536 entries. Both give the
+        same bits.
 
     Shape
     -----
@@ -46,16 +54,19 @@ class BatchNorm(Layer):
     Backward
     --------
     ``dbeta = sum(dout)``, ``dgamma = sum(dout * x_hat)`` over the batch, and
-    with ``g = dout * gamma``:
-    ``dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps)``.
+    ``dx = (dout - mean(dout) - x_hat * mean(dout * x_hat)) * gamma / sqrt(var + eps)``
+    (the chain rule through ``mu`` and ``var`` gives the two means).
     """
 
+    fused: bool | None = None  # see the docstring; a class default for older pickles
+
     def __init__(self, *, momentum: float = 0.9, eps: float = 1e-5,
-                 dtype: DTypeLike | None = None) -> None:
+                 dtype: DTypeLike | None = None, fused: bool | None = None) -> None:
         super().__init__()
         self.momentum = check_non_negative(momentum, "momentum", upper=1.0, strict_upper=True)
         self.eps = check_positive(eps, "eps")
         self._dtype = None if dtype is None else check_dtype(dtype)
+        self.fused = check_fused(fused, "BatchNorm")
         self._cache: tuple[NDArray, NDArray, bool] | None = None  # x_hat, inv_std, frozen
 
     def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
@@ -83,17 +94,29 @@ class BatchNorm(Layer):
                 if training else None
             return out
         flat = x.reshape(-1, x.shape[-1])
-        mu = flat.mean(axis=0)
-        var = flat.var(axis=0)
-        inv_std = 1.0 / np.sqrt(var + gamma.dtype.type(self.eps))
-        x_hat = (x - mu) * inv_std
+        n = flat.dtype.type(flat.shape[0])
+        mu = column_sums(flat) / n
+        if use_fused(self.fused, flat.size):
+            x_hat, squares = np.empty_like(flat), np.empty_like(flat)
+            batchnorm_center_kernel()(flat, mu, x_hat, squares)  # x - mu, (x - mu)**2
+        else:
+            x_hat = flat - mu
+            squares = x_hat * x_hat
+        var = column_sums(squares) / n
+        inv_std = 1 / np.sqrt(var + gamma.dtype.type(self.eps))
+        if use_fused(self.fused, flat.size):
+            out = np.empty_like(flat)
+            batchnorm_scale_kernel()(x_hat, inv_std, gamma, beta, out)
+        else:
+            x_hat *= inv_std
+            out = x_hat * gamma + beta
         m = gamma.dtype.type(self.momentum)
         self.state["running_mean"] *= m
         self.state["running_mean"] += (1 - m) * mu
         self.state["running_var"] *= m
         self.state["running_var"] += (1 - m) * var
-        self._cache = (x_hat, inv_std, False)
-        return x_hat * gamma + beta
+        self._cache = (x_hat.reshape(x.shape), inv_std, False)
+        return out.reshape(x.shape)
 
     def backward(self, dout: NDArray) -> NDArray:
         if self._cache is None:
@@ -102,12 +125,20 @@ class BatchNorm(Layer):
         d = dout.shape[-1]
         flat_dout = dout.reshape(-1, d)
         flat_x_hat = x_hat.reshape(-1, d)
-        self.grads["beta"] = flat_dout.sum(axis=0)
-        self.grads["gamma"] = (flat_dout * flat_x_hat).sum(axis=0)
+        dout_x_hat = flat_dout * flat_x_hat
+        self.grads["beta"] = column_sums(flat_dout)
+        self.grads["gamma"] = column_sums(dout_x_hat)
+        gain = self.params["gamma"] * inv_std
         if frozen:  # fixed statistics: an affine map, dx = dout * gamma / sqrt(running_var + eps)
-            return dout * (self.params["gamma"] * inv_std)
-        g = flat_dout * self.params["gamma"]
-        dx = (g - g.mean(axis=0) - flat_x_hat * (g * flat_x_hat).mean(axis=0)) * inv_std
+            return dout * gain
+        n = dout.dtype.type(flat_dout.shape[0])
+        mean_dout, mean_dout_x_hat = self.grads["beta"] / n, self.grads["gamma"] / n
+        if use_fused(self.fused, flat_dout.size):
+            dx = dout_x_hat  # its products are summed: the buffer is free again
+            batchnorm_backward_kernel()(flat_dout, flat_x_hat, mean_dout, mean_dout_x_hat,
+                                        gain, dx)
+        else:
+            dx = (flat_dout - mean_dout - flat_x_hat * mean_dout_x_hat) * gain
         return dx.reshape(dout.shape)
 
     def get_config(self) -> dict[str, Any]:

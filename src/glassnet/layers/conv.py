@@ -8,9 +8,11 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from .._aligned import aligned_copy
+from .._fused import check_fused
 from .._validation import as_rng, check_dtype, check_positive_int
 from ..errors import ShapeError
 from ..initializers import get_initializer
+from ._compiled import col2im_kernel, use_fused
 from .base import Layer, seed_argument
 from .conv_maths import col2im, conv_output_size, im2col, pad_amounts, pad_picture
 
@@ -52,6 +54,11 @@ class Conv2D(Layer):
         ``kh * kw * c_in`` and its fan-out ``kh * kw * c_out``
     seed : int or Generator used to draw the initial weights
     dtype : float32 or float64; None (default) takes the network's dtype
+    fused : how the backward pass's col2im runs (never what it computes):
+        True with the compiled loop of ``glassnet.layers._compiled`` (needs
+        Numba), False with NumPy's ``kh * kw`` strided additions, None
+        (default) compiled when Numba is installed and the picture has at
+        least 65,536 entries. Both give the same bits.
 
     Shape
     -----
@@ -67,11 +74,14 @@ class Conv2D(Layer):
 
     decay_keys = ("W",)
 
+    fused: bool | None = None  # see the docstring; a class default for older pickles
+
     def __init__(self, filters: int, kernel_size: int | tuple[int, int], *, stride: int = 1,
                  padding: str | int = "valid", dilation: int = 1, bias: bool = True,
                  init: str = "glorot_uniform", seed: int | np.random.Generator | None = None,
                  dtype: DTypeLike | None = None,
-                 rng: int | np.random.Generator | None = None) -> None:
+                 rng: int | np.random.Generator | None = None,
+                 fused: bool | None = None) -> None:
         super().__init__()
         self.filters = check_positive_int(filters, "filters")
         self.kernel_size = pair(kernel_size, "kernel_size")
@@ -90,6 +100,7 @@ class Conv2D(Layer):
         self._initializer = get_initializer(init)  # fails now for an unknown name
         self._rng = as_rng(seed_argument(seed, rng, "Conv2D"))
         self._dtype = None if dtype is None else check_dtype(dtype)
+        self.fused = check_fused(fused, "Conv2D")
         self._pad = (0, 0, 0, 0)
         self._cache: tuple[NDArray, tuple[int, ...], tuple[int, ...]] | None = None
         self._buffers: dict[str, NDArray] = {}
@@ -192,8 +203,14 @@ class Conv2D(Layer):
         dcols = self._buffer("train/dcols", cols.shape, dout.dtype)
         np.dot(dout2, W.reshape(cols.shape[1], W.shape[3]).T, out=dcols)  # every window's grad
         kh, kw = self.kernel_size
-        dxp = col2im(dcols, padded, kh, kw, self.stride, self.dilation)
         top, _, left, _ = self._pad
+        if use_fused(self.fused, int(np.prod(padded))):
+            dx = np.empty(x_shape, dtype=dcols.dtype)
+            h_out, w_out = dout.shape[1], dout.shape[2]
+            col2im_kernel()(dcols.reshape(padded[0], h_out, w_out, kh, kw, padded[3]),
+                            kh, kw, self.stride, self.dilation, top, left, dx)
+            return dx
+        dxp = col2im(dcols, padded, kh, kw, self.stride, self.dilation)
         return dxp[:, top:top + x_shape[1], left:left + x_shape[2], :]
 
     def backward_params(self, dout: NDArray) -> None:

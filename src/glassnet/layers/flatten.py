@@ -19,6 +19,8 @@ class Flatten(Layer):
     x : (n_samples, d1, d2, ...) -> out : (n_samples, d1 * d2 * ...)
     """
 
+    reshapes_only = True  # see Layer: nothing to learn, backward only reshapes
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (math.prod(input_shape),)
 

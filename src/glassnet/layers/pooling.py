@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._fused import check_fused
 from .._validation import check_positive_int
 from ..errors import ShapeError
+from ._compiled import maxpool_backward_kernel, maxpool_forward_kernel, use_fused
 from .base import Layer
 from .conv import pair
 
@@ -75,6 +77,10 @@ class MaxPool2D(_Pool2D):
     pool_size : ``k`` or ``(kh, kw)``
     stride : step between windows; None (default) means the window's height
         (non-overlapping windows)
+    fused : how it runs (never what it computes): True with the compiled
+        one-pass loops of ``glassnet.layers._compiled`` (needs Numba), False
+        with NumPy, None (default) compiled when Numba is installed and the
+        input has at least 65,536 entries. Both give the same bits.
 
     Shape
     -----
@@ -82,31 +88,50 @@ class MaxPool2D(_Pool2D):
 
     Backward
     --------
-    Each window's gradient goes to its largest input; on a tie, to the first
-    in row-major order (as PyTorch does), so ties (ReLU's zeros) do not
-    multiply the gradient.
+    Each window's gradient goes to its largest input, remembered in forward
+    as the window tap ``p * kw + q`` that won. On a tie the first tap in
+    row-major order wins (as in PyTorch), so ties (ReLU's zeros) do not
+    multiply the gradient; a NaN wins over numbers, so it spreads.
     """
+
+    fused: bool | None = None  # see the docstring; a class default for older pickles
+
+    def __init__(self, pool_size: int | tuple[int, int] = 2, stride: int | None = None, *,
+                 fused: bool | None = None) -> None:
+        super().__init__(pool_size, stride)
+        self.fused = check_fused(fused, "MaxPool2D")
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
         h_out, w_out = self._check(x)
-        taps = self._taps(x, h_out, w_out)
-        out = taps[0][1].copy()
-        for _, tap in taps[1:]:
-            np.maximum(out, tap, out=out)
-        self._cache = (x, out) if training else None
+        (kh, kw), n_taps = self.pool_size, self.pool_size[0] * self.pool_size[1]
+        arg = np.empty((x.shape[0], h_out, w_out, x.shape[3]),
+                       dtype=np.uint8 if n_taps <= 256 else np.int32)
+        if use_fused(self.fused, x.size):
+            out = np.empty(arg.shape, dtype=x.dtype)
+            maxpool_forward_kernel()(x, kh, kw, self._step, out, arg)
+        else:
+            taps = self._taps(x, h_out, w_out)
+            out = taps[0][1].copy()
+            arg[...] = 0
+            for tap, (_, values) in enumerate(taps[1:], start=1):
+                wins = values > out
+                wins |= (values != values) & (out == out)  # a NaN wins, and stays
+                np.copyto(out, values, where=wins)
+                arg[wins] = tap
+        self._cache = (x, arg) if training else None
         return out
 
     def backward(self, dout: NDArray) -> NDArray:
         if self._cache is None:
             raise self._missing_cache()
-        x, out = self._cache
-        dx = np.zeros_like(x)
-        taken = np.zeros(out.shape, dtype=bool)
-        for where, tap in self._taps(x, out.shape[1], out.shape[2]):
-            hit = tap == out
-            hit &= ~taken
-            taken |= hit
-            dx[where] += np.where(hit, dout, 0)
+        x, arg = self._cache
+        dx = np.empty_like(x)
+        if use_fused(self.fused, x.size):
+            maxpool_backward_kernel()(dout, arg, *self.pool_size, self._step, dx)
+            return dx
+        dx[...] = 0
+        for tap, (where, _) in enumerate(self._taps(x, dout.shape[1], dout.shape[2])):
+            dx[where] += np.where(arg == tap, dout, 0)
         return dx
 
 

@@ -29,6 +29,8 @@ class Reshape(Layer):
     ``d1 * d2 * ... == prod(target_shape)``
     """
 
+    reshapes_only = True  # see Layer: nothing to learn, backward only reshapes
+
     def __init__(self, target_shape: Sequence[int]) -> None:
         super().__init__()
         if isinstance(target_shape, int):

@@ -1,0 +1,241 @@
+"""Compiled loops for the picture layers' memory-bound passes (Numba, the ``fast`` extra).
+
+A convolutional network spends most of a training step outside its matrix
+products: BatchNorm over ``n * h * w`` rows, max-pooling and the backward
+pass's col2im each make several whole-array NumPy passes with temporaries,
+over arrays of megabytes (``python -m benchmarks.profile_step --model cnn``).
+Each loop here makes one pass. They compute, element by element and in the
+same order, what the NumPy code of their layer computes, so the two paths
+give the same bits (``tests/layers/test_compiled.py``); the sums over a
+batch (``column_sums``) are the same BLAS call on both paths.
+
+A layer takes this path when its ``fused`` switch is True, or when it is
+None (the default), Numba is installed and the array has at least
+``glassnet._fused.FUSE_FROM`` entries (see ``use_fused``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._fused import FUSE_FROM, numba_available
+
+__all__ = ["batchnorm_backward_kernel", "batchnorm_center_kernel", "batchnorm_scale_kernel",
+           "col2im_kernel", "column_sums", "maxpool_backward_kernel", "maxpool_forward_kernel",
+           "relu_backward_kernel", "use_fused"]
+
+
+def use_fused(fused: bool | None, size: int) -> bool:
+    """Whether a layer with switch ``fused`` takes the compiled path for ``size`` entries.
+
+    A layer made with ``fused=True`` and unpickled where Numba is missing is
+    refused here, with the way out, rather than failing inside a kernel.
+    """
+    if fused is None:
+        return size >= FUSE_FROM and numba_available()
+    if fused and not numba_available():
+        raise ImportError("this layer was made with fused=True, which needs Numba, installed "
+                          "and importable: pip install 'glassnet[fast]', or set its .fused "
+                          "to None or False")
+    return fused
+
+
+def column_sums(a: NDArray) -> NDArray:
+    """``a.sum(axis=0)`` for ``a`` of shape (rows, d), as the product ``ones @ a``.
+
+    The same sums; NumPy's reduction down the columns of a tall, narrow array
+    (a convolution's output has ``n * h * w`` rows and a few channels) runs
+    several times slower than BLAS's matrix-vector product, which reads the
+    array once. Both paths of every layer use it, so they add in the same order.
+    """
+    return np.ones(a.shape[0], dtype=a.dtype) @ a
+
+
+def _jit() -> Any:
+    """``numba.njit`` as every kernel here uses it.
+
+    ``error_model="numpy"``: a division by zero gives inf or nan as in NumPy,
+    not a Python exception checked at each element. No ``fastmath``: the
+    result must match the NumPy path bit for bit.
+    """
+    import numba
+
+    return numba.njit(nogil=True, cache=True, error_model="numpy")
+
+
+@functools.cache
+def batchnorm_center_kernel() -> Callable[..., Any]:
+    """``(x, mu, centred, squares)``: ``centred = x - mu``, ``squares = centred * centred``.
+
+    ``x``, ``centred``, ``squares`` : (rows, d); ``mu`` : (d,).
+    """
+    @_jit()
+    def center(x, mu, centred, squares):
+        rows, d = x.shape
+        for i in range(rows):
+            for j in range(d):
+                c = x[i, j] - mu[j]
+                centred[i, j] = c
+                squares[i, j] = c * c
+
+    return center
+
+
+@functools.cache
+def batchnorm_scale_kernel() -> Callable[..., Any]:
+    """``(x_hat, inv_std, gamma, beta, out)``: ``x_hat *= inv_std``, ``out = x_hat * gamma + beta``.
+
+    ``x_hat`` (holding ``x - mu`` on entry) and ``out`` : (rows, d); the rest (d,).
+    """
+    @_jit()
+    def scale(x_hat, inv_std, gamma, beta, out):
+        rows, d = x_hat.shape
+        for i in range(rows):
+            for j in range(d):
+                h = x_hat[i, j] * inv_std[j]
+                x_hat[i, j] = h
+                out[i, j] = h * gamma[j] + beta[j]
+
+    return scale
+
+
+@functools.cache
+def batchnorm_backward_kernel() -> Callable[..., Any]:
+    """``(dout, x_hat, mean_dout, mean_dout_x_hat, gain, dx)``:
+    ``dx = (dout - mean_dout - x_hat * mean_dout_x_hat) * gain``.
+
+    ``dout``, ``x_hat``, ``dx`` : (rows, d); the rest (d,).
+    """
+    @_jit()
+    def backward(dout, x_hat, mean_dout, mean_dout_x_hat, gain, dx):
+        rows, d = dout.shape
+        for i in range(rows):
+            for j in range(d):
+                dx[i, j] = (dout[i, j] - mean_dout[j] - x_hat[i, j] * mean_dout_x_hat[j]) \
+                    * gain[j]
+
+    return backward
+
+
+@functools.cache
+def col2im_kernel() -> Callable[..., Any]:
+    """``(dcols, kh, kw, stride, dilation, top, left, dx)``: ``conv_maths.col2im``, unpadded.
+
+    ``dcols`` : (n, h_out, w_out, kh, kw, c); ``dx`` : (n, h, w, c), zeroed
+    here: the inside of the padded picture's gradient (rows ``top`` to
+    ``top + h``, columns ``left`` to ``left + w``), the part the layer returns.
+    Every entry receives its windows' gradients in the order of the kernel
+    taps ``(p, q)``, as the NumPy loop adds them.
+    """
+    @_jit()
+    def col2im(dcols, kh, kw, stride, dilation, top, left, dx):
+        n, h_out, w_out = dcols.shape[0], dcols.shape[1], dcols.shape[2]
+        h, w, c = dx.shape[1], dx.shape[2], dx.shape[3]
+        for b in range(n):
+            dx[b] = 0
+            for p in range(kh):
+                for q in range(kw):
+                    for i in range(h_out):
+                        row = i * stride + p * dilation - top
+                        if row < 0 or row >= h:
+                            continue  # a padding zero's gradient: nobody needs it
+                        for j in range(w_out):
+                            col = j * stride + q * dilation - left
+                            if col < 0 or col >= w:
+                                continue
+                            for ch in range(c):
+                                dx[b, row, col, ch] += dcols[b, i, j, p, q, ch]
+
+    return col2im
+
+
+@functools.cache
+def maxpool_forward_kernel() -> Callable[..., Any]:
+    """``(x, kh, kw, stride, out, arg)``: each window's largest value and which tap it was.
+
+    ``x`` : (n, h, w, c); ``out``, ``arg`` : (n, h_out, w_out, c). A tap wins
+    when it is larger than the best so far, or NaN while the best is not (NaN
+    spreads, as in PyTorch); on a tie the first tap in row-major order stays.
+    """
+    @_jit()
+    def forward(x, kh, kw, stride, out, arg):
+        n, h_out, w_out, c = out.shape
+        for b in range(n):
+            for i in range(h_out):
+                for j in range(w_out):
+                    for ch in range(c):
+                        out[b, i, j, ch] = x[b, i * stride, j * stride, ch]
+                        arg[b, i, j, ch] = 0
+                    for p in range(kh):
+                        for q in range(kw):
+                            if p == 0 and q == 0:
+                                continue
+                            tap = p * kw + q
+                            for ch in range(c):
+                                v = x[b, i * stride + p, j * stride + q, ch]
+                                best = out[b, i, j, ch]
+                                if v > best or (v != v and best == best):
+                                    out[b, i, j, ch] = v
+                                    arg[b, i, j, ch] = tap
+
+    return forward
+
+
+@functools.cache
+def maxpool_backward_kernel() -> Callable[..., Any]:
+    """``(dout, arg, kh, kw, stride, dx)``: each window's gradient to the tap that won.
+
+    ``dx`` : (n, h, w, c). Windows that do not overlap (``stride >= kh, kw``)
+    are written in one pass: each entry of a window gets ``0 + dout`` or
+    ``0``, as the NumPy loop's ``0 + where(arg == tap, dout, 0)`` gives it.
+    Overlapping windows add their gradients tap by tap, in the NumPy loop's order.
+    """
+    @_jit()
+    def backward(dout, arg, kh, kw, stride, dx):
+        n, h_out, w_out, c = dout.shape
+        h, w = dx.shape[1], dx.shape[2]
+        for b in range(n):
+            if stride < kh or stride < kw:
+                dx[b] = 0
+                for p in range(kh):
+                    for q in range(kw):
+                        tap = p * kw + q
+                        for i in range(h_out):
+                            for j in range(w_out):
+                                for ch in range(c):
+                                    if arg[b, i, j, ch] == tap:
+                                        dx[b, i * stride + p, j * stride + q, ch] += \
+                                            dout[b, i, j, ch]
+                continue
+            # rows and columns no window reads stay zero
+            dx[b, h_out * stride:] = 0
+            dx[b, :, w_out * stride:] = 0
+            for i in range(h_out):
+                for p in range(min(stride, h - i * stride)):
+                    for j in range(w_out):
+                        for q in range(min(stride, w - j * stride)):
+                            tap = p * kw + q
+                            for ch in range(c):
+                                if p < kh and q < kw and arg[b, i, j, ch] == tap:
+                                    dx[b, i * stride + p, j * stride + q, ch] = \
+                                        0.0 + dout[b, i, j, ch]
+                                else:
+                                    dx[b, i * stride + p, j * stride + q, ch] = 0
+
+    return backward
+
+
+@functools.cache
+def relu_backward_kernel() -> Callable[..., Any]:
+    """``(dout, out, dx)`` over flat arrays: ``dx = dout * (out > 0)``, one pass."""
+    @_jit()
+    def backward(dout, out, dx):
+        for i in range(dx.size):
+            dx[i] = dout[i] * (1.0 if out[i] > 0 else 0.0)  # exact in float64, then stored
+
+    return backward
