@@ -1,5 +1,8 @@
 """``python -m benchmarks``: glassnet against PyTorch, scikit-learn and the book's loop.
 
+The dense network is timed by epochs; the convolutional networks (the ``cnn``
+group, ``benchmarks/cnn.py``) by steps, in the same interleaved schedule.
+
 The thread-count variables are set here, before anything imports NumPy or
 PyTorch; every measurement then runs in a child process that inherits them.
 """
@@ -15,17 +18,22 @@ from pathlib import Path
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Train 784-256-128-10 on Fashion-MNIST with glassnet and its peers, "
-                    "interleaved and repeated, and print a Markdown table.")
+        description="Train 784-256-128-10, the small CNN and LeNet-5 on Fashion-MNIST with "
+                    "glassnet and its peers, interleaved and repeated, and print Markdown "
+                    "tables.")
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: 3,000 training samples, 2 epochs, 1 repeat (< 1 minute)")
+                   help="smoke run: 3,000 training samples, 2 epochs, 3 CNN steps, 1 repeat "
+                        "(< 1 minute)")
     p.add_argument("--epochs", type=int, help="epochs per training run (default 15)")
     p.add_argument("--repeats", type=int, help="interleaved repeats of every run (default 3)")
     p.add_argument("--threads", type=int, default=2, help="threads for every library (default 2)")
-    p.add_argument("--only", default="glassnet,torch,torch-fused,sklearn,classic",
+    p.add_argument("--only", default="glassnet,torch,torch-fused,sklearn,classic,cnn",
                    help="comma-separated groups (glassnet, torch, torch-fused, sklearn, classic, "
-                        "estimators) "
-                        "or task names (e.g. glassnet-b128)")
+                        "cnn, estimators) "
+                        "or task names (e.g. glassnet-b128, lenet5-torch-b128)")
+    p.add_argument("--cnn-steps", type=_positive_int,
+                   help="timed steps per CNN run at batch 128, after 5 untimed warm-up steps "
+                        "(default 100; 3 in --quick)")
     p.add_argument("--data-dir", help="folder with the Fashion-MNIST IDX files (default: "
                                       "$GLASSNET_DATA, the loader's search, ../shared/data)")
     p.add_argument("--n-train", type=int, help="train on the first N samples only")
@@ -45,13 +53,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="keep runs during which other processes used more than --quiet-cores "
                         "(by default they are left out when a quieter repeat exists)")
     p.add_argument("--baseline", metavar="SRC",
-                   help="also train glassnet at batch 128 from another checkout's src/ folder "
-                        "(e.g. a git worktree of an earlier commit), interleaved with the "
-                        "others: the same-run ratio of two versions of glassnet to PyTorch")
+                   help="also train glassnet at batch 128 (dense, and each CNN selected) from "
+                        "another checkout's src/ folder (e.g. a git worktree of an earlier "
+                        "commit), interleaved with the others: the same-run ratio of two "
+                        "versions of glassnet to PyTorch")
     p.add_argument("--report", metavar="JSON",
                    help="run nothing: print the tables again from a saved results JSON")
     p.add_argument("--no-write", action="store_true", help="print only, write nothing to results/")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.baseline and not (Path(args.baseline) / "glassnet").is_dir():
+        p.error(f"--baseline {args.baseline}: no glassnet package there; give the src/ folder "
+                "of another checkout (the one holding glassnet/)")
+    return args
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def settings_from(args: argparse.Namespace):
@@ -77,6 +97,8 @@ def settings_from(args: argparse.Namespace):
         max_wait_s=args.max_wait if args.max_wait is not None else (0.0 if quick else 60.0),
         quiet_cores=args.quiet_cores,
         baseline_src=str(Path(args.baseline).resolve()) if args.baseline else None,
+        cnn_steps=args.cnn_steps or (3 if quick else 100),
+        cnn_matmul_repeats=3 if quick else 20,
     )
 
 
@@ -91,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import asdict
     from pathlib import Path
 
-    from . import machine, report, suite, summary
+    from . import cnn_report, machine, report, suite, summary
 
     if args.report:  # re-summarise saved raw runs, e.g. after changing the report
         doc = json.loads(Path(args.report).read_text())
@@ -117,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summaries,
         "ratios": summary.ratios(summaries),
         "targets": summary.targets(summaries),
+        "cnn_ratios": cnn_report.ratios(summaries),
         "skipped": skipped,
         "problems": problems,
         "runs": results,
@@ -126,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.no_write or args.report):
         json_path, md_path = report.write(doc, text)
         print(f"\nwritten: {json_path} and {md_path}", file=sys.stderr)
-    return 1 if problems and not summaries else 0
+    failed = sorted({r["task"] for r in results if "error" in r} - set(summaries))
+    if failed:  # every run of these failed: no figure stands for them
+        print(f"\nfailed, no figures: {', '.join(failed)} (the errors are under Notes)",
+              file=sys.stderr)
+    return 1 if failed or (problems and not summaries) else 0
 
 
 if __name__ == "__main__":

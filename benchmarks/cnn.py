@@ -1,30 +1,36 @@
-"""Convolutional networks against PyTorch: ``python -m benchmarks.cnn``.
+"""Convolutional networks against PyTorch: the ``cnn`` tasks of ``python -m benchmarks``.
 
 The small CNN (``glassnet.models.small_cnn``: two conv-BN-ReLU-pool blocks and
 a dense head) and LeNet-5 (``glassnet.models.lenet5``, tanh), each trained by
 glassnet and by the same architecture in PyTorch (``nn.Sequential``,
 ``CrossEntropyLoss``, ``torch.optim.Adam``), at batch 128 on Fashion-MNIST
-with the same thread count. Every run is its own process; runs are
-interleaved (repeat 1 runs every task once, repeat 2 again in a rotated
-order), so a burst of load on a shared machine spreads over all of them.
-Each run reports training samples per second over ``--steps`` steps after
-five warm-up steps, and its peak resident memory (VmHWM).
+with the same thread count. The suite runs each in its own worker process,
+interleaved with the other tasks (``--only cnn`` selects these alone). A run
+trains five untimed warm-up steps (Numba compiles its kernels there), then
+times ``--cnn-steps`` steps; it reports training samples per second, peak
+resident memory (VmHWM) and, for glassnet, the share of the step that its
+matrix products alone take at the same shapes.
+
+``python -m benchmarks.cnn`` is ``python -m benchmarks --only cnn`` with the
+options it has always had (``--steps``, ``--models``); any other option of
+``python -m benchmarks`` passes through.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
+from .spec import LR
+
 MODELS = ("cnn", "lenet5")
 FRAMEWORKS = ("glassnet", "torch")
 BATCH = 128
+WARMUP_STEPS = 5  # untimed; glassnet compiles its Numba kernels in these
+_MAKERS = {"cnn": "small_cnn", "lenet5": "lenet5"}
 
 
 def conv_train_step_flops(net: Any, batch_size: int) -> int:
@@ -91,8 +97,7 @@ def conv_matmul_seconds(net: Any, batch_size: int, repeats: int = 20) -> float:
 def glassnet_model(name: str) -> Any:
     import glassnet
 
-    return glassnet.models.lenet5(seed=0) if name == "lenet5" \
-        else glassnet.models.small_cnn(seed=0)
+    return getattr(glassnet.models, _MAKERS[name])(seed=0)
 
 
 def torch_model(name: str) -> Any:
@@ -113,104 +118,130 @@ def torch_model(name: str) -> Any:
         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def _peak_rss_mib() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def _train_glassnet(task: dict[str, Any], X: Any, y: Any) -> tuple[Any, float, str]:
+    """Warm up (Numba compiles here), then time ``task["steps"]`` batches of ``fit``."""
+    import glassnet
+
+    from .measure import EpochClock
+    from .runners.run_glassnet import ClockCallback
+
+    net = glassnet_model(task["model"])
+    n_warm = WARMUP_STEPS * BATCH
+    net.fit(X[:n_warm], y[:n_warm], optimizer=glassnet.Adam(LR), epochs=1, batch_size=BATCH,
+            shuffle=False, seed=0, verbose=0)
+    clock = EpochClock(lambda: float("nan"), X.shape[0] - n_warm)  # no test accuracy here
+    # the clock starts at on_train_begin, after fit's one-off input checks
+    net.fit(X[n_warm:], y[n_warm:], epochs=1, batch_size=BATCH, seed=task["seed"], verbose=0,
+            callbacks=[ClockCallback(clock)])
+    note = (f"glassnet {glassnet.__version__}: models.{_MAKERS[task['model']]}(seed=0), "
+            f"Network.fit(shuffle=True, verbose=0), Adam {LR:g}")
+    return net, clock.epochs[0]["train_s"], note
 
 
-def child(model: str, framework: str, steps: int, data_dir: str | None) -> dict[str, Any]:
-    """One run: train ``5 + steps`` batches, time the last ``steps``."""
-    import numpy as np
+def _train_torch(task: dict[str, Any], X: Any, y: Any) -> tuple[Any, float, str]:
+    """The same steps in a plain PyTorch loop: indexing, zero_grad, forward, backward, step."""
+    import torch
 
+    from .measure import EpochClock
+
+    torch.set_num_threads(task["threads"])
+    torch.manual_seed(task["seed"])
+    net = torch_model(task["model"])
+    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)  # share memory, no copy
+    n_warm = WARMUP_STEPS * BATCH
+    warm = [torch.arange(i, i + BATCH) for i in range(0, n_warm, BATCH)]
+    order = torch.randperm(Xt.shape[0] - n_warm) + n_warm
+    timed = [order[i:i + BATCH] for i in range(0, order.shape[0], BATCH)]
+    clock = EpochClock(lambda: float("nan"), order.shape[0])
+    net.train()
+    for step, idx in enumerate(warm + timed):
+        if step == len(warm):
+            clock.start()
+        opt.zero_grad()
+        loss_fn(net(Xt[idx]), yt[idx]).backward()
+        opt.step()
+    clock.epoch_end()
+    note = (f"torch {torch.__version__}: nn.Sequential twin, CrossEntropyLoss, "
+            f"torch.optim.Adam {LR:g}, {torch.get_num_threads()} intra-op threads")
+    return net, clock.epochs[0]["train_s"], note
+
+
+def train_task(task: dict[str, Any]) -> dict[str, Any]:
+    """One run in the worker process: ``WARMUP_STEPS`` untimed steps, then ``task["steps"]``.
+
+    Parameters
+    ----------
+    task : the suite's config: ``model`` (``"cnn"`` or ``"lenet5"``), ``framework``
+        (``"glassnet"`` or ``"torch"``), ``steps``, ``matmul_repeats``, ``seed``,
+        ``threads``, ``data_dir``
+
+    Returns
+    -------
+    dict
+        ``samples_per_s`` (timed steps * 128 / seconds), ``step_s``, the memory
+        after import, data and training (MiB) and, for glassnet, ``matmul_s``: the
+        same step's matrix products alone (``conv_matmul_seconds``), and their
+        ``matmul_share`` of the step.
+    """
     from . import data as data_mod
+    from .measure import memory_mib
 
-    d = data_mod.load(data_dir, n_train=(steps + 5) * BATCH, n_test=1)
-    X, y = d.X_train, d.y_train
-    if framework == "glassnet":
-        import glassnet
-
-        net = glassnet_model(model)
-        opt = glassnet.Adam(1e-3)
-        net.fit(X[:5 * BATCH], y[:5 * BATCH], optimizer=opt, epochs=1, batch_size=BATCH,
-                shuffle=False, seed=0, verbose=0)
-        start = time.perf_counter()
-        net.fit(X[5 * BATCH:], y[5 * BATCH:], epochs=1, batch_size=BATCH, seed=0, verbose=0)
-        elapsed = time.perf_counter() - start
-        version = glassnet.__version__
+    steps, framework = task["steps"], task["framework"]
+    if framework == "torch":
+        import torch  # noqa: F401 - imported before the memory reading, as glassnet is
     else:
-        import torch
-
-        torch.manual_seed(0)
-        net = torch_model(model)
-        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = torch.nn.CrossEntropyLoss()
-        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-        order = torch.randperm(Xt.shape[0] - 5 * BATCH) + 5 * BATCH
-        net.train()
-        start = 0.0
-        for step in range(steps + 5):
-            if step == 5:
-                start = time.perf_counter()
-            idx = order[(step - 5) * BATCH:(step - 4) * BATCH] if step >= 5 \
-                else torch.arange(step * BATCH, (step + 1) * BATCH)
-            opt.zero_grad()
-            loss_fn(net(Xt[idx]), yt[idx]).backward()
-            opt.step()
-        elapsed = time.perf_counter() - start
-        version = torch.__version__
-    return {"model": model, "framework": framework, "version": version,
-            "samples_per_s": steps * BATCH / elapsed, "peak_rss_mib": _peak_rss_mib(),
-            "threads": os.environ.get("OMP_NUM_THREADS"), "numpy": np.__version__}
+        import glassnet  # noqa: F401
+    mem_import = memory_mib()
+    n_rows = (WARMUP_STEPS + steps) * BATCH
+    d = data_mod.load(task["data_dir"], n_train=n_rows, n_test=1)
+    if d.X_train.shape[0] < n_rows:
+        raise ValueError(f"{steps} timed steps need {n_rows:,} training samples "
+                         f"({WARMUP_STEPS} warm-up steps included) at batch {BATCH}; "
+                         f"the data have {d.X_train.shape[0]:,}: ask for fewer --cnn-steps")
+    mem_data = memory_mib()
+    train = _train_torch if framework == "torch" else _train_glassnet
+    net, seconds, note = train(task, d.X_train, d.y_train)
+    mem_trained = memory_mib()  # before the products are timed, which allocate their own
+    result: dict[str, Any] = {
+        "kind": "cnn", "model": task["model"], "framework": framework, "batch_size": BATCH,
+        "steps": steps, "warmup_steps": WARMUP_STEPS, "train_s": seconds,
+        "step_s": seconds / steps, "samples_per_s": steps * BATCH / seconds,
+        "data_source": d.source, "notes": [note],
+        "memory": {"after_import": mem_import, "after_data": mem_data,
+                   "after_training": mem_trained},
+    }
+    if framework == "glassnet":
+        matmul_s = conv_matmul_seconds(net, BATCH, repeats=task["matmul_repeats"])
+        result.update(matmul_s=matmul_s, matmul_share=matmul_s / result["step_s"],
+                      flops_per_step=conv_train_step_flops(net, BATCH))
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.cnn", description=__doc__)
-    p.add_argument("--steps", type=int, default=100, help="timed steps per run (batch 128)")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--models", default=",".join(MODELS))
-    p.add_argument("--data-dir")
-    p.add_argument("--child", nargs=2, metavar=("MODEL", "FRAMEWORK"), help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    from .machine import set_thread_env
+    """``python -m benchmarks.cnn``: ``python -m benchmarks --only cnn`` under its old options.
 
-    set_thread_env(args.threads)  # before NumPy or PyTorch is imported, here and in children
-    if args.child:
-        print(json.dumps(child(*args.child, args.steps, args.data_dir)))
-        return 0
-    tasks = [(m, f) for m in args.models.split(",") for f in FRAMEWORKS]
-    results: dict[tuple[str, str], list[dict[str, Any]]] = {t: [] for t in tasks}
-    for r in range(args.repeats):
-        for model, framework in tasks[r % len(tasks):] + tasks[:r % len(tasks)]:
-            cmd = [sys.executable, "-m", "benchmarks.cnn", "--child", model, framework,
-                   "--steps", str(args.steps), "--threads", str(args.threads)]
-            if args.data_dir:
-                cmd += ["--data-dir", args.data_dir]
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if done.returncode:
-                print(f"{model}/{framework} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-                continue
-            results[(model, framework)].append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print(f"batch {BATCH}, {args.threads} threads, {args.steps} timed steps, median of "
-          f"{args.repeats} interleaved runs\n")
-    print(f"{'model':<8} {'framework':<10} {'samples/s':>10} {'peak RSS MiB':>13}")
-    for model in args.models.split(","):
-        rates = {}
-        for framework in FRAMEWORKS:
-            runs = results[(model, framework)]
-            if not runs:
-                continue
-            rates[framework] = statistics.median(r["samples_per_s"] for r in runs)
-            rss = max(r["peak_rss_mib"] for r in runs)
-            print(f"{model:<8} {framework + ' ' + runs[0]['version']:<22} "
-                  f"{rates[framework]:>10,.0f} {rss:>13,.0f}")
-        if len(rates) == 2:
-            ratio = rates["glassnet"] / rates["torch"]
-            print(f"{model:<8} glassnet / torch throughput: {ratio:.2f}")
-    return 0
+    Other options (``--quick``, ``--baseline SRC``, ``--report``, ...) pass through.
+    """
+    p = argparse.ArgumentParser(prog="python -m benchmarks.cnn", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, help="timed steps per run, batch 128 (default 100)")
+    p.add_argument("--models", default=",".join(MODELS),
+                   help=f"comma-separated, of {', '.join(MODELS)} (default: both)")
+    args, rest = p.parse_known_args(argv)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = sorted(set(models) - set(MODELS))
+    if unknown or not models:
+        p.error(f"--models: unknown {', '.join(unknown) or 'empty list'}; "
+                f"choose from {', '.join(MODELS)}")
+    tasks = [f"{m}-{f}-b{BATCH}" for m in models for f in FRAMEWORKS]
+    forwarded = ["--only", ",".join(tasks)] + rest
+    if args.steps is not None:
+        forwarded += ["--cnn-steps", str(args.steps)]
+    from .__main__ import main as run_benchmarks
+
+    return run_benchmarks(forwarded)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import spec
+from . import cnn_report, spec
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -27,7 +27,7 @@ LABELS = {
     "estimator-glassnet-f64-b128": "glassnet.sklearn MLPClassifier float64, batch 128",
     "estimator-glassnet-lbfgs": "glassnet.sklearn MLPClassifier L-BFGS, float64, 2,000 samples",
     "estimator-sklearn-lbfgs": "scikit-learn MLPClassifier L-BFGS, float64, 2,000 samples",
-}
+}  # the CNN tasks have their own table (cnn_report)
 
 
 def _num(x: float | None, fmt: str = "{:,.0f}", missing: str = "n/a") -> str:
@@ -139,10 +139,14 @@ def target_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    s, m, cfg = doc["summary"], doc["machine"], doc["settings"]
+    m, cfg = doc["machine"], doc["settings"]
+    s = {t: x for t, x in doc["summary"].items() if not cnn_report.is_cnn(x)}  # the dense ones
+    tasks_run = {r["task"] for r in doc.get("runs", [])} or set(doc["summary"])
+    dense_ran = any(not cnn_report.is_cnn_task(t) for t in tasks_run)
     lines = [f"# glassnet benchmarks ({doc['finished']})", ""]
     if cfg["quick"]:
-        lines += ["**--quick run: a subset and 2 epochs; a smoke test, not a measurement.**", ""]
+        lines += ["**--quick run: a subset, 2 epochs, a few CNN steps; a smoke test, not a "
+                  "measurement.**", ""]
     lines += [
         f"Machine: {m['cpu']}, {m['cpus_usable']} usable of {m['logical_cpus']} logical CPUs; "
         f"Python {m['python']}, NumPy {m['numpy']} ({m['blas']}), torch {m['torch']}, "
@@ -151,14 +155,8 @@ def markdown(doc: dict[str, Any]) -> str:
         f"Threads: {cfg['threads']} (OMP/OPENBLAS/MKL_NUM_THREADS, torch.set_num_threads). "
         f"Load average at start {m['loadavg_start']:.2f}, at end {doc['loadavg_end']:.2f}.",
         "",
-        f"Model 784-256-128-10 ReLU, softmax cross-entropy, Adam lr {spec.LR:g}; Fashion-MNIST "
-        f"({_first(s, 'n_train')} train / {_first(s, 'n_test')} test, pixels / 255). "
-        f"{cfg['epochs']} epochs per run ({cfg['sklearn_epochs']} for scikit-learn), "
-        f"{cfg['repeats']} interleaved repeats ({cfg['sklearn_repeats']} for scikit-learn), "
-        "each run in its own process.",
-        "",
     ]
-    busy = {t: x["background_cores"] for t, x in s.items()
+    busy = {t: x["background_cores"] for t, x in doc["summary"].items()
             if (x.get("background_cores") or 0) > cfg["quiet_cores"]}
     if busy:
         lines += [
@@ -169,6 +167,28 @@ def markdown(doc: dict[str, Any]) -> str:
             "quiet machine before drawing conclusions.**",
             "",
         ]
+    if dense_ran:
+        lines += dense_sections(doc, s)
+    lines += cnn_report.table(doc)
+    notes = sorted({n for x in doc["summary"].values() for n in x.get("notes", [])})
+    notes += [f"{k} skipped: {v}" for k, v in doc["skipped"].items()]
+    notes += doc["problems"]
+    if notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(lines)
+
+
+def dense_sections(doc: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """The 784-256-128-10 sections: training, latency, book facade, ratios, targets."""
+    cfg = doc["settings"]
+    lines = [
+        f"Model 784-256-128-10 ReLU, softmax cross-entropy, Adam lr {spec.LR:g}; Fashion-MNIST "
+        f"({_first(s, 'n_train')} train / {_first(s, 'n_test')} test, pixels / 255). "
+        f"{cfg['epochs']} epochs per run ({cfg['sklearn_epochs']} for scikit-learn), "
+        f"{cfg['repeats']} interleaved repeats ({cfg['sklearn_repeats']} for scikit-learn), "
+        "each run in its own process.",
+        "",
+    ]
     lines += ["## Training", ""]
     lines += training_table(s)
     lines += [
@@ -204,13 +224,7 @@ def markdown(doc: dict[str, Any]) -> str:
                   f"{_num(s['classic']['background_cores'], '{:.2f}')} cores.", ""]
     lines += ["## glassnet relative to each peer (same batch size)", ""]
     lines += ratio_table(doc["ratios"]) + ["", "## Targets", ""]
-    lines += target_table(doc["targets"]) + [""]
-    notes = sorted({n for x in s.values() for n in x.get("notes", [])})
-    notes += [f"{k} skipped: {v}" for k, v in doc["skipped"].items()]
-    notes += doc["problems"]
-    if notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
-    return "\n".join(lines)
+    return lines + target_table(doc["targets"]) + [""]
 
 
 def _first(s: dict[str, Any], key: str) -> str:

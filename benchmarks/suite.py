@@ -55,6 +55,11 @@ TASKS: dict[str, dict[str, Any]] = {
     "estimator-sklearn-lbfgs": {"runner": "estimators", "library": "sklearn",
                                 "solver": "lbfgs", "batch_size": 128, "dtype": "float64",
                                 "n_train_max": 2000},
+    # convolutional networks, timed by steps (benchmarks/cnn.py)
+    "cnn-glassnet-b128": {"runner": "cnn", "model": "cnn", "framework": "glassnet"},
+    "cnn-torch-b128": {"runner": "cnn", "model": "cnn", "framework": "torch"},
+    "lenet5-glassnet-b128": {"runner": "cnn", "model": "lenet5", "framework": "glassnet"},
+    "lenet5-torch-b128": {"runner": "cnn", "model": "lenet5", "framework": "torch"},
 }
 GROUPS: dict[str, list[str]] = {
     "glassnet": ["glassnet-b128", "glassnet-b256", "glassnet-numpy-b128"],
@@ -65,7 +70,12 @@ GROUPS: dict[str, list[str]] = {
     "estimators": ["estimator-glassnet-f32-b128", "estimator-sklearn-f32-b128",
                    "estimator-glassnet-f64-b128", "estimator-sklearn-f64-b128",
                    "estimator-glassnet-lbfgs", "estimator-sklearn-lbfgs"],
+    "cnn": ["cnn-glassnet-b128", "cnn-torch-b128", "lenet5-glassnet-b128", "lenet5-torch-b128"],
 }
+# --baseline SRC: the task run again with glassnet from SRC -> the task it repeats
+BASELINES = {"glassnet-baseline-b128": "glassnet-b128",
+             "cnn-glassnet-baseline-b128": "cnn-glassnet-b128",
+             "lenet5-glassnet-baseline-b128": "lenet5-glassnet-b128"}
 
 
 @dataclass
@@ -88,10 +98,9 @@ class Settings:
     quick: bool
     max_wait_s: float  # per run, for the machine to become quiet
     quiet_cores: float  # "quiet": other processes use fewer cores than this
-    baseline_src: str | None = None  # another checkout's src/, run as "glassnet-baseline-b128"
-
-
-BASELINE_TASK = "glassnet-baseline-b128"
+    baseline_src: str | None = None  # another checkout's src/, run as the BASELINES tasks
+    cnn_steps: int = 100  # timed steps per CNN run, after cnn.WARMUP_STEPS
+    cnn_matmul_repeats: int = 20  # timings of the products alone, for their share of a step
 
 
 def select(only: list[str]) -> list[str]:
@@ -108,9 +117,20 @@ def select(only: list[str]) -> list[str]:
     return [t for t in TASKS if t in wanted]
 
 
+def baselines_for(tasks: list[str]) -> list[str]:
+    """The ``--baseline`` tasks that go with a selection: the dense one beside any dense
+    task, a CNN one beside either framework's run of that model."""
+    def family(name: str) -> str:
+        return TASKS[name].get("model", "mlp")
+
+    wanted = {family(t) for t in tasks}
+    return [b for b, base in BASELINES.items() if family(base) in wanted]
+
+
 def missing_dependency(task: str) -> str | None:
     """Why a task cannot run here (an optional peer is not installed), or None."""
-    module = REQUIRES.get(TASKS[task]["runner"])
+    spec = TASKS[task]
+    module = REQUIRES.get(spec.get("framework", spec["runner"]))
     if module and importlib.util.find_spec(module) is None:
         return f"{module} is not importable"
     return None
@@ -118,12 +138,12 @@ def missing_dependency(task: str) -> str | None:
 
 def task_config(name: str, repeat: int, s: Settings) -> dict[str, Any]:
     """The JSON the worker receives for one run."""
-    if name == BASELINE_TASK:  # the same task as glassnet-b128, with another glassnet
-        base = dict(TASKS["glassnet-b128"], name=name, seed=repeat, threads=s.threads,
-                    data_dir=s.data_dir, src=s.baseline_src)
-    else:
-        base = dict(TASKS[name], name=name, seed=repeat, threads=s.threads,
-                    data_dir=s.data_dir)
+    base = dict(TASKS[BASELINES.get(name, name)], name=name, seed=repeat, threads=s.threads,
+                data_dir=s.data_dir)
+    if name in BASELINES:  # the same task with glassnet imported from another src/
+        base["src"] = s.baseline_src
+    if base["runner"] == "cnn":
+        return dict(base, steps=s.cnn_steps, matmul_repeats=s.cnn_matmul_repeats)
     if base["runner"] == "classic":
         return dict(base, n_samples=s.classic_samples, chunks=6)
     epochs = s.sklearn_epochs if base["runner"] == "sklearn" else s.epochs
@@ -210,7 +230,7 @@ def run_all(s: Settings, log=print) -> tuple[list[dict[str, Any]], dict[str, str
         else:
             tasks.append(name)
     if s.baseline_src:
-        tasks.insert(0, BASELINE_TASK)
+        tasks = baselines_for(tasks) + tasks
     runs = schedule(tasks, s)
     results = []
     for i, (repeat, name) in enumerate(runs, 1):

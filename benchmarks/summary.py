@@ -6,7 +6,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from . import spec
+from . import cnn_report, spec
 
 FULL_TRAIN = 60_000  # Fashion-MNIST's training set
 
@@ -117,7 +117,7 @@ def summarise(results: list[dict[str, Any]], *, max_background: float | None = N
         else:
             by_task[r["task"]].append(r)
     versions = sorted({r["glassnet_source"] for r in results if r.get("glassnet_source")
-                       and r.get("task") != "glassnet-baseline-b128"})  # that one differs
+                       and "-baseline" not in r.get("task", "")})  # those differ
     if len(versions) > 1:
         problems.append(f"glassnet's source changed while the benchmark ran ({len(versions)} "
                         f"versions: {', '.join(versions)}); runs are not all of the same code, "
@@ -133,7 +133,9 @@ def summarise(results: list[dict[str, Any]], *, max_background: float | None = N
                 problems.append(f"{task}: left out for background load > {max_background} "
                                 f"cores: {noisy}")
                 used = quiet
-        summarise_task = summarise_classic if task == "classic" else summarise_training
+        summarise_task = (summarise_classic if task == "classic" else
+                          cnn_report.summarise if cnn_report.is_cnn(runs[0]) else
+                          summarise_training)
         summaries[task] = summarise_task(used)
         summaries[task]["runs_total"] = len(runs)
     return summaries, problems

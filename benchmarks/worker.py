@@ -78,7 +78,14 @@ def main(argv: list[str]) -> int:
                               "glassnet_source": glassnet_source_digest()}
     t = time.perf_counter()
     try:
-        body = classic_task(task) if task["runner"] == "classic" else train_task(task)
+        if task["runner"] == "classic":
+            body = classic_task(task)
+        elif task["runner"] == "cnn":  # timed by steps, not epochs
+            from .cnn import train_task as cnn_task
+
+            body = cnn_task(task)
+        else:
+            body = train_task(task)
         result.update(body)
     except ImportError as err:
         result["skipped"] = f"{type(err).__name__}: {err}"

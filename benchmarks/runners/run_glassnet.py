@@ -15,7 +15,7 @@ from ..measure import EpochClock
 from ..spec import LR, SIZES
 
 
-class _ClockCallback(Callback):
+class ClockCallback(Callback):
     """Hands epoch ends to the benchmark's clock; the clock starts at ``on_train_begin``."""
 
     def __init__(self, clock: EpochClock) -> None:
@@ -57,7 +57,7 @@ class Trainer:
         self.net.fit(self.data.X_train, self.data.y_train,
                      optimizer=glassnet.Adam(LR, fused=self.fused),
                      epochs=epochs, batch_size=self.task["batch_size"], shuffle=True,
-                     seed=self.task["seed"], verbose=0, callbacks=[_ClockCallback(clock)])
+                     seed=self.task["seed"], verbose=0, callbacks=[ClockCallback(clock)])
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.net.predict(X, batch_size=4096) == y))
