@@ -89,7 +89,9 @@ def table(doc: dict[str, Any]) -> list[str]:
         return []
     ratio = {r["glassnet"]: r["throughput"] for r in doc.get("cnn_ratios", [])}
     rows = []
-    for task, x in sorted(s.items(), key=lambda kv: (kv[1]["model"], kv[1]["framework"])):
+    # per model: glassnet, its --baseline, PyTorch
+    order = sorted(s, key=lambda t: (s[t]["model"], s[t]["framework"], "-baseline" in t))
+    for task, x in ((t, s[t]) for t in order):
         sps = x["samples_per_s"]
         share = x["matmul_share"]
         rows.append([
