@@ -12,7 +12,7 @@ import pytest
 
 import glassnet as gn
 from benchmarks import __main__ as bench_main
-from benchmarks import cnn, cnn_report, machine, report, suite
+from benchmarks import cnn, cnn_report, machine, report, suite, summary
 
 
 def test_conv_flops_worked_by_hand():
@@ -106,15 +106,37 @@ def test_cnn_ratio_and_table_worked_by_hand():
     ratios = cnn_report.ratios(s)
     assert [(r["glassnet"], r["throughput"], r["peak_rss"]) for r in ratios] == [
         ("lenet5-glassnet-b128", 0.5, 0.5), ("lenet5-glassnet-baseline-b128", 0.25, 0.5)]
-    failed_run = {"task": "cnn-glassnet-b128", "repeat": 0, "error": "Traceback\nValueError: x"}
+    failed_runs = [{"task": "cnn-glassnet-b128", "repeat": 0, "error": "Traceback\nValueError"},
+                   {"task": "cnn-torch-b128", "repeat": 0, "skipped": "ImportError: torch"}]
     text = "\n".join(cnn_report.table({"summary": s, "cnn_ratios": ratios,
-                                       "runs": [failed_run]}))
+                                       "runs": failed_runs}))
     assert "| LeNet-5 | glassnet | 2/3 | 800 | 790 – 810 | **0.50x** | 25% (40.0 of 160.0 ms)" \
         in text
     assert "| LeNet-5 | glassnet baseline (--baseline) | 2/3 | 400 | 390 – 410 | **0.25x** |" \
         in text
     assert "| LeNet-5 | PyTorch | 2/3 | 1,600 |" in text
     assert "| cnn-glassnet-b128 | **FAILED** | 0/1 |" in text
+    assert "| cnn-torch-b128 | **SKIPPED** | 0/1 |" in text
+
+
+def _cnn_run(repeat: int, rate: float, background: float) -> dict:
+    return {"task": "lenet5-glassnet-b128", "repeat": repeat, "kind": "cnn",
+            "model": "lenet5", "framework": "glassnet", "batch_size": 128, "steps": 4,
+            "warmup_steps": 5, "samples_per_s": rate, "step_s": 128 / rate,
+            "matmul_s": 0.01, "matmul_share": 0.01 * rate / 128,
+            "memory": {"after_training": {"VmHWM": 250.0 + repeat}},
+            "background_cores": background}
+
+
+def test_a_noisy_cnn_run_is_left_out_as_a_dense_one_is():
+    runs = [_cnn_run(0, 1000.0, 0.1), _cnn_run(1, 200.0, 1.5), _cnn_run(2, 1200.0, 0.0)]
+    summaries, problems = summary.summarise(runs, max_background=0.3)
+    x = summaries["lenet5-glassnet-b128"]
+    assert (x["runs"], x["runs_total"]) == (2, 3)
+    assert x["samples_per_s"] == {"median": 1100.0, "min": 1000.0, "max": 1200.0}
+    assert x["peak_rss_mib"] == 252.0
+    assert problems == ["lenet5-glassnet-b128: left out for background load > 0.3 cores: "
+                        "repeat 2 (1.50 cores)"]
 
 
 def _run_benchmarks(argv, monkeypatch, tmp_path):
