@@ -65,3 +65,19 @@ def test_glassnet_run_summary_and_report_on_a_small_subset(shared_data):
            "targets": summary.targets(summaries), "skipped": {}, "problems": []}
     text = report.markdown(doc)
     assert "| glassnet, batch 128 |" in text
+    assert "Convolutional networks" not in text
+
+    # a CNN run beside it (no PyTorch run: no ratio, said so in the row)
+    from benchmarks import cnn
+
+    cnn_task = {"name": "lenet5-glassnet-b128", "runner": "cnn", "model": "lenet5",
+                "framework": "glassnet", "steps": 1, "matmul_repeats": 1, "seed": 0,
+                "threads": 2, "data_dir": str(folder)}
+    cnn_run = dict(cnn.train_task(cnn_task), task="lenet5-glassnet-b128", repeat=0)
+    assert cnn_run["samples_per_s"] > 0 and 0 < cnn_run["matmul_share"]
+    summaries, problems = summary.summarise([run, cnn_run])
+    assert not problems
+    doc.update(summary=summaries, runs=[run, cnn_run])
+    text = report.markdown(doc)
+    assert "| glassnet, batch 128 |" in text
+    assert "| LeNet-5 | glassnet | 1/1 |" in text and "n/a (no PyTorch run)" in text
