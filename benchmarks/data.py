@@ -40,9 +40,13 @@ def load(data_dir: str | None, *, scale: str = "unit", dtype: type = np.float32,
     from glassnet.datasets import load_fashion_mnist
     from glassnet.errors import DataNotFoundError
 
+    # For a subset, read the pixels as uint8 and scale only the rows kept, so that
+    # the float copy of all 70,000 images never inflates the run's peak memory.
+    subset = scale == "unit" and (n_train is not None or n_test is not None)
+
     def read(path: str | Path | None):
-        return load_fashion_mnist(path, scale=scale, dtype=dtype, download=False,
-                                  progress=False)
+        return load_fashion_mnist(path, scale="none" if subset else scale, dtype=dtype,
+                                  download=False, progress=False)
 
     if data_dir is not None:
         splits, source = read(data_dir), str(data_dir)
@@ -59,4 +63,14 @@ def load(data_dir: str | None, *, scale: str = "unit", dtype: type = np.float32,
         X, y = X[:n_train].copy(), y[:n_train].copy()
     if n_test is not None and n_test < Xt.shape[0]:
         Xt, yt = Xt[:n_test].copy(), yt[:n_test].copy()
+    if subset:
+        X, Xt = _unit(X, dtype), _unit(Xt, dtype)
     return Data(X, y, Xt, yt, source)
+
+
+def _unit(pixels: np.ndarray, dtype: type) -> np.ndarray:
+    """``pixels / 255`` in ``dtype``: the loader's "unit" scaling, in its order of operations
+    (the same bits)."""
+    out = pixels.astype(dtype)
+    out /= 255.0
+    return out
