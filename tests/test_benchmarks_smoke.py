@@ -81,3 +81,18 @@ def test_glassnet_run_summary_and_report_on_a_small_subset(shared_data):
     text = report.markdown(doc)
     assert "| glassnet, batch 128 |" in text
     assert "| LeNet-5 | glassnet | 1/1 |" in text and "n/a (no PyTorch run)" in text
+
+
+@pytest.mark.data
+def test_a_subset_has_the_bits_of_the_full_load(shared_data):
+    from benchmarks import data
+    from glassnet.datasets import load_fashion_mnist
+
+    folder = shared_data / "fashion-mnist"
+    if not folder.is_dir():
+        pytest.skip(f"Fashion-MNIST not found at {folder}")
+    subset = data.load(str(folder), n_train=100, n_test=10)
+    (X, y), (Xt, yt) = load_fashion_mnist(folder, download=False, progress=False)
+    assert subset.X_train.dtype == np.float32 and subset.X_train.shape == (100, 784)
+    assert np.array_equal(subset.X_train, X[:100]) and np.array_equal(subset.y_train, y[:100])
+    assert np.array_equal(subset.X_test, Xt[:10]) and np.array_equal(subset.y_test, yt[:10])
