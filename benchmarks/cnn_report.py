@@ -130,6 +130,13 @@ def table(doc: dict[str, Any]) -> list[str]:
         "median for the same model, in this run. Matrix products' share: in the glassnet "
         "run, after training, the step's products (forward, weight and input gradients) "
         "timed alone at the model's shapes, in NumPy float32, over the step's time. "
-        "Peak RSS: VmHWM after training, the largest over runs.",
+        "Peak RSS: VmHWM after training, the largest over runs." + _baseline_note(doc, s),
         "",
     ]
+
+
+def _baseline_note(doc: dict[str, Any], s: dict[str, Any]) -> str:
+    if not any("-baseline" in t for t in s):
+        return ""
+    src = doc.get("settings", {}).get("baseline_src") or "the --baseline folder"
+    return f" Baseline: the same run with glassnet imported from `{src}`."

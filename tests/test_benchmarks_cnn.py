@@ -109,7 +109,9 @@ def test_cnn_ratio_and_table_worked_by_hand():
     failed_runs = [{"task": "cnn-glassnet-b128", "repeat": 0, "error": "Traceback\nValueError"},
                    {"task": "cnn-torch-b128", "repeat": 0, "skipped": "ImportError: torch"}]
     text = "\n".join(cnn_report.table({"summary": s, "cnn_ratios": ratios,
-                                       "runs": failed_runs}))
+                                       "runs": failed_runs,
+                                       "settings": {"baseline_src": "/old/src"}}))
+    assert "glassnet imported from `/old/src`" in text
     assert "| LeNet-5 | glassnet | 2/3 | 800 | 790 – 810 | **0.50x** | 25% (40.0 of 160.0 ms)" \
         in text
     assert "| LeNet-5 | glassnet baseline (--baseline) | 2/3 | 400 | 390 – 410 | **0.25x** |" \
