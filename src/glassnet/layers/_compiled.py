@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from .._fused import FUSE_FROM, numba_available
 
-__all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel", "batchnorm_squares_kernel",
-           "col2im_kernel", "column_sums", "pool_backward_kernel", "maxpool_forward_kernel",
-           "relu_backward_kernel", "use_fused"]
+__all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel",
+           "batchnorm_squares_kernel", "col2im_kernel", "column_sums", "maxpool_forward_kernel",
+           "pool_backward_kernel", "relu_backward_kernel", "use_fused"]
 
 
 def use_fused(fused: bool | None, size: int) -> bool:

@@ -10,8 +10,13 @@ from numpy.typing import DTypeLike, NDArray
 from .._aligned import aligned_copy
 from .._fused import check_fused
 from .._validation import check_dtype, check_non_negative, check_positive
-from ._compiled import (batchnorm_backward_kernel, batchnorm_scale_kernel,
-                        batchnorm_squares_kernel, column_sums, use_fused)
+from ._compiled import (
+    batchnorm_backward_kernel,
+    batchnorm_scale_kernel,
+    batchnorm_squares_kernel,
+    column_sums,
+    use_fused,
+)
 from .base import Layer
 
 __all__ = ["BatchNorm"]

@@ -10,8 +10,12 @@ from numpy.typing import NDArray
 from .._fused import check_fused
 from .._validation import check_positive_int
 from ..errors import ShapeError
-from ._compiled import (avgpool_forward_kernel, maxpool_forward_kernel, pool_backward_kernel,
-                        use_fused)
+from ._compiled import (
+    avgpool_forward_kernel,
+    maxpool_forward_kernel,
+    pool_backward_kernel,
+    use_fused,
+)
 from .base import Layer
 from .conv import pair
 
