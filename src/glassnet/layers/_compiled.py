@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from .._fused import FUSE_FROM, numba_available
 
-__all__ = ["batchnorm_backward_kernel", "batchnorm_center_kernel", "batchnorm_scale_kernel",
-           "col2im_kernel", "column_sums", "maxpool_backward_kernel", "maxpool_forward_kernel",
-           "relu_backward_kernel", "use_fused"]
+__all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel",
+           "batchnorm_squares_kernel", "col2im_kernel", "column_sums", "maxpool_forward_kernel",
+           "pool_backward_kernel", "relu_backward_kernel", "use_fused"]
 
 
 def use_fused(fused: bool | None, size: int) -> bool:
@@ -69,35 +69,35 @@ def _jit() -> Any:
 
 
 @functools.cache
-def batchnorm_center_kernel() -> Callable[..., Any]:
-    """``(x, mu, centred, squares)``: ``centred = x - mu``, ``squares = centred * centred``.
+def batchnorm_squares_kernel() -> Callable[..., Any]:
+    """``(x, mu, squares)``: ``squares = (x - mu) * (x - mu)``.
 
-    ``x``, ``centred``, ``squares`` : (rows, d); ``mu`` : (d,).
+    ``x``, ``squares`` : (rows, d); ``mu`` : (d,).
     """
     @_jit()
-    def center(x, mu, centred, squares):
+    def squares_of_deviations(x, mu, squares):
         rows, d = x.shape
         for i in range(rows):
             for j in range(d):
                 c = x[i, j] - mu[j]
-                centred[i, j] = c
                 squares[i, j] = c * c
 
-    return center
+    return squares_of_deviations
 
 
 @functools.cache
 def batchnorm_scale_kernel() -> Callable[..., Any]:
-    """``(x_hat, inv_std, gamma, beta, out)``: ``x_hat *= inv_std``, ``out = x_hat * gamma + beta``.
+    """``(x, mu, inv_std, gamma, beta, x_hat, out)``:
+    ``x_hat = (x - mu) * inv_std``, ``out = x_hat * gamma + beta``.
 
-    ``x_hat`` (holding ``x - mu`` on entry) and ``out`` : (rows, d); the rest (d,).
+    ``x``, ``x_hat``, ``out`` : (rows, d); the rest (d,).
     """
     @_jit()
-    def scale(x_hat, inv_std, gamma, beta, out):
-        rows, d = x_hat.shape
+    def scale(x, mu, inv_std, gamma, beta, x_hat, out):
+        rows, d = x.shape
         for i in range(rows):
             for j in range(d):
-                h = x_hat[i, j] * inv_std[j]
+                h = (x[i, j] - mu[j]) * inv_std[j]
                 x_hat[i, j] = h
                 out[i, j] = h * gamma[j] + beta[j]
 
@@ -187,16 +187,46 @@ def maxpool_forward_kernel() -> Callable[..., Any]:
 
 
 @functools.cache
-def maxpool_backward_kernel() -> Callable[..., Any]:
-    """``(dout, arg, kh, kw, stride, dx)``: each window's gradient to the tap that won.
+def avgpool_forward_kernel() -> Callable[..., Any]:
+    """``(x, kh, kw, stride, scale, out)``: each window's sum, tap by tap, times ``scale``.
 
-    ``dx`` : (n, h, w, c). Windows that do not overlap (``stride >= kh, kw``)
-    are written in one pass: each entry of a window gets ``0 + dout`` or
-    ``0``, as the NumPy loop's ``0 + where(arg == tap, dout, 0)`` gives it.
-    Overlapping windows add their gradients tap by tap, in the NumPy loop's order.
+    ``x`` : (n, h, w, c); ``out`` : (n, h_out, w_out, c); ``scale`` is
+    ``1 / (kh * kw)`` in the arrays' dtype.
     """
     @_jit()
-    def backward(dout, arg, kh, kw, stride, dx):
+    def forward(x, kh, kw, stride, scale, out):
+        n, h_out, w_out, c = out.shape
+        for b in range(n):
+            for i in range(h_out):
+                for j in range(w_out):
+                    for ch in range(c):
+                        out[b, i, j, ch] = x[b, i * stride, j * stride, ch]
+                    for p in range(kh):
+                        for q in range(kw):
+                            if p == 0 and q == 0:
+                                continue
+                            for ch in range(c):
+                                out[b, i, j, ch] += x[b, i * stride + p, j * stride + q, ch]
+                    for ch in range(c):
+                        out[b, i, j, ch] *= scale
+
+    return forward
+
+
+@functools.cache
+def pool_backward_kernel() -> Callable[..., Any]:
+    """``(dout, arg, every_tap, kh, kw, stride, dx)``: each window's gradient back to its taps.
+
+    To the tap ``arg`` names (max-pooling), or to every tap when
+    ``every_tap`` (average pooling: ``dout`` is then already divided by
+    ``kh * kw``; ``arg`` is not read). ``dx`` : (n, h, w, c). Windows that do
+    not overlap (``stride >= kh, kw``) are written in one pass: each entry
+    gets ``0 + dout`` or ``0``, as the NumPy loop's ``0 + where(...)`` gives
+    it. Overlapping windows add their gradients tap by tap, in the NumPy
+    loop's order.
+    """
+    @_jit()
+    def backward(dout, arg, every_tap, kh, kw, stride, dx):
         n, h_out, w_out, c = dout.shape
         h, w = dx.shape[1], dx.shape[2]
         for b in range(n):
@@ -208,7 +238,7 @@ def maxpool_backward_kernel() -> Callable[..., Any]:
                         for i in range(h_out):
                             for j in range(w_out):
                                 for ch in range(c):
-                                    if arg[b, i, j, ch] == tap:
+                                    if every_tap or arg[b, i, j, ch] == tap:
                                         dx[b, i * stride + p, j * stride + q, ch] += \
                                             dout[b, i, j, ch]
                 continue
@@ -221,7 +251,7 @@ def maxpool_backward_kernel() -> Callable[..., Any]:
                         for q in range(min(stride, w - j * stride)):
                             tap = p * kw + q
                             for ch in range(c):
-                                if p < kh and q < kw and arg[b, i, j, ch] == tap:
+                                if p < kh and q < kw and (every_tap or arg[b, i, j, ch] == tap):
                                     dx[b, i * stride + p, j * stride + q, ch] = \
                                         0.0 + dout[b, i, j, ch]
                                 else:

@@ -10,8 +10,13 @@ from numpy.typing import DTypeLike, NDArray
 from .._aligned import aligned_copy
 from .._fused import check_fused
 from .._validation import check_dtype, check_non_negative, check_positive
-from ._compiled import (batchnorm_backward_kernel, batchnorm_center_kernel,
-                        batchnorm_scale_kernel, column_sums, use_fused)
+from ._compiled import (
+    batchnorm_backward_kernel,
+    batchnorm_scale_kernel,
+    batchnorm_squares_kernel,
+    column_sums,
+    use_fused,
+)
 from .base import Layer
 
 __all__ = ["BatchNorm"]
@@ -96,17 +101,18 @@ class BatchNorm(Layer):
         flat = x.reshape(-1, x.shape[-1])
         n = flat.dtype.type(flat.shape[0])
         mu = column_sums(flat) / n
-        if use_fused(self.fused, flat.size):
-            x_hat, squares = np.empty_like(flat), np.empty_like(flat)
-            batchnorm_center_kernel()(flat, mu, x_hat, squares)  # x - mu, (x - mu)**2
+        fused = use_fused(self.fused, flat.size)
+        if fused:  # the same arithmetic in two passes over x, no temporaries
+            squares = np.empty_like(flat)
+            batchnorm_squares_kernel()(flat, mu, squares)
         else:
             x_hat = flat - mu
             squares = x_hat * x_hat
         var = column_sums(squares) / n
         inv_std = 1 / np.sqrt(var + gamma.dtype.type(self.eps))
-        if use_fused(self.fused, flat.size):
-            out = np.empty_like(flat)
-            batchnorm_scale_kernel()(x_hat, inv_std, gamma, beta, out)
+        if fused:
+            x_hat, out = squares, np.empty_like(flat)  # the squares are summed: reuse them
+            batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, x_hat, out)
         else:
             x_hat *= inv_std
             out = x_hat * gamma + beta

@@ -10,11 +10,18 @@ from numpy.typing import NDArray
 from .._fused import check_fused
 from .._validation import check_positive_int
 from ..errors import ShapeError
-from ._compiled import maxpool_backward_kernel, maxpool_forward_kernel, use_fused
+from ._compiled import (
+    avgpool_forward_kernel,
+    maxpool_forward_kernel,
+    pool_backward_kernel,
+    use_fused,
+)
 from .base import Layer
 from .conv import pair
 
 __all__ = ["AvgPool2D", "GlobalAvgPool2D", "MaxPool2D"]
+
+_NO_TAPS = np.zeros((1, 1, 1, 1), dtype=np.uint8)  # the winning taps average pooling has not
 
 
 class _Pool2D(Layer):
@@ -127,7 +134,7 @@ class MaxPool2D(_Pool2D):
         x, arg = self._cache
         dx = np.empty_like(x)
         if use_fused(self.fused, x.size):
-            maxpool_backward_kernel()(dout, arg, *self.pool_size, self._step, dx)
+            pool_backward_kernel()(dout, arg, False, *self.pool_size, self._step, dx)
             return dx
         dx[...] = 0
         for tap, (where, _) in enumerate(self._taps(x, dout.shape[1], dout.shape[2])):
@@ -142,6 +149,7 @@ class AvgPool2D(_Pool2D):
     ----------
     pool_size : ``k`` or ``(kh, kw)``
     stride : step between windows; None (default) means the window's height
+    fused : how it runs (never what it computes), as for ``MaxPool2D``
 
     Shape
     -----
@@ -152,13 +160,25 @@ class AvgPool2D(_Pool2D):
     Every input of a window gets ``dout / (kh * kw)`` (summed over the windows it is in).
     """
 
+    fused: bool | None = None  # see MaxPool2D's docstring; a class default for older pickles
+
+    def __init__(self, pool_size: int | tuple[int, int] = 2, stride: int | None = None, *,
+                 fused: bool | None = None) -> None:
+        super().__init__(pool_size, stride)
+        self.fused = check_fused(fused, "AvgPool2D")
+
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
         h_out, w_out = self._check(x)
-        taps = self._taps(x, h_out, w_out)
-        out = taps[0][1].copy()
-        for _, tap in taps[1:]:
-            out += tap
-        out *= x.dtype.type(1.0 / len(taps))
+        scale = x.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
+        if use_fused(self.fused, x.size):
+            out = np.empty((x.shape[0], h_out, w_out, x.shape[3]), dtype=x.dtype)
+            avgpool_forward_kernel()(x, *self.pool_size, self._step, scale, out)
+        else:
+            taps = self._taps(x, h_out, w_out)
+            out = taps[0][1].copy()
+            for _, tap in taps[1:]:
+                out += tap
+            out *= scale
         self._cache = (x, out) if training else None
         return out
 
@@ -166,8 +186,12 @@ class AvgPool2D(_Pool2D):
         if self._cache is None:
             raise self._missing_cache()
         x, out = self._cache
-        dx = np.zeros_like(x)
         share = dout * x.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
+        if use_fused(self.fused, x.size):
+            dx = np.empty_like(x)
+            pool_backward_kernel()(share, _NO_TAPS, True, *self.pool_size, self._step, dx)
+            return dx
+        dx = np.zeros_like(x)
         for where, _ in self._taps(x, out.shape[1], out.shape[2]):
             dx[where] += share
         return dx

@@ -1,0 +1,169 @@
+"""The picture layers' compiled loops: the same bits as NumPy, chosen as documented."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import glassnet
+import glassnet._fused as fused_module
+import glassnet.layers._compiled as compiled
+from glassnet._fused import FUSE_FROM
+from glassnet.gradcheck import gradcheck
+from glassnet.layers import AvgPool2D, BatchNorm, Conv2D, MaxPool2D, ReLU
+
+needs_numba = pytest.mark.skipif(not fused_module.numba_available(),
+                                 reason="the compiled loops need Numba (the 'fast' extra)")
+
+# (layer factory, per-sample input shape)
+CASES = {
+    "conv same": (lambda f: Conv2D(5, 3, padding="same", seed=0, fused=f), (9, 8, 3)),
+    "conv valid stride 2": (lambda f: Conv2D(4, (3, 2), stride=2, seed=0, fused=f), (9, 8, 3)),
+    "conv dilated padded": (lambda f: Conv2D(4, 3, dilation=2, padding=1, seed=0, fused=f),
+                            (9, 8, 2)),
+    "conv same stride 2 odd": (lambda f: Conv2D(3, 4, stride=2, padding="same", seed=0,
+                                                fused=f), (7, 9, 2)),
+    "batchnorm pictures": (lambda f: BatchNorm(fused=f), (6, 5, 4)),
+    "batchnorm rows": (lambda f: BatchNorm(fused=f), (7,)),
+    "maxpool 2": (lambda f: MaxPool2D(2, fused=f), (9, 8, 3)),
+    "maxpool 3 stride 2 (overlapping)": (lambda f: MaxPool2D(3, stride=2, fused=f), (9, 8, 3)),
+    "maxpool 2 stride 3 (gaps)": (lambda f: MaxPool2D(2, stride=3, fused=f), (10, 8, 2)),
+    "maxpool (3, 2) stride 1": (lambda f: MaxPool2D((3, 2), stride=1, fused=f), (6, 7, 2)),
+    "avgpool 2": (lambda f: AvgPool2D(2, fused=f), (9, 8, 3)),
+    "avgpool 3 stride 2 (overlapping)": (lambda f: AvgPool2D(3, stride=2, fused=f), (9, 8, 3)),
+    "avgpool 2 stride 3 (gaps)": (lambda f: AvgPool2D(2, stride=3, fused=f), (10, 8, 2)),
+    "relu": (lambda f: ReLU(fused=f), (6, 5, 4)),
+}
+
+
+def forward_backward(layer, x, dout_seed=1):
+    out = layer.forward(x, training=True)
+    dout = np.random.default_rng(dout_seed).standard_normal(out.shape).astype(x.dtype)
+    dout[..., 0] = -0.0  # signed zeros must come out with the same sign on both paths
+    dx = layer.backward(dout)
+    return out.copy(), dx.copy(), {k: g.copy() for k, g in layer.grads.items()}
+
+
+def same_bits(a, b):
+    assert a.dtype == b.dtype and a.shape == b.shape
+    width = {4: np.uint32, 8: np.uint64}[a.dtype.itemsize]
+    np.testing.assert_array_equal(np.ascontiguousarray(a).view(width),
+                                  np.ascontiguousarray(b).view(width))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_path_gives_the_same_bits_as_numpy(case, dtype):
+    make, shape = CASES[case]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((11, *shape)).astype(dtype)
+    x[x < -1] = 0.0  # ties (ReLU's zeros) for the max pool
+    results = []
+    for fused in (False, True):
+        layer = make(fused)
+        layer.build(shape, dtype)
+        results.append(forward_backward(layer, x))
+    (out0, dx0, g0), (out1, dx1, g1) = results
+    same_bits(out0, out1)
+    same_bits(dx0, dx1)
+    assert g0.keys() == g1.keys()
+    for key in g0:
+        same_bits(g0[key], g1[key])
+
+
+@needs_numba
+@pytest.mark.parametrize("fused", [False, True])
+def test_max_pool_spreads_nan_and_breaks_ties_to_the_first_tap(fused):
+    x = np.zeros((1, 2, 4, 1), dtype=np.float32)
+    x[0, 1, 1, 0] = np.nan          # window 0: a NaN after a zero, which must win
+    x[0, 0, 2, 0] = x[0, 1, 3, 0] = 5.0  # window 1: a tie, the first (row-major) wins
+    layer = MaxPool2D(2, fused=fused)
+    layer.build((2, 4, 1), np.float32)
+    out = layer.forward(x, training=True)
+    assert np.isnan(out[0, 0, 0, 0]) and out[0, 0, 1, 0] == 5.0
+    dx = layer.backward(np.array([[[[2.0], [3.0]]]], dtype=np.float32))
+    assert dx[0, 1, 1, 0] == 2.0 and dx[0, 0, 2, 0] == 3.0
+    assert np.count_nonzero(dx) == 2
+
+
+@needs_numba
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_path_passes_the_gradient_check(case):
+    make, shape = CASES[case]
+    layer = make(True)
+    layer.build(shape, np.float64)
+    size = 2 * int(np.prod(shape))  # distinct values: no max-pool ties, no ReLU kinks at 0
+    x = (np.random.default_rng(2).permutation(size).reshape(2, *shape) + 0.5) / size - 0.5
+    result = gradcheck(layer, x, seed=0)
+    assert result.max_rel_error < 1e-6, str(result)
+
+
+def small_cnn_weights(fused, steps=3):
+    net = glassnet.models.small_cnn(seed=0, channels=(4, 8), hidden=16,
+                                    input_shape=(12, 12, 1), dtype=np.float64)
+    for layer in net.layers:
+        if hasattr(layer, "fused"):
+            layer.fused = fused
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 144))
+    y = rng.integers(0, 10, 64)
+    net.fit(X, y, optimizer=glassnet.Adam(1e-2), epochs=steps, batch_size=32, seed=0,
+            verbose=0)
+    return net
+
+
+@needs_numba
+def test_a_network_trains_to_the_same_bits_on_both_paths():
+    fused, plain = small_cnn_weights(True), small_cnn_weights(False)
+    for (_, a, ga), (_, b, gb) in zip(fused.named_parameters(), plain.named_parameters(),
+                                      strict=True):
+        same_bits(a, b)
+        same_bits(ga, gb)
+    for layer_f, layer_p in zip(fused.layers, plain.layers, strict=True):
+        for key, value in layer_f.state.items():
+            same_bits(value, layer_p.state[key])
+
+
+def test_the_default_compiles_large_inputs_only_where_numba_is(monkeypatch):
+    monkeypatch.setattr(compiled, "numba_available", lambda: True)
+    assert compiled.use_fused(None, FUSE_FROM)
+    assert not compiled.use_fused(None, FUSE_FROM - 1)
+    assert not compiled.use_fused(False, 10**9)
+    assert compiled.use_fused(True, 1)
+    monkeypatch.setattr(compiled, "numba_available", lambda: False)
+    assert not compiled.use_fused(None, 10**9)
+
+
+@pytest.mark.parametrize("make", [lambda: Conv2D(2, 3, fused=True), lambda: BatchNorm(fused=True),
+                                  lambda: MaxPool2D(fused=True), lambda: ReLU(fused=True),
+                                  lambda: AvgPool2D(fused=True)])
+def test_fused_true_without_numba_names_the_extra(monkeypatch, make):
+    monkeypatch.setattr(fused_module, "numba_available", lambda: False)
+    with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
+        make()
+
+
+def test_a_fused_layer_unpickled_without_numba_says_what_to_do(monkeypatch):
+    layer = ReLU(fused=True) if fused_module.numba_available() else ReLU()
+    layer.fused = True  # as if made where Numba was installed
+    layer = pickle.loads(pickle.dumps(layer))
+    monkeypatch.setattr(compiled, "numba_available", lambda: False)
+    layer.forward(np.ones((2, 3)), training=True)
+    with pytest.raises(ImportError, match=r"fused=True.*glassnet\[fast\].*\.fused"):
+        layer.backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("cls", [Conv2D, BatchNorm, MaxPool2D, AvgPool2D, ReLU])
+def test_fused_must_be_a_bool_or_none(cls):
+    args = (2, 3) if cls is Conv2D else ()
+    with pytest.raises(TypeError, match="fused must be True, False or None, got 'yes'"):
+        cls(*args, fused="yes")
+
+
+def test_the_switch_is_kept_by_copies_and_left_out_of_the_config():
+    layer = MaxPool2D(2, fused=False)
+    assert copy.deepcopy(layer).fused is False
+    assert pickle.loads(pickle.dumps(layer)).fused is False
+    assert "fused" not in layer.get_config()
