@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir")
     p.add_argument("--numpy-adam", action="store_true",
                    help="Adam(fused=False): the NumPy update even when Numba is installed")
+    p.add_argument("--numpy-layers", action="store_true",
+                   help="fused=False on every layer that has the switch (BatchNorm, ReLU, "
+                        "Conv2D, the pools): their NumPy code even when Numba is installed")
     p.add_argument("--cprofile", action="store_true", help="cProfile one epoch of Network.fit")
     p.add_argument("--model", choices=("mlp", "cnn", "lenet5"), default="mlp",
                    help="mlp: 784-256-128-10 (default); cnn: glassnet.models.small_cnn; "
@@ -100,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         net = glassnet_model(args.model)
         step_flops = conv_train_step_flops(net, args.batch_size)
     fused = False if args.numpy_adam else None
+    if args.numpy_layers:
+        for layer in net.layers:
+            if hasattr(layer, "fused"):
+                layer.fused = False
     if args.cprofile:
         import cProfile
         import pstats
@@ -127,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     from .machine import _git_commit, glassnet_source_digest
 
     print(f"glassnet {args.model} training step, batch {args.batch_size}, {args.threads} threads, "
-          f"{args.steps} steps (the clock calls add ~1 µs per part); glassnet at "
+          f"{args.steps} steps (the clock calls add ~1 µs per part), "
+          f"{'NumPy layers' if args.numpy_layers else 'layers compiled where Numba is'}; "
+          f"glassnet at "
           f"{_git_commit(data_mod.REPO_ROOT)}, source digest {glassnet_source_digest()}\n")
     print(f"{'part':<24} {'µs/step':>9} {'share':>7}")
     for name, sec in parts.items():
