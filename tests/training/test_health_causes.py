@@ -31,3 +31,20 @@ def test_a_too_high_learning_rate_is_named_as_the_cause():
 
 def test_a_sound_run_stays_quiet():
     assert _issued(0.1) == {}
+
+
+def test_the_loss_advice_suggests_adam_only_to_those_not_using_it():
+    X, y = make_moons(300, noise=0.2, seed=0)
+    advice = {}
+    for optimizer in (gn.SGD(50.0), gn.Adam(5.0)):
+        check = HealthCheck(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gn.mlp([2, 16, 2], activation="tanh", seed=0).fit(
+                X, y, optimizer=optimizer, epochs=10, batch_size=16, verbose=0, seed=0,
+                callbacks=[check])
+        advice[type(optimizer).__name__] = dict(check.issued).get("loss", "")
+    assert "learning rate is probably too high" in advice["SGD"]
+    assert advice["SGD"].endswith("or use Adam")
+    assert "learning rate is probably too high" in advice["Adam"]
+    assert "Adam" not in advice["Adam"]

@@ -146,7 +146,7 @@ class HealthCheck(Callback):
             first = getattr(network.training_state, "first_loss", None)
             self._too_fast = (first if first is not None and self._losses[-1] > 3 * first
                               else None)
-            self._check_loss()
+            self._check_loss(type(network.optimizer).__name__)
         if "accuracy" in logs:
             self._accuracies.append(float(logs["accuracy"]))
             self._check_chance(network)
@@ -180,7 +180,7 @@ class HealthCheck(Callback):
                 "sums are huge and its units saturate or die; scale them, e.g. X / 255 for "
                 "pixels or (X - X.mean(axis=0)) / X.std(axis=0) for measurements"))
 
-    def _check_loss(self) -> None:
+    def _check_loss(self, optimizer: str = "") -> None:
         losses = self._losses
         if len(losses) < 3:
             return
@@ -190,7 +190,8 @@ class HealthCheck(Callback):
             self._warn("loss", (
                 f"the training loss rose from {best:.4g} (epoch {first}) to {losses[-1]:.4g} "
                 f"(epoch {len(losses)}), {losses[-1] / best - 1:.0%} above its best: the "
-                "learning rate is probably too high; divide it by 3 to 10, or use Adam"))
+                "learning rate is probably too high; divide it by 3 to 10"
+                + ("" if optimizer.startswith("Adam") else ", or use Adam")))
             return
         window = losses[-self.swing_window:]
         if len(window) < self.swing_window:
