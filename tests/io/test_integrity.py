@@ -265,9 +265,33 @@ def test_non_finite_optimizer_moments_are_refused(tmp_path):
     X = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
     net.fit(X, np.arange(8) % 2, optimizer="adam", epochs=1, verbose=0, seed=0)
     net.optimizer.state["v"]["2.W"][0, 0] = np.nan
-    path = io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
+    path = io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer,
+                   allow_non_finite=True)
     refused(path, "optimizer v of 2.W", "allow_non_finite=True")
     assert np.isnan(io.load(path, allow_non_finite=True).optimizer.state["v"]["2.W"][0, 0])
+
+
+@pytest.mark.parametrize("where", ["weight", "state", "optimizer"])
+def test_save_refuses_what_load_would_refuse_and_writes_nothing(tmp_path, where):
+    net = gn.Network([gn.Dense(3, 4, seed=0), gn.BatchNorm(), gn.ReLU(), gn.Dense(4, 2, seed=1)])
+    X = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
+    net.fit(X, np.arange(8) % 2, optimizer="adam", epochs=1, verbose=0, seed=0)
+    path = io.save(net, tmp_path / "m.safetensors", optimizer=net.optimizer)
+    before = path.read_bytes()
+    name = {"weight": "3.W", "state": "1.running_var", "optimizer": "optimizer m of 0.b"}[where]
+    if where == "weight":
+        net.layers[3].params["W"][1, 1] = np.inf
+    elif where == "state":
+        net.layers[1].state["running_var"][0] = np.nan
+    else:
+        net.optimizer.state["m"]["0.b"][2] = -np.inf
+    with pytest.raises(ValueError, match=rf"not writing .*\['{name}'\] hold NaN or infinity"
+                                         r".*allow_non_finite=True"):
+        io.save(net, path, optimizer=net.optimizer)
+    assert path.read_bytes() == before  # the file the user had is untouched
+    io.save(net, path, optimizer=net.optimizer, allow_non_finite=True)
+    with pytest.raises(gn.errors.ModelFormatError, match="allow_non_finite=True"):
+        io.load(path)
 
 
 def test_a_checkpoint_is_never_written_with_non_finite_weights(tmp_path):

@@ -87,7 +87,7 @@ def register_facade(cls: Any) -> Any:
 # -- saving ------------------------------------------------------------------
 def save(model: Network | Facade, path: str | os.PathLike[str], *,
          optimizer: Optimizer | None = None, metadata: dict[str, Any] | None = None,
-         training: dict[str, Any] | None = None) -> Path:
+         training: dict[str, Any] | None = None, allow_non_finite: bool = False) -> Path:
     """Write ``model`` (architecture, hyper-parameters and weights) to one safetensors file.
 
     Parameters
@@ -109,6 +109,9 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
         them. At most 16 MB as JSON, no string over a million characters.
     training : JSON-serialisable training state (``glassnet.training``
         writes it); ``load(path, with_training=True)`` returns it.
+    allow_non_finite : write weights, state or optimizer slots holding NaN
+        or infinity (a diverged run, kept to be inspected); ``load`` then
+        needs ``allow_non_finite=True`` as well. By default they are refused.
 
     Returns
     -------
@@ -118,7 +121,8 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
     ------
     TypeError, ValueError : anything ``load`` would refuse (an unregistered
         class, a setting that is not JSON, a constructor with ``**kwargs``,
-        notes beyond the caps), before anything is written
+        notes beyond the caps, NaN or infinite values), before anything is
+        written
 
     Examples
     --------
@@ -135,6 +139,12 @@ def save(model: Network | Facade, path: str | os.PathLike[str], *,
                          f"them); save to a .safetensors path, e.g. "
                          f"{final.with_suffix('.safetensors')}")
     net, facade = _network_of(model, optimizer)
+    bad = [] if allow_non_finite else non_finite(net, optimizer)
+    if bad:
+        raise ValueError(f"not writing {final}: {bad} hold NaN or infinity (training "
+                         "diverged), and load refuses such files; save the network from "
+                         "before it diverged (a checkpoint), or pass allow_non_finite=True to "
+                         "keep it for inspection (load then needs allow_non_finite=True too)")
     arrays: dict[str, NDArray] = {}
     if training is None and optimizer is not None and optimizer is net.optimizer \
             and net.training_state is not None:
