@@ -248,11 +248,14 @@ def test_evaluate_refuses_generation_settings_a_model_file_should_not_hold(tmp_p
     assert code == 0, err  # the option overrides the file
 
 
-def test_too_many_generated_points_are_refused_before_any_allocation(tmp_path, capsys):
-    code, out, err = run(capsys, "train", "moons", "--samples", str(10**12),
-                         "-o", tmp_path / "m.safetensors")
+@pytest.mark.parametrize("command", [["train", "moons"], ["demo"]])
+def test_too_many_generated_points_are_refused_before_any_allocation(tmp_path, capsys,
+                                                                     command):
+    code, out, err = run(capsys, *command, "--samples", str(10**12),
+                         *(["-o", tmp_path / "m.safetensors"] if command[0] == "train" else []))
     assert code == 1 and "--samples 1,000,000,000,000 is more points than a generated data " \
                          "set holds here (at most 10,000,000)" in err
+    assert "MemoryError" not in err and "unexpected" not in err
 
 
 def test_an_unreadable_csv_is_reported_as_unreadable_not_missing(tmp_path, capsys,

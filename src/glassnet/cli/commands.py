@@ -32,7 +32,11 @@ def demo(args: argparse.Namespace) -> int:
     from ..models import mlp
     from ..optimizers import Adam
     from ..training import EpochLogger
+    from .data import MAX_TOY_SAMPLES
 
+    if args.samples > MAX_TOY_SAMPLES:  # as train refuses it, before gigabytes are asked for
+        raise ValueError(f"--samples {args.samples:,} is more points than a generated data set "
+                         f"holds here (at most {MAX_TOY_SAMPLES:,}); give fewer")
     X, y = make_moons(args.samples, noise=args.noise, seed=args.seed)
     X_test, y_test = make_moons(args.samples // 2, noise=args.noise, seed=args.seed + 1)
     net = mlp([2, args.hidden, 2], activation=args.activation, seed=args.seed)
