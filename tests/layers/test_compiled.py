@@ -167,3 +167,29 @@ def test_the_switch_is_kept_by_copies_and_left_out_of_the_config():
     assert copy.deepcopy(layer).fused is False
     assert pickle.loads(pickle.dumps(layer)).fused is False
     assert "fused" not in layer.get_config()
+
+
+@pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (33, 4), (100, 16), (640, 3),
+                                     (50, 1)])
+def test_column_sums_are_the_sums_over_the_rows(rows, d):
+    a = np.random.default_rng(rows).standard_normal((rows, d))
+    np.testing.assert_allclose(compiled.column_sums(a), a.sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (33, 4), (100, 16), (640, 3)])
+def test_the_compiled_sums_add_in_the_order_of_column_sums(rows, d, dtype):
+    rng = np.random.default_rng(rows * d)
+    a = rng.standard_normal((rows, d)).astype(dtype)
+    b = rng.standard_normal((rows, d)).astype(dtype)
+    a[rng.random((rows, d)) < 0.3] = -0.0  # signed zeros: sums start at 0.0, as NumPy's do
+    a[:, 0] = -0.0
+    mu = compiled.column_sums(a)[None, :] / dtype(rows)
+    kernel = compiled.column_sums_kernel()
+    total, unused, of_products, of_squares = (np.empty(d, dtype) for _ in range(4))
+    kernel(a, b, 2, total, of_products)
+    same_bits(total, compiled.column_sums(a))
+    same_bits(of_products, compiled.column_sums(a * b))
+    kernel(a, mu, 1, of_squares, unused)
+    same_bits(of_squares, compiled.column_sums((a - mu) * (a - mu)))

@@ -6,8 +6,8 @@ pass's col2im each make several whole-array NumPy passes with temporaries,
 over arrays of megabytes (``python -m benchmarks.profile_step --model cnn``).
 Each loop here makes one pass. They compute, element by element and in the
 same order, what the NumPy code of their layer computes, so the two paths
-give the same bits (``tests/layers/test_compiled.py``); the sums over a
-batch (``column_sums``) are the same BLAS call on both paths.
+give the same bits (``tests/layers/test_compiled.py``), sums over a batch
+included: they add in the order of ``column_sums``.
 
 A layer takes this path when its ``fused`` switch is True, or when it is
 None (the default), Numba is installed and the array has at least
@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from .._fused import FUSE_FROM, numba_available
 
 __all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel",
-           "batchnorm_squares_kernel", "col2im_kernel", "column_sums", "maxpool_forward_kernel",
+           "col2im_kernel", "column_sums", "column_sums_kernel", "maxpool_forward_kernel",
            "pool_backward_kernel", "relu_backward_kernel", "use_fused"]
 
 
@@ -45,15 +45,32 @@ def use_fused(fused: bool | None, size: int) -> bool:
     return fused
 
 
-def column_sums(a: NDArray) -> NDArray:
-    """``a.sum(axis=0)`` for ``a`` of shape (rows, d), as the product ``ones @ a``.
+#: Rows summed in interleaved groups by ``column_sums`` (see there).
+GROUPS = 32
 
-    The same sums; NumPy's reduction down the columns of a tall, narrow array
-    (a convolution's output has ``n * h * w`` rows and a few channels) runs
-    several times slower than BLAS's matrix-vector product, which reads the
-    array once. Both paths of every layer use it, so they add in the same order.
+
+def column_sums(a: NDArray) -> NDArray:
+    """``a.sum(axis=0)`` for ``a`` of shape (rows, d), in an order the compiled loops repeat.
+
+    NumPy sums down the columns row after row, ``d`` numbers at a time: for
+    a convolution's output (``n * h * w`` rows, a few channels) that inner
+    loop is too short to be fast. Here the rows go in ``GROUPS`` interleaved
+    groups (row ``i`` to group ``i % GROUPS``, the same as reading ``a`` as
+    rows of ``GROUPS * d`` numbers), each summed row after row; then the
+    groups are added in order, then the rows left over (when ``rows`` is not
+    a multiple of ``GROUPS``), summed apart. Several times faster, and a
+    little more accurate (32 partial sums). With ``d == 1`` NumPy sums the
+    one column pairwise; that is kept as it is, and the compiled loops then
+    leave the sums to this function.
     """
-    return np.ones(a.shape[0], dtype=a.dtype) @ a
+    rows, d = a.shape
+    full = rows // GROUPS * GROUPS
+    if d == 1 or full == 0:
+        return a.sum(axis=0)
+    total = a[:full].reshape(-1, GROUPS * d).sum(axis=0).reshape(GROUPS, d).sum(axis=0)
+    if full < rows:
+        total += a[full:].sum(axis=0)
+    return total
 
 
 def _jit() -> Any:
@@ -69,20 +86,55 @@ def _jit() -> Any:
 
 
 @functools.cache
-def batchnorm_squares_kernel() -> Callable[..., Any]:
-    """``(x, mu, squares)``: ``squares = (x - mu) * (x - mu)``.
+def column_sums_kernel() -> Callable[..., Any]:
+    """``(a, b, kind, out, out2)``: ``column_sums`` of a term, without making the term's array.
 
-    ``x``, ``squares`` : (rows, d); ``mu`` : (d,).
+    ``kind`` 0: ``out = column_sums(a)`` (``b`` not read); 1: ``out =
+    column_sums((a - b) * (a - b))`` with ``b`` of shape (1, d); 2: ``out =
+    column_sums(a)`` and ``out2 = column_sums(a * b)`` with ``b`` of ``a``'s
+    shape, in one pass. ``out2`` is written for every kind: give it its own array.
+    Each term is computed as NumPy computes its array, and added in
+    ``column_sums``'s order (for ``d > 1``), so the sums have the same bits.
     """
     @_jit()
-    def squares_of_deviations(x, mu, squares):
-        rows, d = x.shape
-        for i in range(rows):
+    def sums(a, b, kind, out, out2):
+        rows, d = a.shape
+        groups = rows // GROUPS
+        acc = np.zeros((GROUPS, d), dtype=out.dtype)
+        acc2 = np.zeros((GROUPS, d), dtype=out.dtype)
+        left = np.zeros(d, dtype=out.dtype)   # the rows after the last full group
+        left2 = np.zeros(d, dtype=out.dtype)
+        for i in range(rows):  # every sum starts at 0.0, as NumPy's do (0.0 + -0.0 is 0.0)
+            group, rest = i % GROUPS, i >= groups * GROUPS
             for j in range(d):
-                c = x[i, j] - mu[j]
-                squares[i, j] = c * c
+                if kind == 1:
+                    c = a[i, j] - b[0, j]
+                    term = c * c
+                else:
+                    term = a[i, j]
+                if rest:
+                    left[j] += term
+                else:
+                    acc[group, j] += term
+                if kind == 2:
+                    term2 = a[i, j] * b[i, j]
+                    if rest:
+                        left2[j] += term2
+                    else:
+                        acc2[group, j] += term2
+        for j in range(d):
+            if groups == 0:
+                out[j], out2[j] = left[j], left2[j]
+                continue
+            out[j] = out2[j] = 0
+            for group in range(GROUPS):
+                out[j] += acc[group, j]
+                out2[j] += acc2[group, j]
+            if groups * GROUPS < rows:
+                out[j] += left[j]
+                out2[j] += left2[j]
 
-    return squares_of_deviations
+    return sums
 
 
 @functools.cache

@@ -13,8 +13,8 @@ from .._validation import check_dtype, check_non_negative, check_positive
 from ._compiled import (
     batchnorm_backward_kernel,
     batchnorm_scale_kernel,
-    batchnorm_squares_kernel,
     column_sums,
+    column_sums_kernel,
     use_fused,
 )
 from .base import Layer
@@ -100,20 +100,23 @@ class BatchNorm(Layer):
             return out
         flat = x.reshape(-1, x.shape[-1])
         n = flat.dtype.type(flat.shape[0])
-        mu = column_sums(flat) / n
         fused = use_fused(self.fused, flat.size)
-        if fused:  # the same arithmetic in two passes over x, no temporaries
-            squares = np.empty_like(flat)
-            batchnorm_squares_kernel()(flat, mu, squares)
+        if fused and flat.shape[1] > 1:  # the same sums in one pass each, no temporaries
+            mu, var, unused = (np.empty_like(gamma) for _ in range(3))
+            column_sums_kernel()(flat, flat[:1], 0, mu, unused)
+            mu /= n
+            column_sums_kernel()(flat, mu[None, :], 1, var, unused)
+            var /= n
         else:
-            x_hat = flat - mu
-            squares = x_hat * x_hat
-        var = column_sums(squares) / n
+            mu = column_sums(flat) / n
+            centred = flat - mu
+            var = column_sums(centred * centred) / n
         inv_std = 1 / np.sqrt(var + gamma.dtype.type(self.eps))
         if fused:
-            x_hat, out = squares, np.empty_like(flat)  # the squares are summed: reuse them
+            x_hat, out = np.empty_like(flat), np.empty_like(flat)
             batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, x_hat, out)
         else:
+            x_hat = flat - mu
             x_hat *= inv_std
             out = x_hat * gamma + beta
         m = gamma.dtype.type(self.momentum)
@@ -131,16 +134,20 @@ class BatchNorm(Layer):
         d = dout.shape[-1]
         flat_dout = dout.reshape(-1, d)
         flat_x_hat = x_hat.reshape(-1, d)
-        dout_x_hat = flat_dout * flat_x_hat
-        self.grads["beta"] = column_sums(flat_dout)
-        self.grads["gamma"] = column_sums(dout_x_hat)
+        fused = use_fused(self.fused, flat_dout.size)
+        if fused and d > 1:  # both sums in one pass, no array of products
+            dbeta, dgamma = np.empty(d, dout.dtype), np.empty(d, dout.dtype)
+            column_sums_kernel()(flat_dout, flat_x_hat, 2, dbeta, dgamma)
+        else:
+            dbeta, dgamma = column_sums(flat_dout), column_sums(flat_dout * flat_x_hat)
+        self.grads["beta"], self.grads["gamma"] = dbeta, dgamma
         gain = self.params["gamma"] * inv_std
         if frozen:  # fixed statistics: an affine map, dx = dout * gamma / sqrt(running_var + eps)
             return dout * gain
         n = dout.dtype.type(flat_dout.shape[0])
         mean_dout, mean_dout_x_hat = self.grads["beta"] / n, self.grads["gamma"] / n
-        if use_fused(self.fused, flat_dout.size):
-            dx = dout_x_hat  # its products are summed: the buffer is free again
+        if fused:
+            dx = np.empty_like(flat_dout)
             batchnorm_backward_kernel()(flat_dout, flat_x_hat, mean_dout, mean_dout_x_hat,
                                         gain, dx)
         else:
