@@ -56,6 +56,8 @@ def test_textbook_im2col_and_fast_path_agree(h, w, c_in, c_out, kh, kw, stride, 
     xp = cm.pad_picture(x, conv._pad)
     np.testing.assert_array_equal(cm.im2col(xp, kh, kw, stride, dilation),
                                   cm.im2col_loops(xp, kh, kw, stride, dilation))
+    np.testing.assert_array_equal(cm.im2col_by_tap(xp, kh, kw, stride, dilation),
+                                  cm.im2col_loops(xp, kh, kw, stride, dilation))
 
 
 @settings(max_examples=30, deadline=None)
@@ -97,13 +99,16 @@ def test_first_layer_skips_dx_and_gets_the_same_gradients():
         np.testing.assert_array_equal(a.grads[key], b.grads[key])
 
 
-def test_im2col_buffers_are_reused_across_steps():
-    conv = built(Conv2D(4, 3, padding="same", seed=0), (8, 8, 2), np.float32)
-    x = np.ones((16, 8, 8, 2), dtype=np.float32)
+@pytest.mark.parametrize("c_in", [1, 2])  # one channel: the matrix is filled tap by tap
+def test_im2col_buffers_are_reused_across_steps(c_in):
+    conv = built(Conv2D(4, 3, padding="same", seed=0), (8, 8, c_in), np.float32)
+    x = np.random.default_rng(0).random((16, 8, 8, c_in), dtype=np.float32)
+    fresh = built(Conv2D(4, 3, padding="same", seed=0), (8, 8, c_in), np.float32)
     conv.backward(conv.forward(x, training=True))
     buffers = {name: buf.ctypes.data for name, buf in conv._buffers.items()}
     assert set(buffers) == {"train/padded", "train/cols", "train/dcols"}
     conv.backward(conv.forward(x[:5], training=True))   # a smaller last batch: same memory
+    np.testing.assert_array_equal(conv.forward(x[:5], training=True), fresh.forward(x[:5]))
     conv.backward(conv.forward(x, training=True))
     assert {name: buf.ctypes.data for name, buf in conv._buffers.items()} == buffers
 

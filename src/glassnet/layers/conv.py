@@ -14,7 +14,8 @@ from ..errors import ShapeError
 from ..initializers import get_initializer
 from ._compiled import col2im_kernel, use_fused
 from .base import Layer, seed_argument
-from .conv_maths import col2im, conv_output_size, im2col, pad_amounts, pad_picture
+from .conv_maths import (col2im, conv_output_size, im2col, im2col_by_tap, pad_amounts,
+                         pad_picture)
 
 __all__ = ["Conv2D", "pair"]
 
@@ -160,12 +161,16 @@ class Conv2D(Layer):
         padded = (n, h + top + bottom, w + left + right, c_in)
         h_out, w_out, _ = self.output_shape((h, w, c_in))
         pad_buf = cols_buf = None
+        by_tap = c_in == 1  # one channel: filling the matrix tap by tap is faster
         if reuse is not None:  # the padded buffer's border stays zero: only its inside is written
             if any(self._pad):
                 pad_buf = self._buffer(reuse + "/padded", padded, x.dtype)
-            cols_buf = self._buffer(reuse + "/cols", (n * h_out * w_out, kh * kw * c_in), x.dtype)
+            rows, K = n * h_out * w_out, kh * kw * c_in
+            cols_buf = self._buffer(reuse + "/cols", (rows * K,), x.dtype).reshape(
+                (K, rows) if by_tap else (rows, K))
         xp = pad_picture(x, self._pad, out=pad_buf)
-        cols = im2col(xp, kh, kw, self.stride, self.dilation, out=cols_buf)
+        cols = (im2col_by_tap if by_tap else im2col)(xp, kh, kw, self.stride, self.dilation,
+                                                     out=cols_buf)
         out = cols @ W.reshape(kh * kw * c_in, c_out)   # (n * h_out * w_out, c_out)
         if self.bias:
             out += self.params["b"]
