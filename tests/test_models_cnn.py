@@ -75,7 +75,7 @@ def test_a_small_cnn_learns_where_the_bright_dot_is():
 @pytest.mark.slow
 def test_small_cnn_reads_fashion_mnist_at_91_percent_within_5_epochs(shared_data):
     """Measured: 91.34% (91.38% before BatchNorm's sums changed order, which changes the
-    last bits); 101 s on 2 quiet cores with the compiled picture layers (about 5 minutes
+    last bits); 82 s on 2 quiet cores with the compiled picture layers (about 5 minutes
     without them); a constant learning rate stayed near 89% by epoch 3."""
     folder = shared_data / "fashion-mnist"
     require_file(folder / "train-images-idx3-ubyte.gz")
