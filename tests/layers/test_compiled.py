@@ -11,7 +11,7 @@ import glassnet._fused as fused_module
 import glassnet.layers._compiled as compiled
 from glassnet._fused import FUSE_FROM
 from glassnet.gradcheck import gradcheck
-from glassnet.layers import AvgPool2D, BatchNorm, Conv2D, MaxPool2D, ReLU
+from glassnet.layers import AvgPool2D, BatchNorm, Conv2D, MaxPool2D, ReLU, Tanh
 
 needs_numba = pytest.mark.skipif(not fused_module.numba_available(),
                                  reason="the compiled loops need Numba (the 'fast' extra)")
@@ -34,6 +34,7 @@ CASES = {
     "avgpool 3 stride 2 (overlapping)": (lambda f: AvgPool2D(3, stride=2, fused=f), (9, 8, 3)),
     "avgpool 2 stride 3 (gaps)": (lambda f: AvgPool2D(2, stride=3, fused=f), (10, 8, 2)),
     "relu": (lambda f: ReLU(fused=f), (6, 5, 4)),
+    "tanh": (lambda f: Tanh(fused=f), (6, 5, 4)),
 }
 
 
@@ -138,7 +139,7 @@ def test_the_default_compiles_large_inputs_only_where_numba_is(monkeypatch):
 
 @pytest.mark.parametrize("make", [lambda: Conv2D(2, 3, fused=True), lambda: BatchNorm(fused=True),
                                   lambda: MaxPool2D(fused=True), lambda: ReLU(fused=True),
-                                  lambda: AvgPool2D(fused=True)])
+                                  lambda: AvgPool2D(fused=True), lambda: Tanh(fused=True)])
 def test_fused_true_without_numba_names_the_extra(monkeypatch, make):
     monkeypatch.setattr(fused_module, "numba_available", lambda: False)
     with pytest.raises(ImportError, match=r"glassnet\[fast\]"):
@@ -155,7 +156,7 @@ def test_a_fused_layer_unpickled_without_numba_says_what_to_do(monkeypatch):
         layer.backward(np.ones((2, 3)))
 
 
-@pytest.mark.parametrize("cls", [Conv2D, BatchNorm, MaxPool2D, AvgPool2D, ReLU])
+@pytest.mark.parametrize("cls", [Conv2D, BatchNorm, MaxPool2D, AvgPool2D, ReLU, Tanh])
 def test_fused_must_be_a_bool_or_none(cls):
     args = (2, 3) if cls is Conv2D else ()
     with pytest.raises(TypeError, match="fused must be True, False or None, got 'yes'"):

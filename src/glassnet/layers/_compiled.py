@@ -27,7 +27,8 @@ from .._fused import FUSE_FROM, numba_available
 
 __all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel",
            "col2im_kernel", "column_sums", "column_sums_kernel", "maxpool_forward_kernel",
-           "pool_backward_kernel", "relu_backward_kernel", "use_fused"]
+           "pool_backward_kernel", "relu_backward_kernel", "tanh_backward_kernel",
+           "use_fused"]
 
 
 def use_fused(fused: bool | None, size: int) -> bool:
@@ -319,5 +320,20 @@ def relu_backward_kernel() -> Callable[..., Any]:
     def backward(dout, out, dx):
         for i in range(dx.size):
             dx[i] = dout[i] * (1.0 if out[i] > 0 else 0.0)  # exact in float64, then stored
+
+    return backward
+
+
+@functools.cache
+def tanh_backward_kernel() -> Callable[..., Any]:
+    """``(dout, out, one, dx)`` over flat arrays: ``dx = dout * (one - out * out)``, one pass.
+
+    ``one`` is 1 in the arrays' dtype, so that the arithmetic stays in it
+    (as NumPy's ``dout * (1 - out * out)`` does).
+    """
+    @_jit()
+    def backward(dout, out, one, dx):
+        for i in range(dx.size):
+            dx[i] = dout[i] * (one - out[i] * out[i])
 
     return backward

@@ -14,8 +14,15 @@ from numpy.typing import NDArray
 from .. import functional as F
 from .._fused import check_fused
 from .._validation import check_non_negative
-from ._compiled import relu_backward_kernel, use_fused
+from ._compiled import relu_backward_kernel, tanh_backward_kernel, use_fused
 from .base import Layer
+
+
+def _one_pass(fused: bool | None, dout: NDArray, out: NDArray) -> bool:
+    """Whether a backward takes its compiled loop: the switch says so and the arrays fit it
+    (contiguous, of one float dtype); otherwise NumPy computes the same."""
+    return use_fused(fused, dout.size) and dout.flags.c_contiguous and out.flags.c_contiguous \
+        and dout.dtype == out.dtype and dout.shape == out.shape
 
 
 class _Activation(Layer):
@@ -48,7 +55,18 @@ class Sigmoid(_Activation):
 
 
 class Tanh(_Activation):
-    """``out = tanh(x)``; backward ``dx = dout * (1 - out**2)``."""
+    """``out = tanh(x)``; backward ``dx = dout * (1 - out**2)``.
+
+    Parameters
+    ----------
+    fused : how backward runs (never what it computes), as for ``ReLU``
+    """
+
+    fused: bool | None = None  # see the docstring; a class default for older pickles
+
+    def __init__(self, *, fused: bool | None = None) -> None:
+        super().__init__()
+        self.fused = check_fused(fused, "Tanh")
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
         out = np.tanh(x)
@@ -57,6 +75,11 @@ class Tanh(_Activation):
 
     def backward(self, dout: NDArray) -> NDArray:
         out = self._cached()
+        if _one_pass(self.fused, dout, out):
+            dx = np.empty_like(out)
+            tanh_backward_kernel()(dout.reshape(-1), out.reshape(-1), out.dtype.type(1),
+                                   dx.reshape(-1))
+            return dx
         return dout * (1 - out * out)
 
 
@@ -84,8 +107,7 @@ class ReLU(_Activation):
 
     def backward(self, dout: NDArray) -> NDArray:
         out = self._cached()
-        if use_fused(self.fused, dout.size) and dout.flags.c_contiguous \
-                and out.flags.c_contiguous and dout.dtype == out.dtype:
+        if _one_pass(self.fused, dout, out):
             dx = np.empty_like(out)
             relu_backward_kernel()(dout.reshape(-1), out.reshape(-1), dx.reshape(-1))
             return dx
