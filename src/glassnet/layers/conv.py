@@ -14,8 +14,7 @@ from ..errors import ShapeError
 from ..initializers import get_initializer
 from ._compiled import col2im_kernel, use_fused
 from .base import Layer, seed_argument
-from .conv_maths import (col2im, conv_output_size, im2col, im2col_by_tap, pad_amounts,
-                         pad_picture)
+from .conv_maths import col2im, conv_output_size, im2col, im2col_by_tap, pad_amounts, pad_picture
 
 __all__ = ["Conv2D", "pair"]
 
