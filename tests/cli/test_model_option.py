@@ -41,6 +41,25 @@ def test_trains_saves_and_evaluates_a_convolutional_model(model, kind, tmp_path,
     assert "accuracy" in out
 
 
+@pytest.mark.parametrize("installed", [True, False])
+def test_a_cnn_without_numba_says_how_to_get_the_compiled_loops(installed, tmp_path, capsys,
+                                                                monkeypatch):
+    import glassnet._fused as fused_module
+
+    monkeypatch.setattr(fused_module, "numba_available", lambda: installed)
+    if not installed:  # the layers' automatic choice must agree with what the note says
+        import glassnet.layers._compiled as compiled
+        monkeypatch.setattr(compiled, "numba_available", lambda: False)
+    csv = digits_csv(tmp_path / "digits.csv")
+    code, out, err = run(capsys, "train", csv, "--model", "cnn", "--epochs", "1",
+                         "-o", tmp_path / "m.safetensors")
+    assert code == 0, err
+    noted = [line for line in err.splitlines() if "Numba is not installed" in line]
+    assert noted == ([] if installed else [
+        "note: Numba is not installed, so the picture layers run their NumPy code, a few "
+        "times slower; pip install 'glassnet[fast]' for their compiled loops"])
+
+
 def test_cnn_takes_the_dense_head_width_and_dropout(tmp_path, capsys):
     csv = digits_csv(tmp_path / "digits.csv")
     code, out, err = run(capsys, "train", csv, "--model", "cnn", "--hidden", "16",

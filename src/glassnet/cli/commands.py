@@ -243,11 +243,18 @@ def _fit(args: argparse.Namespace, net: Any, data: cli_data.Data, optimizer: Any
 
 def _picture_network(args: argparse.Namespace, n_in: int, n_classes: int) -> Any:
     """``--model cnn`` or ``lenet5`` for rows of 784 pixels, seen as 28x28 pictures."""
+    import sys
+
+    from .._fused import numba_available
     from ..models import lenet5, small_cnn
 
     if n_in != 28 * 28:
         raise ValueError(f"--model {args.model} reads 28x28 pictures (784 pixels per row), but "
                          f"the data have {n_in} features per row; use --model mlp")
+    if not numba_available():  # slower, not wrong: say so once, and the way out
+        print("note: Numba is not installed, so the picture layers run their NumPy code, a few "
+              "times slower; pip install 'glassnet[fast]' for their compiled loops",
+              file=sys.stderr)
     if args.model == "lenet5":
         return lenet5(n_classes=n_classes, activation=args.activation, seed=args.seed,
                       dtype=args.dtype)
