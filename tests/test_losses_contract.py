@@ -12,6 +12,7 @@ from glassnet.losses import (
     LOSSES,
     BinaryCrossEntropy,
     MeanSquaredError,
+    PoissonDeviance,
     SoftmaxCrossEntropy,
     SumSquaredError,
 )
@@ -31,10 +32,13 @@ def case(name):
         "bce_probabilities": (layers + [gn.Dense(1, seed=1), gn.Sigmoid()],
                               BinaryCrossEntropy(from_logits=False), LABELS),
         "softmax_ce": (layers + [gn.Dense(2, seed=1)], SoftmaxCrossEntropy(), LABELS),
+        "poisson": (layers + [gn.Dense(1, seed=1)], PoissonDeviance(), COUNTS),
     }[name]
 
 
-NAMES = ["sse", "sse_blog", "mse", "bce_logits", "bce_probabilities", "softmax_ce"]
+#: counts whose mean grows with the first feature, for the Poisson deviance
+COUNTS = np.random.default_rng(0).poisson(np.exp(1.5 * X[:, :1])).astype(np.float64)
+NAMES = ["sse", "sse_blog", "mse", "bce_logits", "bce_probabilities", "softmax_ce", "poisson"]
 
 
 def test_every_built_in_loss_is_in_the_contract():
@@ -91,3 +95,19 @@ def test_every_built_in_loss_passes_check_loss(name):
     report = check_loss(loss, **kwargs)
     assert "float64 gradient matches finite differences" in report.passed
     assert "a model file round trip keeps the loss" in report.passed
+
+
+def test_a_poisson_network_loads_in_a_process_that_never_imported_the_estimators(tmp_path):
+    import subprocess
+    import sys
+
+    net = gn.Network([gn.Dense(2, 4, seed=0), gn.ReLU(), gn.Dense(4, 1, seed=1)],
+                     loss="poisson")
+    net.fit(X, COUNTS, optimizer=gn.Adam(0.01), epochs=2, verbose=0, seed=0)
+    path = gn.io.save(net, tmp_path / "counts.safetensors")
+    code = ("import sys; from glassnet import io; net = io.load(sys.argv[1]); "
+            "print(type(net.loss).__name__, 'glassnet.sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["PoissonDeviance", "False"]

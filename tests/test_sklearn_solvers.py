@@ -267,7 +267,7 @@ def test_poisson_deviance_gradient_contract_and_scikit_learns_value(tmp_path):
 
     from glassnet import io
     from glassnet.gradcheck import gradcheck_loss
-    from glassnet.sklearn._network import PoissonDeviance
+    from glassnet.losses import PoissonDeviance
 
     rng = np.random.default_rng(0)
     z = rng.normal(size=(7, 2))

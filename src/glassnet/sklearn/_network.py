@@ -6,49 +6,19 @@ import math
 from itertools import pairwise
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..layers import Dense, Dropout, Layer, get_activation
 from ..losses import (
     BinaryCrossEntropy,
     Loss,
+    PoissonDeviance,
     SoftmaxCrossEntropy,
     SumSquaredError,
-    register_loss,
 )
 from ..network import Network
 
 #: scikit-learn's activation names -> glassnet's
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
-
-
-@register_loss  # so io.save can describe a network trained with it
-class PoissonDeviance(Loss):
-    """Half the Poisson deviance with a log link, on raw outputs ``z`` (the mean is ``exp(z)``).
-
-    ``L = (1/n) sum_i sum_k [y log y - y - y z + exp(z)]`` (scikit-learn's
-    ``xlogy(y, y / p) - y + p`` with ``p = exp(z)``; ``0 log 0 = 0``), and
-    ``dL/dz = (exp(z) - y) / n``. Targets are counts or rates, ``y >= 0``.
-    """
-
-    name = "poisson"
-
-    def per_sample_loss(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
-        y = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
-        z = y_pred.astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y_log_y = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
-        return (y_log_y - y - y * z + np.exp(z)).sum(axis=1)
-
-    def loss(self, y_true: NDArray, y_pred: NDArray) -> float:
-        return float(self.per_sample_loss(y_true, y_pred).sum() / y_pred.shape[0])
-
-    def grad(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
-        n = y_pred.dtype.type(y_pred.shape[0])
-        return (np.exp(y_pred) - y_true.astype(y_pred.dtype).reshape(y_pred.shape)) / n
-
-    def proba(self, out: NDArray) -> NDArray:
-        return np.exp(out)
 
 
 def head(out_activation: str) -> Loss:
