@@ -75,6 +75,38 @@ def test_compiled_path_gives_the_same_bits_as_numpy(case, dtype):
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchnorm_keeps_the_same_bits_frozen_and_when_switched_between_passes(dtype):
+    """The compiled forward keeps x, not x_hat: a backward on either path, and a frozen
+    layer (running statistics), give the NumPy path's bits."""
+    x = np.random.default_rng(3).standard_normal((9, 6, 5, 4)).astype(dtype)
+    reference = forward_backward(BatchNorm(fused=False), x)
+    for forward_fused, backward_fused in [(True, False), (False, True), (True, True)]:
+        layer = BatchNorm(fused=forward_fused)
+        out = layer.forward(x, training=True).copy()
+        layer.fused = backward_fused
+        dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+        dout[..., 0] = -0.0
+        dx = layer.backward(dout)
+        same_bits(out, reference[0])
+        same_bits(dx, reference[1])
+        for key in reference[2]:
+            same_bits(layer.grads[key], reference[2][key])
+    frozen = []
+    for fused in (False, True):
+        layer = BatchNorm(fused=fused)
+        layer.build(x.shape[1:], dtype)
+        layer.state["running_mean"][:] = dtype(0.25)
+        layer.state["running_var"][:] = dtype(2.0)
+        layer.trainable = False
+        frozen.append(forward_backward(layer, x))
+    for a, b in zip(frozen[0][:2], frozen[1][:2], strict=True):
+        same_bits(a, b)
+    for key in frozen[0][2]:
+        same_bits(frozen[0][2][key], frozen[1][2][key])
+
+
+@needs_numba
 @pytest.mark.parametrize("fused", [False, True])
 def test_max_pool_spreads_nan_and_breaks_ties_to_the_first_tap(fused):
     x = np.zeros((1, 2, 4, 1), dtype=np.float32)
@@ -179,18 +211,33 @@ def test_column_sums_are_the_sums_over_the_rows(rows, d):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (33, 4), (100, 16), (640, 3)])
+@pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (33, 4), (100, 16), (640, 3),
+                                     (1000, 7)])
 def test_the_compiled_sums_add_in_the_order_of_column_sums(rows, d, dtype):
     rng = np.random.default_rng(rows * d)
     a = rng.standard_normal((rows, d)).astype(dtype)
-    b = rng.standard_normal((rows, d)).astype(dtype)
+    x = rng.standard_normal((rows, d)).astype(dtype)
     a[rng.random((rows, d)) < 0.3] = -0.0  # signed zeros: sums start at 0.0, as NumPy's do
     a[:, 0] = -0.0
-    mu = compiled.column_sums(a)[None, :] / dtype(rows)
+    mu = compiled.column_sums(a) / dtype(rows)
+    scale = rng.random(d).astype(dtype) + dtype(0.5)
     kernel = compiled.column_sums_kernel()
     total, unused, of_products, of_squares = (np.empty(d, dtype) for _ in range(4))
-    kernel(a, b, 2, total, of_products)
+    kernel(a, x, mu, scale, 2, total, of_products)
     same_bits(total, compiled.column_sums(a))
-    same_bits(of_products, compiled.column_sums(a * b))
-    kernel(a, mu, 1, of_squares, unused)
+    x_hat = x - mu
+    x_hat *= scale  # as BatchNorm's NumPy path makes it
+    same_bits(of_products, compiled.column_sums(a * x_hat))
+    kernel(a, x, mu, scale, 1, of_squares, unused)
     same_bits(of_squares, compiled.column_sums((a - mu) * (a - mu)))
+    kernel(a, x, mu, scale, 0, total, unused)
+    same_bits(total, compiled.column_sums(a))
+
+@pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (70, 6), (100, 1)])
+def test_add_to_rows_is_the_broadcast_addition(rows, d):
+    rng = np.random.default_rng(rows + d)
+    a = rng.standard_normal((rows, d)).astype(np.float32)
+    v = rng.standard_normal(d).astype(np.float32)
+    expected = a + v
+    compiled.add_to_rows(a, v)
+    same_bits(a, expected)

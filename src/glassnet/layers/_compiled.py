@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from .._fused import FUSE_FROM, numba_available
 
-__all__ = ["avgpool_forward_kernel", "batchnorm_backward_kernel", "batchnorm_scale_kernel",
+__all__ = ["add_to_rows", "avgpool_forward_kernel", "batchnorm_backward_kernel",
+           "batchnorm_scale_kernel",
            "col2im_kernel", "column_sums", "column_sums_kernel", "maxpool_forward_kernel",
            "pool_backward_kernel", "relu_backward_kernel", "tanh_backward_kernel",
            "use_fused"]
@@ -74,6 +75,21 @@ def column_sums(a: NDArray) -> NDArray:
     return total
 
 
+def add_to_rows(a: NDArray, v: NDArray) -> None:
+    """``a += v`` for ``a`` of shape (rows, d) and ``v`` of shape (d,), in place.
+
+    The same additions as NumPy's broadcast, made through rows of ``GROUPS * d``
+    numbers (``v`` repeated): a few output channels make an inner loop too short
+    to be fast.
+    """
+    rows, d = a.shape
+    full = rows // GROUPS * GROUPS
+    if full:
+        a[:full].reshape(-1, GROUPS * d)[...] += np.tile(v, GROUPS)
+    if full < rows:
+        a[full:] += v
+
+
 def _jit() -> Any:
     """``numba.njit`` as every kernel here uses it.
 
@@ -88,49 +104,69 @@ def _jit() -> Any:
 
 @functools.cache
 def column_sums_kernel() -> Callable[..., Any]:
-    """``(a, b, kind, out, out2)``: ``column_sums`` of a term, without making the term's array.
+    """``(a, x, mu, scale, kind, out, out2)``: ``column_sums`` of a term, without its array.
 
-    ``kind`` 0: ``out = column_sums(a)`` (``b`` not read); 1: ``out =
-    column_sums((a - b) * (a - b))`` with ``b`` of shape (1, d); 2: ``out =
-    column_sums(a)`` and ``out2 = column_sums(a * b)`` with ``b`` of ``a``'s
-    shape, in one pass. ``out2`` is written for every kind: give it its own array.
-    Each term is computed as NumPy computes its array, and added in
-    ``column_sums``'s order (for ``d > 1``), so the sums have the same bits.
+    ``a``, ``x`` : (rows, d); ``mu``, ``scale`` : (d,); ``out``, ``out2`` : (d,).
+
+    - ``kind`` 0: ``out = column_sums(a)``;
+    - ``kind`` 1: ``out = column_sums((a - mu) * (a - mu))``;
+    - ``kind`` 2: ``out = column_sums(a)`` and
+      ``out2 = column_sums(a * ((x - mu) * scale))``, in one pass.
+
+    Arrays a kind does not read may be anything of the right dtype; ``out2``
+    is written for every kind, so give it its own array. Each term is
+    computed as NumPy computes its array, and added in ``column_sums``'s
+    order (for ``d > 1``), so the sums have the same bits. The full groups
+    are read as rows of ``GROUPS * d`` numbers, each added into a row of
+    partial sums: a long loop without branches, which the compiler turns
+    into vector instructions.
     """
     @_jit()
-    def sums(a, b, kind, out, out2):
+    def sums(a, x, mu, scale, kind, out, out2):
         rows, d = a.shape
         groups = rows // GROUPS
-        acc = np.zeros((GROUPS, d), dtype=out.dtype)
-        acc2 = np.zeros((GROUPS, d), dtype=out.dtype)
+        width = GROUPS * d
+        full = groups * width
+        a_rows = a.reshape(-1)[:full].reshape(groups, width)
+        x_rows = x.reshape(-1)[:full].reshape(groups, width)
+        mu_row, scale_row = np.empty(width, a.dtype), np.empty(width, a.dtype)
+        for k in range(width):  # mu and scale repeated along a row of GROUPS * d numbers
+            mu_row[k], scale_row[k] = mu[k % d], scale[k % d]
+        acc = np.zeros(width, dtype=out.dtype)   # every sum starts at 0.0, as NumPy's do
+        acc2 = np.zeros(width, dtype=out.dtype)  # (0.0 + -0.0 is 0.0)
+        if kind == 0:
+            for i in range(groups):
+                for k in range(width):
+                    acc[k] += a_rows[i, k]
+        elif kind == 1:
+            for i in range(groups):
+                for k in range(width):
+                    c = a_rows[i, k] - mu_row[k]
+                    acc[k] += c * c
+        else:
+            for i in range(groups):
+                for k in range(width):
+                    acc[k] += a_rows[i, k]
+                    acc2[k] += a_rows[i, k] * ((x_rows[i, k] - mu_row[k]) * scale_row[k])
         left = np.zeros(d, dtype=out.dtype)   # the rows after the last full group
         left2 = np.zeros(d, dtype=out.dtype)
-        for i in range(rows):  # every sum starts at 0.0, as NumPy's do (0.0 + -0.0 is 0.0)
-            group, rest = i % GROUPS, i >= groups * GROUPS
+        for i in range(groups * GROUPS, rows):
             for j in range(d):
                 if kind == 1:
-                    c = a[i, j] - b[0, j]
-                    term = c * c
+                    c = a[i, j] - mu[j]
+                    left[j] += c * c
                 else:
-                    term = a[i, j]
-                if rest:
-                    left[j] += term
-                else:
-                    acc[group, j] += term
+                    left[j] += a[i, j]
                 if kind == 2:
-                    term2 = a[i, j] * b[i, j]
-                    if rest:
-                        left2[j] += term2
-                    else:
-                        acc2[group, j] += term2
+                    left2[j] += a[i, j] * ((x[i, j] - mu[j]) * scale[j])
         for j in range(d):
             if groups == 0:
                 out[j], out2[j] = left[j], left2[j]
                 continue
             out[j] = out2[j] = 0
             for group in range(GROUPS):
-                out[j] += acc[group, j]
-                out2[j] += acc2[group, j]
+                out[j] += acc[group * d + j]
+                out2[j] += acc2[group * d + j]
             if groups * GROUPS < rows:
                 out[j] += left[j]
                 out2[j] += left2[j]
@@ -140,37 +176,36 @@ def column_sums_kernel() -> Callable[..., Any]:
 
 @functools.cache
 def batchnorm_scale_kernel() -> Callable[..., Any]:
-    """``(x, mu, inv_std, gamma, beta, x_hat, out)``:
-    ``x_hat = (x - mu) * inv_std``, ``out = x_hat * gamma + beta``.
+    """``(x, mu, inv_std, gamma, beta, out)``: ``out = ((x - mu) * inv_std) * gamma + beta``.
 
-    ``x``, ``x_hat``, ``out`` : (rows, d); the rest (d,).
+    ``x``, ``out`` : (rows, d); the rest (d,). ``(x - mu) * inv_std`` is
+    ``x_hat``, computed as NumPy computes it and not kept: the backward pass
+    computes it again from ``x``, which saves writing and reading an array.
     """
     @_jit()
-    def scale(x, mu, inv_std, gamma, beta, x_hat, out):
+    def scale(x, mu, inv_std, gamma, beta, out):
         rows, d = x.shape
         for i in range(rows):
             for j in range(d):
-                h = (x[i, j] - mu[j]) * inv_std[j]
-                x_hat[i, j] = h
-                out[i, j] = h * gamma[j] + beta[j]
+                out[i, j] = (x[i, j] - mu[j]) * inv_std[j] * gamma[j] + beta[j]
 
     return scale
 
 
 @functools.cache
 def batchnorm_backward_kernel() -> Callable[..., Any]:
-    """``(dout, x_hat, mean_dout, mean_dout_x_hat, gain, dx)``:
-    ``dx = (dout - mean_dout - x_hat * mean_dout_x_hat) * gain``.
+    """``(dout, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx)``:
+    ``dx = (dout - mean_dout - x_hat * mean_dout_x_hat) * gain``, ``x_hat = (x - mu) * inv_std``.
 
-    ``dout``, ``x_hat``, ``dx`` : (rows, d); the rest (d,).
+    ``dout``, ``x``, ``dx`` : (rows, d); the rest (d,).
     """
     @_jit()
-    def backward(dout, x_hat, mean_dout, mean_dout_x_hat, gain, dx):
+    def backward(dout, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx):
         rows, d = dout.shape
         for i in range(rows):
             for j in range(d):
-                dx[i, j] = (dout[i, j] - mean_dout[j] - x_hat[i, j] * mean_dout_x_hat[j]) \
-                    * gain[j]
+                x_hat = (x[i, j] - mu[j]) * inv_std[j]
+                dx[i, j] = (dout[i, j] - mean_dout[j] - x_hat * mean_dout_x_hat[j]) * gain[j]
 
     return backward
 
@@ -184,19 +219,46 @@ def col2im_kernel() -> Callable[..., Any]:
     ``top + h``, columns ``left`` to ``left + w``), the part the layer returns.
     Every entry receives its windows' gradients in the order of the kernel
     taps ``(p, q)``, as the NumPy loop adds them.
+
+    Without dilation, one window row ``dcols[b, i, j, p]`` (``kw * c``
+    numbers) lands on ``kw * c`` consecutive numbers of ``dx``: the loop
+    adds such runs, with windows visited from the last to the first, so that
+    an entry still gets its taps in increasing ``(p, q)`` (a later window
+    reaches the entry with an earlier tap). Indices are unsigned so that the
+    compiler knows they never wrap around, and adds a run with vector
+    instructions. With dilation, the taps are visited one by one.
     """
     @_jit()
     def col2im(dcols, kh, kw, stride, dilation, top, left, dx):
         n, h_out, w_out = dcols.shape[0], dcols.shape[1], dcols.shape[2]
         h, w, c = dx.shape[1], dx.shape[2], dx.shape[3]
+        src, dst = dcols.reshape(-1), dx.reshape(-1)
+        dst[:] = 0
+        if dilation == 1:
+            run = kw * c
+            for b in range(n):
+                for i in range(h_out - 1, -1, -1):
+                    for p in range(kh):
+                        row = i * stride + p - top
+                        if row < 0 or row >= h:
+                            continue  # a padding zero's gradient: nobody needs it
+                        for j in range(w_out - 1, -1, -1):
+                            col = j * stride - left  # the run's first column
+                            first = np.uint64(max(0, -col) * c)
+                            end = np.uint64(min(kw, w - col) * c)
+                            # dst[at + m] for m >= first is inside dx (uint64 wraps back)
+                            at = np.uint64(((b * h + row) * w + col) * c)
+                            frm = np.uint64((((b * h_out + i) * w_out + j) * kh + p) * run)
+                            for m in range(first, end):
+                                dst[at + m] += src[frm + m]
+            return
         for b in range(n):
-            dx[b] = 0
             for p in range(kh):
                 for q in range(kw):
                     for i in range(h_out):
                         row = i * stride + p * dilation - top
                         if row < 0 or row >= h:
-                            continue  # a padding zero's gradient: nobody needs it
+                            continue
                         for j in range(w_out):
                             col = j * stride + q * dilation - left
                             if col < 0 or col >= w:

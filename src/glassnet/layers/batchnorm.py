@@ -72,7 +72,9 @@ class BatchNorm(Layer):
         self.eps = check_positive(eps, "eps")
         self._dtype = None if dtype is None else check_dtype(dtype)
         self.fused = check_fused(fused, "BatchNorm")
-        self._cache: tuple[NDArray, NDArray, bool] | None = None  # x_hat, inv_std, frozen
+        # (x_hat or None, x as rows, mu, inv_std, frozen), x_hat = (x - mu) * inv_std as rows;
+        # the compiled path keeps x only and computes x_hat again in backward
+        self._cache: tuple[NDArray | None, NDArray, NDArray, NDArray, bool] | None = None
 
     def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
         if not self.params:
@@ -95,7 +97,8 @@ class BatchNorm(Layer):
             inv_std = 1.0 / np.sqrt(self.state["running_var"] + gamma.dtype.type(self.eps))
             out = (x - self.state["running_mean"]) * (gamma * inv_std) + beta
             # frozen but training: keep what backward needs (inference-mode gradients)
-            self._cache = ((x - self.state["running_mean"]) * inv_std, inv_std, True) \
+            mu = self.state["running_mean"].copy()
+            self._cache = (None, x.reshape(-1, x.shape[-1]), mu, inv_std, True) \
                 if training else None
             return out
         flat = x.reshape(-1, x.shape[-1])
@@ -103,18 +106,19 @@ class BatchNorm(Layer):
         fused = use_fused(self.fused, flat.size)
         if fused and flat.shape[1] > 1:  # the same sums in one pass each, no temporaries
             mu, var, unused = (np.empty_like(gamma) for _ in range(3))
-            column_sums_kernel()(flat, flat[:1], 0, mu, unused)
+            column_sums_kernel()(flat, flat, mu, mu, 0, mu, unused)
             mu /= n
-            column_sums_kernel()(flat, mu[None, :], 1, var, unused)
+            column_sums_kernel()(flat, flat, mu, mu, 1, var, unused)
             var /= n
         else:
             mu = column_sums(flat) / n
             centred = flat - mu
             var = column_sums(centred * centred) / n
         inv_std = 1 / np.sqrt(var + gamma.dtype.type(self.eps))
-        if fused:
-            x_hat, out = np.empty_like(flat), np.empty_like(flat)
-            batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, x_hat, out)
+        if fused:  # x_hat is not kept: backward computes it again from x
+            x_hat = None
+            out = np.empty_like(flat)
+            batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, out)
         else:
             x_hat = flat - mu
             x_hat *= inv_std
@@ -124,22 +128,24 @@ class BatchNorm(Layer):
         self.state["running_mean"] += (1 - m) * mu
         self.state["running_var"] *= m
         self.state["running_var"] += (1 - m) * var
-        self._cache = (x_hat.reshape(x.shape), inv_std, False)
+        self._cache = (x_hat, flat, mu, inv_std, False)
         return out.reshape(x.shape)
 
     def backward(self, dout: NDArray) -> NDArray:
         if self._cache is None:
             raise self._missing_cache()
-        x_hat, inv_std, frozen = self._cache
+        x_hat, x, mu, inv_std, frozen = self._cache
         d = dout.shape[-1]
         flat_dout = dout.reshape(-1, d)
-        flat_x_hat = x_hat.reshape(-1, d)
         fused = use_fused(self.fused, flat_dout.size)
-        if fused and d > 1:  # both sums in one pass, no array of products
+        if fused and d > 1:  # both sums in one pass, no array of products (nor of x_hat)
             dbeta, dgamma = np.empty(d, dout.dtype), np.empty(d, dout.dtype)
-            column_sums_kernel()(flat_dout, flat_x_hat, 2, dbeta, dgamma)
+            column_sums_kernel()(flat_dout, x, mu, inv_std, 2, dbeta, dgamma)
         else:
-            dbeta, dgamma = column_sums(flat_dout), column_sums(flat_dout * flat_x_hat)
+            if x_hat is None:  # the compiled forward did not keep it
+                x_hat = x - mu
+                x_hat *= inv_std
+            dbeta, dgamma = column_sums(flat_dout), column_sums(flat_dout * x_hat)
         self.grads["beta"], self.grads["gamma"] = dbeta, dgamma
         gain = self.params["gamma"] * inv_std
         if frozen:  # fixed statistics: an affine map, dx = dout * gamma / sqrt(running_var + eps)
@@ -148,10 +154,13 @@ class BatchNorm(Layer):
         mean_dout, mean_dout_x_hat = self.grads["beta"] / n, self.grads["gamma"] / n
         if fused:
             dx = np.empty_like(flat_dout)
-            batchnorm_backward_kernel()(flat_dout, flat_x_hat, mean_dout, mean_dout_x_hat,
+            batchnorm_backward_kernel()(flat_dout, x, mu, inv_std, mean_dout, mean_dout_x_hat,
                                         gain, dx)
         else:
-            dx = (flat_dout - mean_dout - flat_x_hat * mean_dout_x_hat) * gain
+            if x_hat is None:
+                x_hat = x - mu
+                x_hat *= inv_std
+            dx = (flat_dout - mean_dout - x_hat * mean_dout_x_hat) * gain
         return dx.reshape(dout.shape)
 
     def get_config(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from .._fused import check_fused
 from .._validation import as_rng, check_dtype, check_positive_int
 from ..errors import ShapeError
 from ..initializers import get_initializer
-from ._compiled import col2im_kernel, use_fused
+from ._compiled import add_to_rows, col2im_kernel, column_sums, use_fused
 from .base import Layer, seed_argument
 from .conv_maths import col2im, conv_output_size, im2col, im2col_by_tap, pad_amounts, pad_picture
 
@@ -68,7 +68,7 @@ class Conv2D(Layer):
 
     Backward
     --------
-    ``dW = cols.T @ dout``, ``db = dout.sum(axis=(0, 1, 2))``,
+    ``dW = cols.T @ dout``, ``db = dout.sum(axis=(0, 1, 2))`` (``column_sums``'s order),
     ``dx = col2im(dout @ W.T)`` (gradients of overlapping windows add up).
     """
 
@@ -172,7 +172,7 @@ class Conv2D(Layer):
                                                      out=cols_buf)
         out = cols @ W.reshape(kh * kw * c_in, c_out)   # (n * h_out * w_out, c_out)
         if self.bias:
-            out += self.params["b"]
+            add_to_rows(out, self.params["b"])  # out += b
         return out.reshape(n, h_out, w_out, c_out), cols, padded
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
@@ -233,8 +233,8 @@ class Conv2D(Layer):
         if dW.shape != W.shape or dW.dtype != dout.dtype or not dW.flags.c_contiguous:
             dW = self.grads["W"] = np.empty(W.shape, dtype=dout.dtype)
         np.dot(cols.T, dout2, out=dW.reshape(cols.shape[1], W.shape[3]))
-        if self.bias:
-            np.sum(dout2, axis=0, out=self.grads["b"])
+        if self.bias:  # NumPy's sum(axis=0) is slow down a few long columns
+            self.grads["b"][...] = column_sums(dout2)
         return dout2
 
     # -- copying and description ------------------------------------------------
