@@ -27,7 +27,8 @@ from .._fused import FUSE_FROM, numba_available
 
 __all__ = ["add_to_rows", "avgpool_forward_kernel", "batchnorm_backward_kernel",
            "batchnorm_scale_kernel",
-           "col2im_kernel", "column_sums", "column_sums_kernel", "maxpool_forward_kernel",
+           "col2im_kernel", "column_sums", "column_sums_kernel", "im2col_kernel",
+           "maxpool_forward_kernel",
            "pool_backward_kernel", "relu_backward_kernel", "tanh_backward_kernel",
            "use_fused"]
 
@@ -208,6 +209,50 @@ def batchnorm_backward_kernel() -> Callable[..., Any]:
                 dx[i, j] = (dout[i, j] - mean_dout[j] - x_hat * mean_dout_x_hat[j]) * gain[j]
 
     return backward
+
+
+@functools.cache
+def im2col_kernel() -> Callable[..., Any]:
+    """``(x, kh, kw, stride, top, left, cols)``: ``conv_maths.im2col`` of the padded
+    picture, read from ``x`` itself (no dilation).
+
+    ``x`` : (n, h, w, c), unpadded; ``cols`` : (n, h_out, w_out, kh, kw, c),
+    filled: ``cols[b, i, j]`` is the window at output position ``(i, j)``,
+    with zeros where it reaches into the padding. A kernel row ``p`` of a
+    window is ``kw * c`` consecutive numbers of ``x`` and of ``cols``: the
+    loop copies such runs (unsigned indices, so the compiler knows they never
+    wrap around), without making a padded copy of the picture first.
+    """
+    @_jit()
+    def fill(x, kh, kw, stride, top, left, cols):
+        n, h, w, c = x.shape
+        h_out, w_out = cols.shape[1], cols.shape[2]
+        src, dst = x.reshape(-1), cols.reshape(-1)
+        run = kw * c
+        for b in range(n):
+            for i in range(h_out):
+                for j in range(w_out):
+                    col = j * stride - left  # the window's first column
+                    inside = min(max(0, -col), kw)  # taps q in [inside, stop) are in x
+                    stop = max(min(kw, w - col), inside)
+                    first, end = np.uint64(inside * c), np.uint64(stop * c)
+                    for p in range(kh):
+                        row = i * stride + p - top
+                        at = np.uint64((((b * h_out + i) * w_out + j) * kh + p) * run)
+                        if row < 0 or row >= h:  # a row of padding: all zeros
+                            for m in range(np.uint64(0), np.uint64(run)):
+                                dst[at + m] = 0
+                            continue
+                        # src[frm + m] for m >= first is inside x (uint64 wraps back)
+                        frm = np.uint64(((b * h + row) * w + col) * c)
+                        for m in range(np.uint64(0), first):
+                            dst[at + m] = 0
+                        for m in range(first, end):
+                            dst[at + m] = src[frm + m]
+                        for m in range(end, np.uint64(run)):
+                            dst[at + m] = 0
+
+    return fill
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from .._fused import check_fused
 from .._validation import as_rng, check_dtype, check_positive_int
 from ..errors import ShapeError
 from ..initializers import get_initializer
-from ._compiled import add_to_rows, col2im_kernel, column_sums, use_fused
+from ._compiled import add_to_rows, col2im_kernel, column_sums, im2col_kernel, use_fused
 from .base import Layer, seed_argument
 from .conv_maths import col2im, conv_output_size, im2col, im2col_by_tap, pad_amounts, pad_picture
 
@@ -54,11 +54,12 @@ class Conv2D(Layer):
         ``kh * kw * c_in`` and its fan-out ``kh * kw * c_out``
     seed : int or Generator used to draw the initial weights
     dtype : float32 or float64; None (default) takes the network's dtype
-    fused : how the backward pass's col2im runs (never what it computes):
-        True with the compiled loop of ``glassnet.layers._compiled`` (needs
-        Numba), False with NumPy's ``kh * kw`` strided additions, None
-        (default) compiled when Numba is installed and the picture has at
-        least 65,536 entries. Both give the same bits.
+    fused : how im2col (pictures of several channels, no dilation) and the
+        backward pass's col2im run (never what they compute): True with the
+        compiled loops of ``glassnet.layers._compiled`` (needs Numba), False
+        with NumPy (a padded copy and a strided view; ``kh * kw`` strided
+        additions), None (default) compiled when Numba is installed and the
+        picture has at least 65,536 entries. Both give the same bits.
 
     Shape
     -----
@@ -161,15 +162,24 @@ class Conv2D(Layer):
         h_out, w_out, _ = self.output_shape((h, w, c_in))
         pad_buf = cols_buf = None
         by_tap = c_in == 1  # one channel: filling the matrix tap by tap is faster
+        # the compiled loop reads the windows from x itself, with no padded copy
+        compiled = not by_tap and self.dilation == 1 and use_fused(self.fused, x.size)
         if reuse is not None:  # the padded buffer's border stays zero: only its inside is written
-            if any(self._pad):
+            if any(self._pad) and not compiled:
                 pad_buf = self._buffer(reuse + "/padded", padded, x.dtype)
             rows, K = n * h_out * w_out, kh * kw * c_in
             cols_buf = self._buffer(reuse + "/cols", (rows * K,), x.dtype).reshape(
                 (K, rows) if by_tap else (rows, K))
-        xp = pad_picture(x, self._pad, out=pad_buf)
-        cols = (im2col_by_tap if by_tap else im2col)(xp, kh, kw, self.stride, self.dilation,
-                                                     out=cols_buf)
+        if compiled:
+            if cols_buf is None:
+                cols_buf = np.empty((n * h_out * w_out, kh * kw * c_in), dtype=x.dtype)
+            im2col_kernel()(x, kh, kw, self.stride, top, left,
+                            cols_buf.reshape(n, h_out, w_out, kh, kw, c_in))
+            cols = cols_buf
+        else:
+            xp = pad_picture(x, self._pad, out=pad_buf)
+            cols = (im2col_by_tap if by_tap else im2col)(xp, kh, kw, self.stride,
+                                                         self.dilation, out=cols_buf)
         out = cols @ W.reshape(kh * kw * c_in, c_out)   # (n * h_out * w_out, c_out)
         if self.bias:
             add_to_rows(out, self.params["b"])  # out += b
