@@ -1,13 +1,18 @@
 """Compiled loops for the picture layers' memory-bound passes (Numba, the ``fast`` extra).
 
 A convolutional network spends most of a training step outside its matrix
-products: BatchNorm over ``n * h * w`` rows, max-pooling and the backward
-pass's col2im each make several whole-array NumPy passes with temporaries,
-over arrays of megabytes (``python -m benchmarks.profile_step --model cnn``).
-Each loop here makes one pass. They compute, element by element and in the
-same order, what the NumPy code of their layer computes, so the two paths
-give the same bits (``tests/layers/test_compiled.py``), sums over a batch
-included: they add in the order of ``column_sums``.
+products: BatchNorm over ``n * h * w`` rows, max-pooling, im2col and the
+backward pass's col2im each make several whole-array NumPy passes with
+temporaries, over arrays of megabytes (``python -m benchmarks.profile_step
+--model cnn``). Each loop here makes one pass. They compute, element by
+element and in the same order, what the NumPy code of their layer computes,
+so the two paths give the same bits (``tests/layers/test_compiled.py``),
+sums over a batch included: they add in the order of ``column_sums``.
+
+Where a loop walks runs of consecutive numbers through computed offsets, the
+offsets are unsigned (``np.uint64``): a signed index might be negative, so
+the compiler would check it at every element and could not use vector
+instructions; an unsigned one cannot.
 
 A layer takes this path when its ``fused`` switch is True, or when it is
 None (the default), Numba is installed and the array has at least

@@ -72,9 +72,9 @@ class BatchNorm(Layer):
         self.eps = check_positive(eps, "eps")
         self._dtype = None if dtype is None else check_dtype(dtype)
         self.fused = check_fused(fused, "BatchNorm")
-        # (x_hat or None, x as rows, mu, inv_std, frozen), x_hat = (x - mu) * inv_std as rows;
-        # the compiled path keeps x only and computes x_hat again in backward
-        self._cache: tuple[NDArray | None, NDArray, NDArray, NDArray, bool] | None = None
+        # (x_hat, x, mu, inv_std, frozen) with x_hat = (x - mu) * inv_std, both as rows: the
+        # NumPy path keeps x_hat; the compiled path keeps x and computes x_hat again in backward
+        self._cache: tuple[NDArray | None, NDArray | None, NDArray, NDArray, bool] | None = None
 
     def build(self, input_shape: tuple[int, ...], dtype: DTypeLike) -> tuple[int, ...]:
         if not self.params:
@@ -128,7 +128,8 @@ class BatchNorm(Layer):
         self.state["running_mean"] += (1 - m) * mu
         self.state["running_var"] *= m
         self.state["running_var"] += (1 - m) * var
-        self._cache = (x_hat, flat, mu, inv_std, False)
+        # x is kept only where x_hat is not (no second reference to keep an array alive)
+        self._cache = (x_hat, flat if x_hat is None else None, mu, inv_std, False)
         return out.reshape(x.shape)
 
     def backward(self, dout: NDArray) -> NDArray:
@@ -137,14 +138,13 @@ class BatchNorm(Layer):
         x_hat, x, mu, inv_std, frozen = self._cache
         d = dout.shape[-1]
         flat_dout = dout.reshape(-1, d)
-        fused = use_fused(self.fused, flat_dout.size)
+        # a forward on the NumPy path kept x_hat only: its backward stays on that path
+        fused = use_fused(self.fused, flat_dout.size) and x is not None
         if fused and d > 1:  # both sums in one pass, no array of products (nor of x_hat)
             dbeta, dgamma = np.empty(d, dout.dtype), np.empty(d, dout.dtype)
             column_sums_kernel()(flat_dout, x, mu, inv_std, 2, dbeta, dgamma)
         else:
-            if x_hat is None:  # the compiled forward did not keep it
-                x_hat = x - mu
-                x_hat *= inv_std
+            x_hat = _x_hat(x_hat, x, mu, inv_std)
             dbeta, dgamma = column_sums(flat_dout), column_sums(flat_dout * x_hat)
         self.grads["beta"], self.grads["gamma"] = dbeta, dgamma
         gain = self.params["gamma"] * inv_std
@@ -157,11 +157,20 @@ class BatchNorm(Layer):
             batchnorm_backward_kernel()(flat_dout, x, mu, inv_std, mean_dout, mean_dout_x_hat,
                                         gain, dx)
         else:
-            if x_hat is None:
-                x_hat = x - mu
-                x_hat *= inv_std
+            x_hat = _x_hat(x_hat, x, mu, inv_std)
             dx = (flat_dout - mean_dout - x_hat * mean_dout_x_hat) * gain
         return dx.reshape(dout.shape)
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "eps": self.eps}
+
+
+def _x_hat(x_hat: NDArray | None, x: NDArray | None, mu: NDArray, inv_std: NDArray) -> NDArray:
+    """The kept ``x_hat``, or ``(x - mu) * inv_std`` made as the NumPy forward makes it."""
+    if x_hat is not None:
+        return x_hat
+    if x is None:
+        raise RuntimeError("BatchNorm kept neither x nor x_hat; run forward(training=True) again")
+    x_hat = x - mu
+    x_hat *= inv_std
+    return x_hat
