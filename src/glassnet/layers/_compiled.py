@@ -330,23 +330,29 @@ def maxpool_forward_kernel() -> Callable[..., Any]:
     @_jit()
     def forward(x, kh, kw, stride, out, arg):
         n, h_out, w_out, c = out.shape
+        h, w = x.shape[1], x.shape[2]
+        src, dst, won = x.reshape(-1), out.reshape(-1), arg.reshape(-1)
+        channels = np.uint64(c)
         for b in range(n):
             for i in range(h_out):
                 for j in range(w_out):
-                    for ch in range(c):
-                        out[b, i, j, ch] = x[b, i * stride, j * stride, ch]
-                        arg[b, i, j, ch] = 0
+                    at = np.uint64(((b * h_out + i) * w_out + j) * c)
+                    corner = np.uint64(((b * h + i * stride) * w + j * stride) * c)
+                    for ch in range(np.uint64(0), channels):
+                        dst[at + ch] = src[corner + ch]
+                        won[at + ch] = 0
                     for p in range(kh):
                         for q in range(kw):
                             if p == 0 and q == 0:
                                 continue
                             tap = p * kw + q
-                            for ch in range(c):
-                                v = x[b, i * stride + p, j * stride + q, ch]
-                                best = out[b, i, j, ch]
+                            frm = corner + np.uint64((p * w + q) * c)
+                            for ch in range(np.uint64(0), channels):
+                                v = src[frm + ch]
+                                best = dst[at + ch]
                                 if v > best or (v != v and best == best):
-                                    out[b, i, j, ch] = v
-                                    arg[b, i, j, ch] = tap
+                                    dst[at + ch] = v
+                                    won[at + ch] = tap
 
     return forward
 
@@ -361,19 +367,25 @@ def avgpool_forward_kernel() -> Callable[..., Any]:
     @_jit()
     def forward(x, kh, kw, stride, scale, out):
         n, h_out, w_out, c = out.shape
+        h, w = x.shape[1], x.shape[2]
+        src, dst = x.reshape(-1), out.reshape(-1)
+        channels = np.uint64(c)
         for b in range(n):
             for i in range(h_out):
                 for j in range(w_out):
-                    for ch in range(c):
-                        out[b, i, j, ch] = x[b, i * stride, j * stride, ch]
+                    at = np.uint64(((b * h_out + i) * w_out + j) * c)
+                    corner = np.uint64(((b * h + i * stride) * w + j * stride) * c)
+                    for ch in range(np.uint64(0), channels):
+                        dst[at + ch] = src[corner + ch]
                     for p in range(kh):
                         for q in range(kw):
                             if p == 0 and q == 0:
                                 continue
-                            for ch in range(c):
-                                out[b, i, j, ch] += x[b, i * stride + p, j * stride + q, ch]
-                    for ch in range(c):
-                        out[b, i, j, ch] *= scale
+                            frm = corner + np.uint64((p * w + q) * c)
+                            for ch in range(np.uint64(0), channels):
+                                dst[at + ch] += src[frm + ch]
+                    for ch in range(np.uint64(0), channels):
+                        dst[at + ch] *= scale
 
     return forward
 
@@ -394,8 +406,8 @@ def pool_backward_kernel() -> Callable[..., Any]:
     def backward(dout, arg, every_tap, kh, kw, stride, dx):
         n, h_out, w_out, c = dout.shape
         h, w = dx.shape[1], dx.shape[2]
-        for b in range(n):
-            if stride < kh or stride < kw:
+        if stride < kh or stride < kw:
+            for b in range(n):
                 dx[b] = 0
                 for p in range(kh):
                     for q in range(kw):
@@ -406,21 +418,24 @@ def pool_backward_kernel() -> Callable[..., Any]:
                                     if every_tap or arg[b, i, j, ch] == tap:
                                         dx[b, i * stride + p, j * stride + q, ch] += \
                                             dout[b, i, j, ch]
-                continue
-            # rows and columns no window reads stay zero
-            dx[b, h_out * stride:] = 0
+            return
+        grad, won, dst = dout.reshape(-1), arg.reshape(-1), dx.reshape(-1)
+        channels = np.uint64(c)
+        for b in range(n):
+            dx[b, h_out * stride:] = 0  # rows and columns no window reads stay zero
             dx[b, :, w_out * stride:] = 0
             for i in range(h_out):
                 for p in range(min(stride, h - i * stride)):
                     for j in range(w_out):
+                        at = np.uint64(((b * h_out + i) * w_out + j) * c)
                         for q in range(min(stride, w - j * stride)):
                             tap = p * kw + q
-                            for ch in range(c):
-                                if p < kh and q < kw and (every_tap or arg[b, i, j, ch] == tap):
-                                    dx[b, i * stride + p, j * stride + q, ch] = \
-                                        0.0 + dout[b, i, j, ch]
-                                else:
-                                    dx[b, i * stride + p, j * stride + q, ch] = 0
+                            inside = p < kh and q < kw  # else a gap between windows
+                            to = np.uint64(((b * h + i * stride + p) * w + j * stride + q) * c)
+                            for ch in range(np.uint64(0), channels):
+                                g = 0.0 + grad[at + ch]
+                                dst[to + ch] = g if inside and (every_tap or won[at + ch] == tap) \
+                                    else 0.0
 
     return backward
 
