@@ -28,7 +28,11 @@ CASES = {
                                            (4, 5, 2)),
     "conv (2, 3) stride 3 same": (lambda f: Conv2D(2, (2, 3), stride=3, padding="same", seed=0,
                                                    fused=f), (8, 10, 3)),
+    "conv picture narrower than the kernel": (lambda f: Conv2D(2, 5, padding="same", seed=0,
+                                                               fused=f), (3, 2, 2)),
+    "conv 1x1 padding 2": (lambda f: Conv2D(2, 1, padding=2, seed=0, fused=f), (4, 3, 2)),
     "batchnorm pictures": (lambda f: BatchNorm(fused=f), (6, 5, 4)),
+    "batchnorm one feature": (lambda f: BatchNorm(fused=f), (6, 5, 1)),
     "batchnorm rows": (lambda f: BatchNorm(fused=f), (7,)),
     "maxpool 2": (lambda f: MaxPool2D(2, fused=f), (9, 8, 3)),
     "maxpool 3 stride 2 (overlapping)": (lambda f: MaxPool2D(3, stride=2, fused=f), (9, 8, 3)),
@@ -76,6 +80,66 @@ def test_compiled_path_gives_the_same_bits_as_numpy(case, dtype):
     assert g0.keys() == g1.keys()
     for key in g0:
         same_bits(g0[key], g1[key])
+
+
+@needs_numba
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_arrays_in_any_memory_order_give_the_same_bits(case):
+    """The compiled loops read flat C-ordered rows: a transposed input or a sliced gradient
+    (a padded convolution's NumPy backward returns a slice) must not fail or differ."""
+    make, shape = CASES[case]
+    rng = np.random.default_rng(2)
+    x = np.asfortranarray(rng.standard_normal((7, *shape)).astype(np.float32))
+    dout = None
+    results = []
+    for fused in (False, True):
+        layer = make(fused)
+        layer.build(shape, np.float32)
+        out = layer.forward(x, training=True)
+        if dout is None:  # every other channel of a wider array: not contiguous
+            wide = rng.standard_normal((*out.shape[:-1], 2 * out.shape[-1]))
+            dout = wide.astype(np.float32)[..., ::2]
+        results.append((out.copy(), layer.backward(dout).copy(),
+                        {k: g.copy() for k, g in layer.grads.items()},
+                        layer.forward(x[::-1], training=False).copy()))
+    (out0, dx0, g0, inf0), (out1, dx1, g1, inf1) = results
+    same_bits(out0, out1)
+    same_bits(dx0, dx1)
+    same_bits(inf0, inf1)
+    for key in g0:
+        same_bits(g0[key], g1[key])
+
+
+@needs_numba
+def test_a_compiled_pool_takes_the_gradient_of_a_numpy_padded_convolution():
+    """A padded Conv2D on the NumPy path hands back a sliced (non-contiguous) gradient."""
+    x = np.random.default_rng(0).standard_normal((16, 32, 32, 8)).astype(np.float32)
+    for pool in (MaxPool2D(2, fused=True), AvgPool2D(2, fused=True)):
+        conv = Conv2D(16, 3, padding="same", seed=0, fused=False)
+        conv.build((16, 16, 8), np.float32)
+        pooled = pool.forward(x, training=True)
+        out = conv.forward(pooled, training=True)
+        dpooled = conv.backward(np.ones_like(out))
+        assert not dpooled.flags.c_contiguous  # the case this test is about
+        reference = type(pool)(2, fused=False)
+        reference.forward(x, training=True)
+        same_bits(pool.backward(dpooled), reference.backward(dpooled))
+
+
+@needs_numba
+@pytest.mark.parametrize("fused", [False, True])
+def test_conv_inference_in_slices_gives_the_same_bits_as_at_once(monkeypatch, fused):
+    import glassnet.layers.conv as conv_module
+
+    x = np.random.default_rng(4).standard_normal((10, 9, 8, 3)).astype(np.float32)
+    layer = Conv2D(4, 3, padding="same", seed=0, fused=fused)
+    layer.build((9, 8, 3), np.float32)
+    whole = layer.forward(x)
+    numpy_whole = Conv2D(4, 3, padding="same", seed=0, fused=False)
+    numpy_whole.build((9, 8, 3), np.float32)
+    same_bits(whole, numpy_whole.forward(x))
+    monkeypatch.setattr(conv_module, "INFERENCE_CHUNK", 3 * 9 * 8 * 27)  # 3 pictures a slice
+    same_bits(layer.forward(x), whole)  # slices of 3, 3, 3 and 1
 
 
 @needs_numba
@@ -245,3 +309,18 @@ def test_add_to_rows_is_the_broadcast_addition(rows, d):
     expected = a + v
     compiled.add_to_rows(a, v)
     same_bits(a, expected)
+
+
+def test_a_batchnorm_pickled_between_passes_with_the_old_cache_still_runs_backward():
+    """Before, the cache was (x_hat, inv_std, frozen); such a pickle keeps working."""
+    x = np.random.default_rng(5).standard_normal((40, 3)).astype(np.float32)
+    dout = np.random.default_rng(6).standard_normal((40, 3)).astype(np.float32)
+    layer = BatchNorm(fused=False)
+    layer.forward(x, training=True)
+    expected = layer.backward(dout)
+    x_hat, _, mu, inv_std, frozen = layer._cache
+    state = layer.__dict__.copy()
+    state["_cache"] = (x_hat, inv_std, frozen)  # as an older glassnet pickled it
+    old = BatchNorm.__new__(BatchNorm)
+    old.__setstate__(state)
+    same_bits(old.backward(dout), expected)

@@ -12,7 +12,10 @@ sums over a batch included: they add in the order of ``column_sums``.
 Where a loop walks runs of consecutive numbers through computed offsets, the
 offsets are unsigned (``np.uint64``): a signed index might be negative, so
 the compiler would check it at every element and could not use vector
-instructions; an unsigned one cannot.
+instructions; an unsigned one cannot. (A run's start may lie before the
+array when its first numbers are skipped; the unsigned sum wraps back to
+the right place.) Those loops read their arrays as flat rows of numbers, so
+the layers give them C-contiguous arrays.
 
 A layer takes this path when its ``fused`` switch is True, or when it is
 None (the default), Numba is installed and the array has at least
@@ -90,8 +93,10 @@ def add_to_rows(a: NDArray, v: NDArray) -> None:
     """
     rows, d = a.shape
     full = rows // GROUPS * GROUPS
-    if full:
-        a[:full].reshape(-1, GROUPS * d)[...] += np.tile(v, GROUPS)
+    if not a.flags.c_contiguous or not full:  # a reshape would copy: add in place instead
+        a += v
+        return
+    a[:full].reshape(-1, GROUPS * d)[...] += np.tile(v, GROUPS)
     if full < rows:
         a[full:] += v
 
@@ -119,8 +124,10 @@ def column_sums_kernel() -> Callable[..., Any]:
     - ``kind`` 2: ``out = column_sums(a)`` and
       ``out2 = column_sums(a * ((x - mu) * scale))``, in one pass.
 
-    Arrays a kind does not read may be anything of the right dtype; ``out2``
-    is written for every kind, so give it its own array. Each term is
+    ``a`` and ``x`` must be C-contiguous, ``x`` of ``a``'s shape even where
+    the kind does not use it (pass ``a``), and ``mu``, ``scale`` of ``d``
+    entries (their values are unused by kind 0, ``scale``'s by kind 1);
+    ``out2`` is written for every kind, so give it its own array. Each term is
     computed as NumPy computes its array, and added in ``column_sums``'s
     order (for ``d > 1``), so the sums have the same bits. The full groups
     are read as rows of ``GROUPS * d`` numbers, each added into a row of
@@ -225,8 +232,9 @@ def im2col_kernel() -> Callable[..., Any]:
     filled: ``cols[b, i, j]`` is the window at output position ``(i, j)``,
     with zeros where it reaches into the padding. A kernel row ``p`` of a
     window is ``kw * c`` consecutive numbers of ``x`` and of ``cols``: the
-    loop copies such runs (unsigned indices, so the compiler knows they never
-    wrap around), without making a padded copy of the picture first.
+    loop copies such runs (unsigned indices, so the compiler knows they are
+    never negative), without making a padded copy of the picture first.
+    Every array must be C-contiguous (the layers pass them so).
     """
     @_jit()
     def fill(x, kh, kw, stride, top, left, cols):
@@ -275,7 +283,7 @@ def col2im_kernel() -> Callable[..., Any]:
     adds such runs, with windows visited from the last to the first, so that
     an entry still gets its taps in increasing ``(p, q)`` (a later window
     reaches the entry with an earlier tap). Indices are unsigned so that the
-    compiler knows they never wrap around, and adds a run with vector
+    compiler knows they are never negative, and adds a run with vector
     instructions. With dilation, the taps are visited one by one.
     """
     @_jit()
@@ -294,8 +302,9 @@ def col2im_kernel() -> Callable[..., Any]:
                             continue  # a padding zero's gradient: nobody needs it
                         for j in range(w_out - 1, -1, -1):
                             col = j * stride - left  # the run's first column
-                            first = np.uint64(max(0, -col) * c)
-                            end = np.uint64(min(kw, w - col) * c)
+                            inside = min(max(0, -col), kw)  # taps q in [inside, stop) land in dx
+                            stop = max(min(kw, w - col), inside)
+                            first, end = np.uint64(inside * c), np.uint64(stop * c)
                             # dst[at + m] for m >= first is inside dx (uint64 wraps back)
                             at = np.uint64(((b * h + row) * w + col) * c)
                             frm = np.uint64((((b * h_out + i) * w_out + j) * kh + p) * run)

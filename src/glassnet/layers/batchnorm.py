@@ -36,6 +36,10 @@ class BatchNorm(Layer):
     Inference uses the running statistics instead of the batch's:
     ``out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta``.
 
+    In training, ``forward`` keeps ``x`` (the compiled path) or ``x_hat`` (the
+    NumPy path) for ``backward``, as ``Dense`` keeps its input: change ``x``
+    in place between the two and the gradients change with it.
+
     A frozen BatchNorm (``trainable = False``, or inside a frozen layer) runs
     in inference mode even while the network trains, as in Keras: it
     normalises with the running statistics and leaves them alone, so
@@ -97,11 +101,11 @@ class BatchNorm(Layer):
             inv_std = 1.0 / np.sqrt(self.state["running_var"] + gamma.dtype.type(self.eps))
             out = (x - self.state["running_mean"]) * (gamma * inv_std) + beta
             # frozen but training: keep what backward needs (inference-mode gradients)
-            mu = self.state["running_mean"].copy()
-            self._cache = (None, x.reshape(-1, x.shape[-1]), mu, inv_std, True) \
+            self._cache = (None, np.ascontiguousarray(x.reshape(-1, x.shape[-1])),
+                           self.state["running_mean"].copy(), inv_std, True) \
                 if training else None
             return out
-        flat = x.reshape(-1, x.shape[-1])
+        flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))  # the compiled loops need it
         n = flat.dtype.type(flat.shape[0])
         fused = use_fused(self.fused, flat.size)
         if fused and flat.shape[1] > 1:  # the same sums in one pass each, no temporaries
@@ -137,7 +141,7 @@ class BatchNorm(Layer):
             raise self._missing_cache()
         x_hat, x, mu, inv_std, frozen = self._cache
         d = dout.shape[-1]
-        flat_dout = dout.reshape(-1, d)
+        flat_dout = np.ascontiguousarray(dout.reshape(-1, d))
         # a forward on the NumPy path kept x_hat only: its backward stays on that path
         fused = use_fused(self.fused, flat_dout.size) and x is not None
         if fused and d > 1:  # both sums in one pass, no array of products (nor of x_hat)
@@ -160,6 +164,14 @@ class BatchNorm(Layer):
             x_hat = _x_hat(x_hat, x, mu, inv_std)
             dx = (flat_dout - mean_dout - x_hat * mean_dout_x_hat) * gain
         return dx.reshape(dout.shape)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        cache = state.get("_cache")
+        if cache is not None and len(cache) == 3:  # pickled as (x_hat, inv_std, frozen)
+            x_hat, inv_std, frozen = cache
+            state["_cache"] = (x_hat.reshape(-1, x_hat.shape[-1]), None, np.zeros_like(inv_std),
+                               inv_std, frozen)
+        super().__setstate__(state)
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "eps": self.eps}

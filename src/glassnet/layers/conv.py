@@ -173,7 +173,7 @@ class Conv2D(Layer):
         if compiled:
             if cols_buf is None:
                 cols_buf = np.empty((n * h_out * w_out, kh * kw * c_in), dtype=x.dtype)
-            im2col_kernel()(x, kh, kw, self.stride, top, left,
+            im2col_kernel()(np.ascontiguousarray(x), kh, kw, self.stride, top, left,
                             cols_buf.reshape(n, h_out, w_out, kh, kw, c_in))
             cols = cols_buf
         else:

@@ -115,7 +115,7 @@ class MaxPool2D(_Pool2D):
                        dtype=np.uint8 if n_taps <= 256 else np.int32)
         if use_fused(self.fused, x.size):
             out = np.empty(arg.shape, dtype=x.dtype)
-            maxpool_forward_kernel()(x, kh, kw, self._step, out, arg)
+            maxpool_forward_kernel()(np.ascontiguousarray(x), kh, kw, self._step, out, arg)
         else:
             taps = self._taps(x, h_out, w_out)
             out = taps[0][1].copy()
@@ -132,10 +132,12 @@ class MaxPool2D(_Pool2D):
         if self._cache is None:
             raise self._missing_cache()
         x, arg = self._cache
-        dx = np.empty_like(x)
-        if use_fused(self.fused, x.size):
-            pool_backward_kernel()(dout, arg, False, *self.pool_size, self._step, dx)
+        if use_fused(self.fused, x.size):  # the loops read and write C-ordered arrays
+            dx = np.empty(x.shape, dtype=x.dtype)
+            pool_backward_kernel()(np.ascontiguousarray(dout), arg, False, *self.pool_size,
+                                   self._step, dx)
             return dx
+        dx = np.empty_like(x)
         dx[...] = 0
         for tap, (where, _) in enumerate(self._taps(x, dout.shape[1], dout.shape[2])):
             dx[where] += np.where(arg == tap, dout, 0)
@@ -172,7 +174,8 @@ class AvgPool2D(_Pool2D):
         scale = x.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
         if use_fused(self.fused, x.size):
             out = np.empty((x.shape[0], h_out, w_out, x.shape[3]), dtype=x.dtype)
-            avgpool_forward_kernel()(x, *self.pool_size, self._step, scale, out)
+            avgpool_forward_kernel()(np.ascontiguousarray(x), *self.pool_size, self._step,
+                                     scale, out)
         else:
             taps = self._taps(x, h_out, w_out)
             out = taps[0][1].copy()
@@ -187,9 +190,10 @@ class AvgPool2D(_Pool2D):
             raise self._missing_cache()
         x, out = self._cache
         share = dout * x.dtype.type(1.0 / (self.pool_size[0] * self.pool_size[1]))
-        if use_fused(self.fused, x.size):
-            dx = np.empty_like(x)
-            pool_backward_kernel()(share, _NO_TAPS, True, *self.pool_size, self._step, dx)
+        if use_fused(self.fused, x.size):  # the loops read and write C-ordered arrays
+            dx = np.empty(x.shape, dtype=x.dtype)
+            pool_backward_kernel()(np.ascontiguousarray(share), _NO_TAPS, True,
+                                   *self.pool_size, self._step, dx)
             return dx
         dx = np.zeros_like(x)
         for where, _ in self._taps(x, out.shape[1], out.shape[2]):
