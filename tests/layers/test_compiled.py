@@ -127,6 +127,34 @@ def test_a_compiled_pool_takes_the_gradient_of_a_numpy_padded_convolution():
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pictures", [1, 3, 4])
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c.startswith("conv")))
+def test_the_compiled_backward_in_chunks_gives_the_same_bits(monkeypatch, case, pictures,
+                                                             dtype):
+    """The compiled backward computes dcols and col2im a few pictures at a time: chunks of
+    1, 3 (11 = 3 + 3 + 3 + 2) and 4 pictures give what NumPy gives all at once."""
+    import glassnet.layers.conv as conv_module
+
+    make, shape = CASES[case]
+    x = np.random.default_rng(5).standard_normal((11, *shape)).astype(dtype)
+    results = []
+    for fused in (False, True):
+        layer = make(fused)
+        layer.build(shape, dtype)
+        h_out, w_out, _ = layer.output_shape(shape)
+        per_picture = h_out * w_out * layer.params["W"][..., 0].size * x.itemsize
+        monkeypatch.setattr(conv_module, "BACKWARD_CHUNK_BYTES", pictures * per_picture + 1)
+        results.append(forward_backward(layer, x))
+        if fused:  # the buffer holds one chunk, not the whole batch
+            assert layer._buffers["train/dcols"].shape[0] == pictures * h_out * w_out
+    (out0, dx0, g0), (out1, dx1, g1) = results
+    same_bits(dx0, dx1)
+    for key in g0:
+        same_bits(g0[key], g1[key])
+
+
+@needs_numba
 @pytest.mark.parametrize("fused", [False, True])
 def test_conv_inference_in_slices_gives_the_same_bits_as_at_once(monkeypatch, fused):
     import glassnet.layers.conv as conv_module

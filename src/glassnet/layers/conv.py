@@ -22,6 +22,10 @@ __all__ = ["Conv2D", "pair"]
 #: a prediction on 10,000 pictures runs in slices instead of asking for gigabytes.
 INFERENCE_CHUNK = 8 * 2**20
 
+#: Bytes of window gradients (``dcols``) the compiled backward computes at once: a
+#: few pictures at a time, so that col2im reads them from the cache, not from memory.
+BACKWARD_CHUNK_BYTES = 2**20
+
 
 def pair(value: Any, name: str) -> tuple[int, int]:
     """``3 -> (3, 3)``; ``(3, 5)`` stays; anything else is refused naming ``name``."""
@@ -56,10 +60,11 @@ class Conv2D(Layer):
     dtype : float32 or float64; None (default) takes the network's dtype
     fused : how im2col (pictures of several channels, no dilation) and the
         backward pass's col2im run (never what they compute): True with the
-        compiled loops of ``glassnet.layers._compiled`` (needs Numba), False
-        with NumPy (a padded copy and a strided view; ``kh * kw`` strided
-        additions), None (default) compiled when Numba is installed and the
-        picture has at least 65,536 entries. Both give the same bits.
+        compiled loops of ``glassnet.layers._compiled`` (needs Numba; the
+        backward then goes a few pictures at a time), False with NumPy (a
+        padded copy and a strided view; ``kh * kw`` strided additions), None
+        (default) compiled when Numba is installed and the picture has at
+        least 65,536 entries. Both give the same bits.
 
     Shape
     -----
@@ -214,18 +219,38 @@ class Conv2D(Layer):
         cols, padded, x_shape = self._cache
         dout2 = self._params_grads(cols, dout)
         W = self.params["W"]
-        dcols = self._buffer("train/dcols", cols.shape, dout.dtype)
-        np.dot(dout2, W.reshape(cols.shape[1], W.shape[3]).T, out=dcols)  # every window's grad
+        W_T = W.reshape(cols.shape[1], W.shape[3]).T
         kh, kw = self.kernel_size
         top, _, left, _ = self._pad
         if use_fused(self.fused, int(np.prod(padded))):
-            dx = np.empty(x_shape, dtype=dcols.dtype)
-            h_out, w_out = dout.shape[1], dout.shape[2]
-            col2im_kernel()(dcols.reshape(padded[0], h_out, w_out, kh, kw, padded[3]),
-                            kh, kw, self.stride, self.dilation, top, left, dx)
-            return dx
+            return self._compiled_dx(dout2, W_T, x_shape, dout.shape[1], dout.shape[2])
+        dcols = self._buffer("train/dcols", cols.shape, dout.dtype)
+        np.dot(dout2, W_T, out=dcols)  # every window's gradient
         dxp = col2im(dcols, padded, kh, kw, self.stride, self.dilation)
         return dxp[:, top:top + x_shape[1], left:left + x_shape[2], :]
+
+    def _compiled_dx(self, dout2: NDArray, W_T: NDArray, x_shape: tuple[int, ...],
+                     h_out: int, w_out: int) -> NDArray:
+        """``col2im(dout @ W.T)`` a few pictures at a time (``BACKWARD_CHUNK_BYTES``).
+
+        The same bits as all at once: each row of the product is computed on
+        its own, and col2im adds each picture's windows on their own.
+        """
+        n, c = x_shape[0], x_shape[3]
+        kh, kw = self.kernel_size
+        top, _, left, _ = self._pad
+        per_picture = h_out * w_out * W_T.shape[1]
+        step = max(1, min(n, BACKWARD_CHUNK_BYTES // (per_picture * dout2.itemsize)))
+        dcols = self._buffer("train/dcols", (step * h_out * w_out, W_T.shape[1]), dout2.dtype)
+        dout2 = np.ascontiguousarray(dout2)
+        dx = np.empty(x_shape, dtype=dout2.dtype)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            part = dcols[:(stop - start) * h_out * w_out]
+            np.dot(dout2[start * h_out * w_out:stop * h_out * w_out], W_T, out=part)
+            col2im_kernel()(part.reshape(stop - start, h_out, w_out, kh, kw, c),
+                            kh, kw, self.stride, self.dilation, top, left, dx[start:stop])
+        return dx
 
     def backward_params(self, dout: NDArray) -> None:
         """``dW`` and ``db`` only: the network calls this for its first layer, whose ``dx``
