@@ -1,7 +1,8 @@
 """Where one glassnet training step spends its time: ``python -m benchmarks.profile_step``.
 
 Replays ``glassnet.training.loop.fit``'s inner loop (gather, forward per
-layer, loss, backward per layer, optimizer step, accuracy count) with a
+layer, loss, backward per layer, optimizer step, accuracy count; a BatchNorm
+and the ReLU after it as one part, as ``glassnet.layers.chain`` runs them) with a
 clock around each part, over a number of batches of Fashion-MNIST, and
 prints the time per step of each part beside the matrix products alone (the
 NumPy ceiling). ``--cprofile`` instead runs ``Network.fit`` under cProfile.
@@ -22,10 +23,24 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
 
     import glassnet
     from glassnet.layers.base import skips_dx
+    from glassnet.layers.chain import backward_through, batchnorm_then_relu, forward_through
 
     opt = glassnet.Adam(1e-3, fused=fused)
     rng = np.random.default_rng(seed)
     parts: dict[str, float] = defaultdict(float)
+    passes = []  # (first, last) layer of each pass, as glassnet.layers.chain runs them
+    i = 0
+    while i < len(net.layers):
+        j = i + 1 if batchnorm_then_relu(net.layers, i) else i
+        passes.append((i, j))
+        i = j + 1
+
+    def name(i: int, j: int) -> str:
+        return f"{i} " + "+".join(type(net.layers[k]).__name__ for k in range(i, j + 1))
+
+    first = 0  # as Network.backward: layers that only reshape the data come first,
+    while type(net.layers[first]).reshapes_only:  # and nobody needs their dout
+        first += 1
     clock = time.perf_counter
     n = X.shape[0]
     order = rng.permutation(n)
@@ -40,23 +55,22 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
         y_b = y[idx]
         parts["gather batch"] += clock() - t
         out = X_b
-        for i, layer in enumerate(net.layers):
+        for i, j in passes:
             t = clock()
-            out = layer.forward(out, training=True)
-            parts[f"forward  {i} {type(layer).__name__}"] += clock() - t
+            out = forward_through(net.layers[i:j + 1], out, training=True)
+            parts[f"forward  {name(i, j)}"] += clock() - t
         t = clock()
         _, dout = net.loss.loss_and_grad(y_b, out)
         parts["loss and gradient"] += clock() - t
-        first = 0  # as Network.backward: layers that only reshape the data come first,
-        while type(net.layers[first]).reshapes_only:  # and nobody needs their dout
-            first += 1
-        for i in reversed(range(first, len(net.layers))):
+        for i, j in reversed(passes):
+            if j < first:
+                break
             t = clock()
-            if i > first or not skips_dx(type(net.layers[i])):
-                dout = net.layers[i].backward(dout)
+            if i > first or j > i or not skips_dx(type(net.layers[i])):
+                dout = backward_through(net.layers[i:j + 1], dout)
             else:  # the first layer's dL/dX is not needed
                 net.layers[i].backward_params(dout)
-            parts[f"backward {i} {type(net.layers[i]).__name__}"] += clock() - t
+            parts[f"backward {name(i, j)}"] += clock() - t
         t = clock()
         opt.step(net.named_parameters(), decay=net.decay_names)
         parts["Adam step"] += clock() - t

@@ -25,6 +25,7 @@ from ._validation import (
 from .errors import DTypeError, ShapeError
 from .layers import Layer, describe
 from .layers.base import skips_dx
+from .layers.chain import backward_through, forward_through
 from .layers.containers import build_layer, declared_input_shape
 from .losses import Loss, get_loss
 
@@ -192,10 +193,8 @@ class Network(NamedArrays):
     # -- computation -------------------------------------------------------
     def forward(self, X: NDArray, *, training: bool = False) -> NDArray:
         """Raw network output (logits for the cross-entropy losses), no checks."""
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training=training)
-        return out
+        # layer after layer; a BatchNorm then a ReLU as one pass (glassnet.layers.chain)
+        return forward_through(self.layers, X, training=training)
 
     def backward(self, dout: NDArray) -> None:
         """Backpropagate ``dL/d(output)``, filling every layer's ``grads``."""
@@ -206,8 +205,7 @@ class Network(NamedArrays):
         first = 0
         while first < len(self.layers) - 1 and type(self.layers[first]).reshapes_only:
             first += 1
-        for layer in self.layers[:first:-1]:
-            dout = layer.backward(dout)
+        dout = backward_through(self.layers[first + 1:], dout)  # last layer first
         if skips_dx(type(self.layers[first])):
             self.layers[first].backward_params(dout)
         else:

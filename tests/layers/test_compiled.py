@@ -319,15 +319,22 @@ def test_the_compiled_sums_add_in_the_order_of_column_sums(rows, d, dtype):
     scale = rng.random(d).astype(dtype) + dtype(0.5)
     kernel = compiled.column_sums_kernel()
     total, unused, of_products, of_squares = (np.empty(d, dtype) for _ in range(4))
-    kernel(a, x, mu, scale, 2, total, of_products)
+    kernel(a, a, x, mu, scale, 2, total, of_products)
     same_bits(total, compiled.column_sums(a))
     x_hat = x - mu
     x_hat *= scale  # as BatchNorm's NumPy path makes it
     same_bits(of_products, compiled.column_sums(a * x_hat))
-    kernel(a, x, mu, scale, 1, of_squares, unused)
+    kernel(a, a, x, mu, scale, 1, of_squares, unused)
     same_bits(of_squares, compiled.column_sums((a - mu) * (a - mu)))
-    kernel(a, x, mu, scale, 0, total, unused)
+    kernel(a, a, x, mu, scale, 0, total, unused)
     same_bits(total, compiled.column_sums(a))
+    # kind 3: through a ReLU's backward first (its output as the mask: zeros, NaN, positives)
+    relu_out = np.maximum(rng.standard_normal((rows, d)).astype(dtype), 0)
+    relu_out[rng.random((rows, d)) < 0.05] = np.nan
+    kernel(a, relu_out, x, mu, scale, 3, total, of_products)
+    through_relu = a * (relu_out > 0)
+    same_bits(total, compiled.column_sums(through_relu))
+    same_bits(of_products, compiled.column_sums(through_relu * x_hat))
 
 @pytest.mark.parametrize("rows, d", [(1, 3), (31, 2), (32, 5), (70, 6), (100, 1)])
 def test_add_to_rows_is_the_broadcast_addition(rows, d):

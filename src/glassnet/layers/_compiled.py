@@ -115,18 +115,20 @@ def _jit() -> Any:
 
 @functools.cache
 def column_sums_kernel() -> Callable[..., Any]:
-    """``(a, x, mu, scale, kind, out, out2)``: ``column_sums`` of a term, without its array.
+    """``(a, mask, x, mu, scale, kind, out, out2)``: ``column_sums`` of a term, without its array.
 
-    ``a``, ``x`` : (rows, d); ``mu``, ``scale`` : (d,); ``out``, ``out2`` : (d,).
+    ``a``, ``mask``, ``x`` : (rows, d); ``mu``, ``scale`` : (d,); ``out``, ``out2`` : (d,).
 
     - ``kind`` 0: ``out = column_sums(a)``;
     - ``kind`` 1: ``out = column_sums((a - mu) * (a - mu))``;
     - ``kind`` 2: ``out = column_sums(a)`` and
-      ``out2 = column_sums(a * ((x - mu) * scale))``, in one pass.
+      ``out2 = column_sums(a * ((x - mu) * scale))``, in one pass;
+    - ``kind`` 3: kind 2 with ``a`` replaced by ``a * (mask > 0)`` (ReLU's
+      backward, computed as its loop computes it, element by element).
 
-    ``a`` and ``x`` must be C-contiguous, ``x`` of ``a``'s shape even where
-    the kind does not use it (pass ``a``), and ``mu``, ``scale`` of ``d``
-    entries (their values are unused by kind 0, ``scale``'s by kind 1);
+    ``a``, ``mask`` and ``x`` must be C-contiguous, of ``a``'s shape even
+    where the kind does not use them (pass ``a``), and ``mu``, ``scale`` of
+    ``d`` entries (their values are unused by kind 0, ``scale``'s by kind 1);
     ``out2`` is written for every kind, so give it its own array. Each term is
     computed as NumPy computes its array, and added in ``column_sums``'s
     order (for ``d > 1``), so the sums have the same bits. The full groups
@@ -135,12 +137,13 @@ def column_sums_kernel() -> Callable[..., Any]:
     into vector instructions.
     """
     @_jit()
-    def sums(a, x, mu, scale, kind, out, out2):
+    def sums(a, mask, x, mu, scale, kind, out, out2):
         rows, d = a.shape
         groups = rows // GROUPS
         width = GROUPS * d
         full = groups * width
         a_rows = a.reshape(-1)[:full].reshape(groups, width)
+        m_rows = mask.reshape(-1)[:full].reshape(groups, width)
         x_rows = x.reshape(-1)[:full].reshape(groups, width)
         mu_row, scale_row = np.empty(width, a.dtype), np.empty(width, a.dtype)
         for k in range(width):  # mu and scale repeated along a row of GROUPS * d numbers
@@ -156,22 +159,31 @@ def column_sums_kernel() -> Callable[..., Any]:
                 for k in range(width):
                     c = a_rows[i, k] - mu_row[k]
                     acc[k] += c * c
-        else:
+        elif kind == 2:
             for i in range(groups):
                 for k in range(width):
                     acc[k] += a_rows[i, k]
                     acc2[k] += a_rows[i, k] * ((x_rows[i, k] - mu_row[k]) * scale_row[k])
+        else:
+            for i in range(groups):
+                for k in range(width):
+                    g = a.dtype.type(a_rows[i, k] * (1.0 if m_rows[i, k] > 0 else 0.0))
+                    acc[k] += g
+                    acc2[k] += g * ((x_rows[i, k] - mu_row[k]) * scale_row[k])
         left = np.zeros(d, dtype=out.dtype)   # the rows after the last full group
         left2 = np.zeros(d, dtype=out.dtype)
         for i in range(groups * GROUPS, rows):
             for j in range(d):
+                g = a[i, j]
+                if kind == 3:
+                    g = a.dtype.type(g * (1.0 if mask[i, j] > 0 else 0.0))
                 if kind == 1:
-                    c = a[i, j] - mu[j]
+                    c = g - mu[j]
                     left[j] += c * c
                 else:
-                    left[j] += a[i, j]
-                if kind == 2:
-                    left2[j] += a[i, j] * ((x[i, j] - mu[j]) * scale[j])
+                    left[j] += g
+                if kind >= 2:
+                    left2[j] += g * ((x[i, j] - mu[j]) * scale[j])
         for j in range(d):
             if groups == 0:
                 out[j], out2[j] = left[j], left2[j]
@@ -189,15 +201,23 @@ def column_sums_kernel() -> Callable[..., Any]:
 
 @functools.cache
 def batchnorm_scale_kernel() -> Callable[..., Any]:
-    """``(x, mu, inv_std, gamma, beta, out)``: ``out = ((x - mu) * inv_std) * gamma + beta``.
+    """``(x, mu, inv_std, gamma, beta, relu, out)``: ``out = ((x - mu) * inv_std) * gamma + beta``,
+    then ``out = maximum(out, 0)`` when ``relu`` (as NumPy's ``maximum``: NaN stays, -0.0
+    becomes 0.0).
 
     ``x``, ``out`` : (rows, d); the rest (d,). ``(x - mu) * inv_std`` is
     ``x_hat``, computed as NumPy computes it and not kept: the backward pass
     computes it again from ``x``, which saves writing and reading an array.
     """
     @_jit()
-    def scale(x, mu, inv_std, gamma, beta, out):
+    def scale(x, mu, inv_std, gamma, beta, relu, out):
         rows, d = x.shape
+        if relu:
+            for i in range(rows):
+                for j in range(d):
+                    v = (x[i, j] - mu[j]) * inv_std[j] * gamma[j] + beta[j]
+                    out[i, j] = v if v > 0 or v != v else 0.0
+            return
         for i in range(rows):
             for j in range(d):
                 out[i, j] = (x[i, j] - mu[j]) * inv_std[j] * gamma[j] + beta[j]
@@ -207,14 +227,23 @@ def batchnorm_scale_kernel() -> Callable[..., Any]:
 
 @functools.cache
 def batchnorm_backward_kernel() -> Callable[..., Any]:
-    """``(dout, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx)``:
+    """``(dout, mask, relu, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx)``:
     ``dx = (dout - mean_dout - x_hat * mean_dout_x_hat) * gain``, ``x_hat = (x - mu) * inv_std``.
 
-    ``dout``, ``x``, ``dx`` : (rows, d); the rest (d,).
+    ``dout``, ``mask``, ``x``, ``dx`` : (rows, d); the rest (d,). With
+    ``relu``, ``dout`` is first replaced by ``dout * (mask > 0)``, as ReLU's
+    backward loop computes it (``mask`` is then ReLU's output).
     """
     @_jit()
-    def backward(dout, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx):
+    def backward(dout, mask, relu, x, mu, inv_std, mean_dout, mean_dout_x_hat, gain, dx):
         rows, d = dout.shape
+        if relu:
+            for i in range(rows):
+                for j in range(d):
+                    g = dx.dtype.type(dout[i, j] * (1.0 if mask[i, j] > 0 else 0.0))
+                    x_hat = (x[i, j] - mu[j]) * inv_std[j]
+                    dx[i, j] = (g - mean_dout[j] - x_hat * mean_dout_x_hat[j]) * gain[j]
+            return
         for i in range(rows):
             for j in range(d):
                 x_hat = (x[i, j] - mu[j]) * inv_std[j]

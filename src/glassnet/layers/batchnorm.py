@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -18,6 +18,9 @@ from ._compiled import (
     use_fused,
 )
 from .base import Layer
+
+if TYPE_CHECKING:
+    from .activations import ReLU
 
 __all__ = ["BatchNorm"]
 
@@ -53,7 +56,9 @@ class BatchNorm(Layer):
         the compiled one-pass loops of ``glassnet.layers._compiled`` (needs
         Numba), False with NumPy, None (default) compiled when Numba is
         installed and the input has at least 65,536 entries. Both give the
-        same bits.
+        same bits. Followed by a ``ReLU`` in a ``Network`` or ``Sequential``,
+        and both compiled, the two run as one pass each way
+        (``forward_then_relu``, ``backward_through_relu``).
 
     Shape
     -----
@@ -93,6 +98,26 @@ class BatchNorm(Layer):
         return super().build(input_shape, dtype)
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
+        return self._forward(x, training, relu=False)
+
+    def forward_then_relu(self, x: NDArray, relu: ReLU, *, training: bool = False) -> NDArray:
+        """``relu.forward(self.forward(x, training=training), training=training)``.
+
+        In one pass where both layers take their compiled path in training
+        (``fused``): the normalised array is not written, only ReLU's output.
+        The same bits, and the same arrays kept by both layers for backward;
+        ``Network`` and ``Sequential`` call this for a BatchNorm followed by a
+        ReLU (see ``glassnet.layers.chain``).
+        """
+        if not (training and self.trainable and self.params
+                and use_fused(self.fused, x.size) and use_fused(relu.fused, x.size)):
+            return relu.forward(self.forward(x, training=training), training=training)
+        out = self._forward(x, training, relu=True)
+        relu._keep(out, training)
+        return out
+
+    def _forward(self, x: NDArray, training: bool, *, relu: bool) -> NDArray:
+        """The forward pass; with ``relu`` (compiled path only) ReLU's output instead."""
         if not self.params:
             self.build(x.shape[1:], x.dtype)
         gamma, beta = self.params["gamma"], self.params["beta"]
@@ -110,9 +135,9 @@ class BatchNorm(Layer):
         fused = use_fused(self.fused, flat.size)
         if fused and flat.shape[1] > 1:  # the same sums in one pass each, no temporaries
             mu, var, unused = (np.empty_like(gamma) for _ in range(3))
-            column_sums_kernel()(flat, flat, mu, mu, 0, mu, unused)
+            column_sums_kernel()(flat, flat, flat, mu, mu, 0, mu, unused)
             mu /= n
-            column_sums_kernel()(flat, flat, mu, mu, 1, var, unused)
+            column_sums_kernel()(flat, flat, flat, mu, mu, 1, var, unused)
             var /= n
         else:
             mu = column_sums(flat) / n
@@ -122,7 +147,7 @@ class BatchNorm(Layer):
         if fused:  # x_hat is not kept: backward computes it again from x
             x_hat = None
             out = np.empty_like(flat)
-            batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, out)
+            batchnorm_scale_kernel()(flat, mu, inv_std, gamma, beta, relu, out)
         else:
             x_hat = flat - mu
             x_hat *= inv_std
@@ -137,16 +162,42 @@ class BatchNorm(Layer):
         return out.reshape(x.shape)
 
     def backward(self, dout: NDArray) -> NDArray:
+        return self._backward(dout, None)
+
+    def backward_through_relu(self, dout: NDArray, relu: ReLU) -> NDArray:
+        """``self.backward(relu.backward(dout))``, for a ReLU that follows this layer.
+
+        In one pass each for the sums and for ``dx`` where both layers take
+        their compiled path: ReLU's gradient is computed where it is used, not
+        written. The same bits (see ``forward_then_relu``).
+        """
+        out = relu._cached()
+        if self._cache is None:
+            raise self._missing_cache()
+        x, frozen = self._cache[1], self._cache[4]
+        if frozen or x is None or dout.shape != out.shape or dout.dtype != out.dtype \
+                or out.shape[-1] < 2 or not out.flags.c_contiguous \
+                or not use_fused(self.fused, dout.size) or not use_fused(relu.fused, dout.size):
+            return self.backward(relu.backward(dout))
+        return self._backward(dout, out.reshape(-1, out.shape[-1]))
+
+    def _backward(self, dout: NDArray, relu_out: NDArray | None) -> NDArray:
+        """The backward pass; of ``dout * (relu_out > 0)`` when ``relu_out`` is given (compiled
+        path only)."""
         if self._cache is None:
             raise self._missing_cache()
         x_hat, x, mu, inv_std, frozen = self._cache
         d = dout.shape[-1]
         flat_dout = np.ascontiguousarray(dout.reshape(-1, d))
+        mask = flat_dout if relu_out is None else relu_out
         # a forward on the NumPy path kept x_hat only: its backward stays on that path
         fused = use_fused(self.fused, flat_dout.size) and x is not None
+        if relu_out is not None and not (fused and d > 1 and not frozen):
+            raise RuntimeError("BatchNorm's backward through a ReLU needs the compiled path")
         if fused and d > 1:  # both sums in one pass, no array of products (nor of x_hat)
             dbeta, dgamma = np.empty(d, dout.dtype), np.empty(d, dout.dtype)
-            column_sums_kernel()(flat_dout, x, mu, inv_std, 2, dbeta, dgamma)
+            column_sums_kernel()(flat_dout, mask, x, mu, inv_std, 2 if relu_out is None else 3,
+                                 dbeta, dgamma)
         else:
             x_hat = _x_hat(x_hat, x, mu, inv_std)
             dbeta, dgamma = column_sums(flat_dout), column_sums(flat_dout * x_hat)
@@ -158,8 +209,8 @@ class BatchNorm(Layer):
         mean_dout, mean_dout_x_hat = self.grads["beta"] / n, self.grads["gamma"] / n
         if fused:
             dx = np.empty_like(flat_dout)
-            batchnorm_backward_kernel()(flat_dout, x, mu, inv_std, mean_dout, mean_dout_x_hat,
-                                        gain, dx)
+            batchnorm_backward_kernel()(flat_dout, mask, relu_out is not None, x, mu, inv_std,
+                                        mean_dout, mean_dout_x_hat, gain, dx)
         else:
             x_hat = _x_hat(x_hat, x, mu, inv_std)
             dx = (flat_dout - mean_dout - x_hat * mean_dout_x_hat) * gain

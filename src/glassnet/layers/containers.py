@@ -16,6 +16,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from ..errors import DTypeError, ShapeError
 from .base import Layer
+from .chain import backward_through, forward_through
 
 __all__ = ["Sequential", "Residual", "build_layer", "declared_input_shape"]
 
@@ -104,14 +105,10 @@ class Sequential(Layer):
         return shape
 
     def forward(self, x: NDArray, *, training: bool = False) -> NDArray:
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
+        return forward_through(self.layers, x, training=training)
 
     def backward(self, dout: NDArray) -> NDArray:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
+        return backward_through(self.layers, dout)
 
     def get_config(self) -> dict[str, Any]:
         return {"layers": list(self.layers)}
