@@ -66,10 +66,14 @@ def timed_steps(net, X, y, *, batch_size: int, n_steps: int, seed: int = 0,
             if j < first:
                 break
             t = clock()
-            if i > first or j > i or not skips_dx(type(net.layers[i])):
+            if i > first:
                 dout = backward_through(net.layers[i:j + 1], dout)
-            else:  # the first layer's dL/dX is not needed
-                net.layers[i].backward_params(dout)
+            else:  # as Network.backward: the first layer on its own, after the rest
+                dout = backward_through(net.layers[i + 1:j + 1], dout)
+                if skips_dx(type(net.layers[i])):  # its dL/dX is not needed
+                    net.layers[i].backward_params(dout)
+                else:
+                    dout = net.layers[i].backward(dout)
             parts[f"backward {name(i, j)}"] += clock() - t
         t = clock()
         opt.step(net.named_parameters(), decay=net.decay_names)

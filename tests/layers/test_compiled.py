@@ -133,7 +133,7 @@ def test_a_compiled_pool_takes_the_gradient_of_a_numpy_padded_convolution():
 def test_the_compiled_backward_in_chunks_gives_the_same_bits(monkeypatch, case, pictures,
                                                              dtype):
     """The compiled backward computes dcols and col2im a few pictures at a time: chunks of
-    1, 3 (11 = 3 + 3 + 3 + 2) and 4 pictures give what NumPy gives all at once."""
+    1, 3 (11 = 3 + 3 + 5) and 4 (11 = 4 + 7) pictures give what NumPy gives all at once."""
     import glassnet.layers.conv as conv_module
 
     make, shape = CASES[case]
@@ -145,13 +145,35 @@ def test_the_compiled_backward_in_chunks_gives_the_same_bits(monkeypatch, case, 
         h_out, w_out, _ = layer.output_shape(shape)
         per_picture = h_out * w_out * layer.params["W"][..., 0].size * x.itemsize
         monkeypatch.setattr(conv_module, "BACKWARD_CHUNK_BYTES", pictures * per_picture + 1)
+        monkeypatch.setattr(conv_module, "BACKWARD_CHUNK_ROWS", 1)  # few filters: safe here
         results.append(forward_backward(layer, x))
-        if fused:  # the buffer holds one chunk, not the whole batch
-            assert layer._buffers["train/dcols"].shape[0] == pictures * h_out * w_out
+        if fused:  # the buffer holds the longest chunk (the last takes the rest), not the batch
+            longest = pictures + 11 % pictures
+            assert layer._buffers["train/dcols"].shape[0] == longest * h_out * w_out
     (out0, dx0, g0), (out1, dx1, g1) = results
     same_bits(dx0, dx1)
     for key in g0:
         same_bits(g0[key], g1[key])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n, shape, filters", [(29, (3, 3, 512), 32), (455, (6, 6, 8), 32),
+                                               (1001, (4, 4, 16), 64)])
+def test_the_backward_chunks_are_large_products(n, shape, filters, dtype):
+    """Small products (one row; up to about 130 rows) take other code paths in OpenBLAS,
+    with sums in another order: a chunk has at least BACKWARD_CHUNK_ROWS rows, and a short
+    last chunk joins the one before it. 29 pictures of a 1x1 output once came as 28 + 1;
+    455 and 1001 pictures (4x4 and 2x2 outputs) come in several chunks."""
+    x = np.random.default_rng(6).standard_normal((n, *shape)).astype(dtype)
+    results = []
+    for fused in (False, True):
+        layer = Conv2D(filters, 3, seed=0, fused=fused)
+        layer.build(shape, dtype)
+        results.append(forward_backward(layer, x))
+        if fused and n > 29:  # several chunks, the last the longest
+            assert layer._buffers["train/dcols"].shape[0] < n * (shape[0] - 2) ** 2
+    same_bits(results[0][1], results[1][1])
 
 
 @needs_numba

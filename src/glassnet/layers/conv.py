@@ -26,6 +26,12 @@ INFERENCE_CHUNK = 8 * 2**20
 #: few pictures at a time, so that col2im reads them from the cache, not from memory.
 BACKWARD_CHUNK_BYTES = 2**20
 
+#: Fewest rows of ``dout @ W.T`` computed at once by the compiled backward. A product
+#: of one row, or a small one (up to about 130 rows at a convolution's shapes), takes
+#: other code paths in OpenBLAS, which add in another order: its rows would differ in
+#: the last bits from the same rows of the whole batch's product.
+BACKWARD_CHUNK_ROWS = 1024
+
 
 def pair(value: Any, name: str) -> tuple[int, int]:
     """``3 -> (3, 3)``; ``(3, 5)`` stays; anything else is refused naming ``name``."""
@@ -233,19 +239,25 @@ class Conv2D(Layer):
                      h_out: int, w_out: int) -> NDArray:
         """``col2im(dout @ W.T)`` a few pictures at a time (``BACKWARD_CHUNK_BYTES``).
 
-        The same bits as all at once: each row of the product is computed on
-        its own, and col2im adds each picture's windows on their own.
+        The same bits as all at once: col2im adds each picture's windows on
+        their own, and a row of a large product does not depend on the other
+        rows (NumPy's OpenBLAS). A chunk has at least ``BACKWARD_CHUNK_ROWS``
+        rows, and the last one joins the one before it when it would be
+        shorter than a chunk.
         """
         n, c = x_shape[0], x_shape[3]
         kh, kw = self.kernel_size
         top, _, left, _ = self._pad
         per_picture = h_out * w_out * W_T.shape[1]
-        step = max(1, min(n, BACKWARD_CHUNK_BYTES // (per_picture * dout2.itemsize)))
-        dcols = self._buffer("train/dcols", (step * h_out * w_out, W_T.shape[1]), dout2.dtype)
+        step = max(BACKWARD_CHUNK_BYTES // (per_picture * dout2.itemsize),
+                   -(-BACKWARD_CHUNK_ROWS // (h_out * w_out)), 1)
+        starts = list(range(0, n - step + 1, step)) or [0]  # the rest joins the last chunk
+        longest = max(step, n - starts[-1])
+        dcols = self._buffer("train/dcols", (longest * h_out * w_out, W_T.shape[1]),
+                             dout2.dtype)
         dout2 = np.ascontiguousarray(dout2)
         dx = np.empty(x_shape, dtype=dout2.dtype)
-        for start in range(0, n, step):
-            stop = min(n, start + step)
+        for start, stop in zip(starts, [*starts[1:], n], strict=True):
             part = dcols[:(stop - start) * h_out * w_out]
             np.dot(dout2[start * h_out * w_out:stop * h_out * w_out], W_T, out=part)
             col2im_kernel()(part.reshape(stop - start, h_out, w_out, kh, kw, c),
