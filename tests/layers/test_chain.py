@@ -91,7 +91,8 @@ def testbatchnorm_then_relu_in_one_pass_gives_the_same_bits_and_arrays(dtype, mo
 
 @needs_numba
 @pytest.mark.parametrize("case", ["fused False", "relu fused False", "frozen", "inference",
-                                  "one feature", "relu subclass", "small default"])
+                                  "one feature", "relu subclass", "small default",
+                                  "instance hook"])
 def test_the_pair_runs_layer_by_layer_where_it_cannot_be_one_pass(case, monkeypatch):
     """Each way out gives what the two layers give on their own; none is silently different."""
     dtype, features, n = np.float32, 6, 40
@@ -110,6 +111,10 @@ def test_the_pair_runs_layer_by_layer_where_it_cannot_be_one_pass(case, monkeypa
             relu = MyReLU(fused=True)
         elif case == "small default":
             bn, relu = BatchNorm(), ReLU()  # fused=None: below FUSE_FROM entries, NumPy
+        elif case == "instance hook":  # a forward set on the instance must run
+            def hooked(x, *, training=False, _forward=relu.forward):
+                return _forward(x, training=training) * 2
+            relu.forward = hooked
         return [Dense(5, features, seed=0), bn, relu, Dense(features, 3, seed=1)]
 
     if case == "one feature":
@@ -132,8 +137,12 @@ def test_the_pair_runs_layer_by_layer_where_it_cannot_be_one_pass(case, monkeypa
     same_bits(dx0, dx1)
     if case != "inference":
         assert_same_state(layers0, layers1)
-    if case == "relu subclass":
+    if case in ("relu subclass", "instance hook"):  # the override ran in both
         assert not (out1 == 0).all()
+        plain = make()
+        build(plain, (5,), dtype)
+        plain[2] = ReLU(fused=True)
+        assert not np.array_equal(forward_through(plain, x, training=True), out1)
 
 
 @needs_numba

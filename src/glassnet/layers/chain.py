@@ -25,8 +25,14 @@ __all__ = ["backward_through", "batchnorm_then_relu", "forward_through"]
 
 
 def batchnorm_then_relu(layers: Sequence[Layer], i: int) -> bool:
-    """Whether ``layers[i]`` and ``layers[i + 1]`` run as one pass each way."""
-    return i + 1 < len(layers) and type(layers[i]) is BatchNorm and type(layers[i + 1]) is ReLU
+    """Whether ``layers[i]`` and ``layers[i + 1]`` run as one pass each way: a BatchNorm
+    and a ReLU of those exact classes, neither with a forward or backward of its own
+    set on the instance (a hook, say: then each layer runs as it says)."""
+    if i + 1 >= len(layers) or type(layers[i]) is not BatchNorm \
+            or type(layers[i + 1]) is not ReLU:
+        return False
+    return not any(name in vars(layer) for layer in layers[i:i + 2]
+                   for name in ("forward", "backward"))
 
 
 def forward_through(layers: Sequence[Layer], x: NDArray, *, training: bool) -> NDArray:
